@@ -1,0 +1,54 @@
+// POST /api/contain — runbook Phase 1. Takes a Sentinel or manual alert, revokes the user's sessions and
+// disables the account (in parallel), records T0, queues diagnosis and the pivot hunt.
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { decodeAlertBody, parseAlert } from '../shared/alerts/parse-alert';
+import { describeUser } from '../shared/alerts/types';
+import { toHttpResponse, ValidationError } from '../shared/errors';
+import { containResponse } from '../shared/http/contain-response';
+import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
+import { containAlert } from '../shared/runbook/contain';
+import { getServices } from '../shared/services';
+import { registerFunction } from './registry';
+
+export async function containHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const started = performance.now();
+  try {
+    const { config, contain } = getServices();
+    requireJsonContentType(request);
+    const alert = parseAlert(decodeAlertBody(await readLimitedBody(request, config.maxAlertBytes), config.maxAlertBytes));
+    const parseMs = Math.round(performance.now() - started);
+    const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: 'function-key' });
+    const totalMs = Math.round(performance.now() - started);
+    for (const result of results) {
+      context.info(
+        JSON.stringify({
+          event: 'containment',
+          incidentId: result.ok ? result.incident.id : undefined,
+          user: result.ok ? describeUser(result.incident.user) : describeUser(result.user),
+          state: result.ok ? result.incident.state : 'error',
+          replayed: result.ok ? result.replayed : undefined,
+          error: result.ok ? undefined : result.error.message,
+          alertKey: alert.alertKey,
+          latencyMs: { parse: parseMs, ...result.timings, total: totalMs },
+        }),
+      );
+    }
+    return containResponse(alert, results);
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      context.warn(JSON.stringify({ event: 'alert_refused', status: error.status, reason: error.message }));
+    } else {
+      context.error(JSON.stringify({ event: 'contain_failed', error: error instanceof Error ? error.message : 'unknown' }));
+    }
+    return toHttpResponse(error, context.invocationId);
+  }
+}
+
+export const containFunction = registerFunction({
+  kind: 'http',
+  name: 'contain',
+  route: 'contain',
+  methods: ['POST'],
+  authLevel: 'function',
+  handler: containHandler,
+});

@@ -1,0 +1,183 @@
+// All settings, read once from the environment and validated; the one module that touches process.env.
+// A bad setting fails fast with a message naming it, before any alert is acted on.
+import { z } from 'zod';
+
+/** The runbook's hosting ASNs (AWS, Amazon, DigitalOcean, Microsoft, OVH, Nocix, Linode). */
+export const RUNBOOK_HOSTING_ASNS: readonly number[] = [16509, 14618, 14061, 24940, 16276, 63949, 20473];
+
+const SEVERITIES = ['informational', 'low', 'medium', 'high'] as const;
+
+const csv = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(/[,;\s]+/)
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  );
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback;
+      const parsed = Number(value);
+      if (!Number.isInteger(parsed) || parsed <= 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a positive integer, got "${value}"` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const host = new URL(value).hostname;
+    return host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+const schema = z
+  .object({
+    AzureWebJobsStorage: z.string().optional(),
+    AzureWebJobsStorage__accountName: z.string().optional(),
+    AzureWebJobsStorage__queueServiceUri: z.url().optional(),
+    AzureWebJobsStorage__tableServiceUri: z.url().optional(),
+    AzureWebJobsStorage__clientId: z.string().optional(),
+    GRAPH_BASE_URL: z
+      .url({ protocol: /^https?$/ })
+      .default('https://graph.microsoft.com')
+      .transform((value) => value.replace(/\/+$/, '')),
+    GRAPH_AUTH: z.enum(['managed-identity', 'default', 'none']).default('managed-identity'),
+    AZURE_CLIENT_ID: z.string().optional(),
+    GRAPH_RETRY_BUDGET_MS: positiveInt(8000),
+    GRAPH_TIMEOUT_MS: positiveInt(10000),
+    PROTECTED_ACCOUNTS: csv,
+    CONTAINMENT_MODE: z.enum(['enforce', 'dry-run']).default('enforce'),
+    MIN_AUTO_CONTAIN_SEVERITY: z
+      .string()
+      .default('high')
+      .transform((value) => value.toLowerCase())
+      .pipe(z.enum(SEVERITIES)),
+    BLAST_RADIUS_MAX: positiveInt(10),
+    BLAST_RADIUS_WINDOW_MINUTES: positiveInt(15),
+    HUNT_BACKEND: z.enum(['log-analytics', 'defender', 'none']).default('none'),
+    LOG_ANALYTICS_WORKSPACE_ID: z.string().optional(),
+    LOG_ANALYTICS_ENDPOINT: z.url().optional(),
+    HOSTING_ASNS: csv,
+    MAX_ALERT_BYTES: positiveInt(1024 * 1024),
+  })
+  .superRefine((settings, ctx) => {
+    if (settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.GRAPH_BASE_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['GRAPH_AUTH'],
+        message: '"none" is allowed only when GRAPH_BASE_URL is a loopback address (the local tenant simulator)',
+      });
+    }
+    const hasConnectionString = (settings.AzureWebJobsStorage ?? '').trim() !== '';
+    const hasIdentityStorage =
+      settings.AzureWebJobsStorage__accountName !== undefined ||
+      (settings.AzureWebJobsStorage__queueServiceUri !== undefined &&
+        settings.AzureWebJobsStorage__tableServiceUri !== undefined);
+    if (!hasConnectionString && !hasIdentityStorage) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AzureWebJobsStorage'],
+        message:
+          'set a connection string, or AzureWebJobsStorage__accountName (or __queueServiceUri and __tableServiceUri) for identity-based access',
+      });
+    }
+    if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_WORKSPACE_ID) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOG_ANALYTICS_WORKSPACE_ID'],
+        message: 'required when HUNT_BACKEND is "log-analytics"',
+      });
+    }
+    for (const asn of settings.HOSTING_ASNS) {
+      if (!/^\d+$/.test(asn)) {
+        ctx.addIssue({ code: 'custom', path: ['HOSTING_ASNS'], message: `"${asn}" is not an AS number` });
+      }
+    }
+  });
+
+export type Severity = (typeof SEVERITIES)[number];
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
+
+export type StorageSettings =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'identity'; queueServiceUri: string; tableServiceUri: string; clientId?: string };
+
+export interface Config {
+  storage: StorageSettings;
+  graph: {
+    baseUrl: string;
+    auth: 'managed-identity' | 'default' | 'none';
+    clientId?: string;
+    retryBudgetMs: number;
+    timeoutMs: number;
+  };
+  /** UPNs (lower-cased) and object ids that are never contained: break-glass and similar. */
+  protectedAccounts: ReadonlySet<string>;
+  containmentMode: 'enforce' | 'dry-run';
+  minAutoContainSeverity: Severity;
+  blastRadius: { max: number; windowMinutes: number };
+  hunt: { backend: 'log-analytics' | 'defender' | 'none'; workspaceId?: string; endpoint?: string };
+  hostingAsns: readonly number[];
+  maxAlertBytes: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Every setting name the app reads: infra and docs are checked against this list. */
+export const SETTING_NAMES: readonly string[] = Object.keys(schema.shape);
+
+export function parseConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'settings'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const s = result.data;
+  const accountName = s.AzureWebJobsStorage__accountName;
+  const storage: StorageSettings =
+    s.AzureWebJobsStorage && s.AzureWebJobsStorage.trim() !== ''
+      ? { kind: 'connection-string', connectionString: s.AzureWebJobsStorage }
+      : {
+          kind: 'identity',
+          queueServiceUri: s.AzureWebJobsStorage__queueServiceUri ?? `https://${accountName}.queue.core.windows.net`,
+          tableServiceUri: s.AzureWebJobsStorage__tableServiceUri ?? `https://${accountName}.table.core.windows.net`,
+          clientId: s.AzureWebJobsStorage__clientId,
+        };
+  return {
+    storage,
+    graph: {
+      baseUrl: s.GRAPH_BASE_URL,
+      auth: s.GRAPH_AUTH,
+      clientId: s.AZURE_CLIENT_ID,
+      retryBudgetMs: s.GRAPH_RETRY_BUDGET_MS,
+      timeoutMs: s.GRAPH_TIMEOUT_MS,
+    },
+    protectedAccounts: new Set(s.PROTECTED_ACCOUNTS.map((account) => account.toLowerCase())),
+    containmentMode: s.CONTAINMENT_MODE,
+    minAutoContainSeverity: s.MIN_AUTO_CONTAIN_SEVERITY,
+    blastRadius: { max: s.BLAST_RADIUS_MAX, windowMinutes: s.BLAST_RADIUS_WINDOW_MINUTES },
+    hunt: { backend: s.HUNT_BACKEND, workspaceId: s.LOG_ANALYTICS_WORKSPACE_ID, endpoint: s.LOG_ANALYTICS_ENDPOINT },
+    hostingAsns: s.HOSTING_ASNS.length > 0 ? s.HOSTING_ASNS.map(Number) : RUNBOOK_HOSTING_ASNS,
+    maxAlertBytes: s.MAX_ALERT_BYTES,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

@@ -1,0 +1,46 @@
+// Builds the Microsoft Graph client: an @azure/identity credential (or none, for the loopback tenant
+// simulator), our bounded retry, and real HTTP. The base URL is configurable so sovereign clouds and
+// the simulator go through the same code.
+import { Client, HTTPMessageHandler, AuthenticationHandler, type Middleware } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { Config } from '../config';
+import { BoundedRetryHandler } from './retry';
+
+export const GRAPH_VERSION = 'v1.0';
+
+function credentialFor(settings: Config['graph']): TokenCredential | undefined {
+  switch (settings.auth) {
+    case 'none':
+      return undefined;
+    case 'managed-identity':
+      return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
+    case 'default':
+      return new DefaultAzureCredential(settings.clientId ? { managedIdentityClientId: settings.clientId } : {});
+  }
+}
+
+function chain(...middleware: Middleware[]): Middleware {
+  for (let i = 0; i < middleware.length - 1; i++) middleware[i].setNext?.(middleware[i + 1]);
+  return middleware[0];
+}
+
+export function createGraphClient(settings: Config['graph'], credential = credentialFor(settings)): Client {
+  const host = new URL(settings.baseUrl).host;
+  const retry = new BoundedRetryHandler({ budgetMs: settings.retryBudgetMs, attemptTimeoutMs: settings.timeoutMs });
+  const middleware = credential
+    ? chain(
+        new AuthenticationHandler(
+          new TokenCredentialAuthenticationProvider(credential, { scopes: [`${new URL(settings.baseUrl).origin}/.default`] }),
+        ),
+        retry,
+        new HTTPMessageHandler(),
+      )
+    : chain(retry, new HTTPMessageHandler());
+  return Client.initWithMiddleware({
+    baseUrl: settings.baseUrl,
+    defaultVersion: GRAPH_VERSION,
+    middleware,
+    customHosts: new Set([host]),
+  });
+}

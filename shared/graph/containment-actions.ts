@@ -1,0 +1,54 @@
+// The two Phase 1 writes against Microsoft Graph (runbook 1.1 and 1.2), as the ContainmentActions port.
+// Both use the raw response so the record keeps the HTTP status and request-id of successes too.
+import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
+import type { GraphError } from '../errors';
+import type { ContainmentActions, GraphWriteReceipt, GraphWriteRequest } from '../runbook/ports';
+import { graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
+import { AttemptRecord } from './retry';
+import { GRAPH_VERSION } from './client';
+
+function withAttempts(error: GraphError, record: AttemptRecord): GraphError {
+  error.attempts = Math.max(1, record.attempts);
+  return error;
+}
+
+export function revokeSessionsRequest(userId: string): GraphWriteRequest {
+  return { method: 'POST', path: `/${GRAPH_VERSION}/users/${encodeURIComponent(userId)}/revokeSignInSessions` };
+}
+
+export function disableAccountRequest(userId: string): GraphWriteRequest {
+  return { method: 'PATCH', path: `/${GRAPH_VERSION}/users/${encodeURIComponent(userId)}`, body: { accountEnabled: false } };
+}
+
+export class GraphContainmentActions implements ContainmentActions {
+  constructor(private readonly client: Client) {}
+
+  revokeSessions(userId: string): Promise<GraphWriteReceipt> {
+    return this.send(revokeSessionsRequest(userId));
+  }
+
+  disableAccount(userId: string): Promise<GraphWriteReceipt> {
+    return this.send(disableAccountRequest(userId));
+  }
+
+  private async send(request: GraphWriteRequest): Promise<GraphWriteReceipt> {
+    const attempts = new AttemptRecord();
+    const call = this.client
+      .api(request.path.slice(GRAPH_VERSION.length + 1))
+      .middlewareOptions([attempts])
+      .responseType(ResponseType.RAW);
+    let response: Response;
+    try {
+      response = (await (request.method === 'POST' ? call.post(request.body ?? {}) : call.patch(request.body))) as Response;
+    } catch (error) {
+      throw withAttempts(graphErrorFromException(error), attempts);
+    }
+    // revokeSignInSessions is documented to answer 204 in some tenants and 200 {value:true} in
+    // others; every 2xx means the refresh tokens are invalidated.
+    if (response.status >= 200 && response.status < 300) {
+      await response.arrayBuffer().catch(() => undefined);
+      return { status: response.status, requestId: requestIdOf(response), attempts: attempts.attempts };
+    }
+    throw withAttempts(await graphErrorFromResponse(response), attempts);
+  }
+}

@@ -1,0 +1,42 @@
+// Turns Graph responses and client failures into our GraphError, keeping status, code and request-id.
+import { GraphError } from '../errors';
+import { isTimeout } from './retry';
+import { field, path, text } from '../alerts/json';
+
+export function requestIdOf(response: Response): string | undefined {
+  return response.headers.get('request-id') ?? response.headers.get('client-request-id') ?? undefined;
+}
+
+/** Reads Graph's documented error body: {"error":{"code","message","innerError":{"request-id"}}}. */
+export async function graphErrorFromResponse(response: Response): Promise<GraphError> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = field(body, 'error');
+  const code = text(field(error, 'code')) ?? `http_${response.status}`;
+  const message = text(field(error, 'message')) ?? `Graph answered ${response.status}`;
+  const requestId = requestIdOf(response) ?? text(path(error, 'innerError', 'request-id'));
+  const retryAfter = Number(response.headers.get('Retry-After'));
+  return new GraphError(message.slice(0, 500), response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+}
+
+/** A failure before any response: timeout, connection refused, or the credential could not get a token. */
+export function graphErrorFromException(error: unknown): GraphError {
+  if (error instanceof GraphError) return error;
+  if (isTimeout(error)) return new GraphError('Graph did not answer in time', 0, 'timeout');
+  const name = error instanceof Error ? error.name : 'Error';
+  if (name === 'CredentialUnavailableError' || name === 'AuthenticationError') {
+    return new GraphError(`could not get a Graph token: ${name}`, 0, 'credential_unavailable');
+  }
+  // The library's own GraphError carries statusCode/code/requestId when it got a response.
+  const statusCode = field(error, 'statusCode');
+  const code = text(field(error, 'code'));
+  const requestId = text(field(error, 'requestId'));
+  if (typeof statusCode === 'number' && statusCode > 0) {
+    return new GraphError(error instanceof Error ? error.message.slice(0, 500) : 'Graph error', statusCode, code ?? `http_${statusCode}`, requestId);
+  }
+  return new GraphError('could not reach Graph', 0, 'network_error');
+}

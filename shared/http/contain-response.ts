@@ -1,0 +1,60 @@
+// Maps containment results to the webhook's response. 200 when every user's outcome is settled (even a
+// permanent Graph failure: retrying cannot help, and the record says what failed). 503 with Retry-After
+// when any user's outcome could change on retry (throttling, Graph or storage trouble, another delivery
+// still working): redelivery then re-runs only what failed, so a retry helps and never repeats a write.
+import type { HttpResponseInit } from '@azure/functions';
+import type { NormalizedAlert } from '../alerts/types';
+import { describeUser } from '../alerts/types';
+import { ConflictError } from '../errors';
+import type { Incident } from '../runbook/incident';
+import type { UserContainmentResult } from '../runbook/contain';
+
+export const RETRY_AFTER_SECONDS = 5;
+
+export function incidentView(incident: Incident) {
+  return {
+    id: incident.id,
+    state: incident.state,
+    user: incident.user,
+    alertKey: incident.alertKey,
+    alertId: incident.alertId,
+    source: incident.source,
+    severity: incident.severity,
+    title: incident.title,
+    mode: incident.mode,
+    reason: incident.reason,
+    createdAt: incident.createdAt,
+    updatedAt: incident.updatedAt,
+    t0: incident.t0,
+    actions: incident.actions,
+    followUpsQueuedAt: incident.followUpsQueuedAt,
+  };
+}
+
+export function containResponse(alert: NormalizedAlert, results: readonly UserContainmentResult[]): HttpResponseInit {
+  const retryable = results.some((result) => result.retryable);
+  const incidents = results.flatMap((result) =>
+    result.ok ? [{ ...incidentView(result.incident), replayed: result.replayed, link: `/api/incidents/${result.incident.id}` }] : [],
+  );
+  const errors = results.flatMap((result) =>
+    result.ok
+      ? []
+      : [
+          {
+            user: describeUser(result.user),
+            code: result.error instanceof ConflictError ? 'in_progress' : 'containment_error',
+            message: result.error.message,
+            retryable: result.retryable,
+          },
+        ],
+  );
+  return {
+    status: retryable ? 503 : 200,
+    headers: retryable ? { 'Retry-After': String(RETRY_AFTER_SECONDS) } : undefined,
+    jsonBody: {
+      alert: { source: alert.source, alertKey: alert.alertKey, alertId: alert.alertId, severity: alert.severity, title: alert.title },
+      incidents,
+      ...(errors.length > 0 ? { errors } : {}),
+    },
+  };
+}

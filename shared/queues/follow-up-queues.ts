@@ -1,0 +1,41 @@
+// FollowUpQueues over Azure Storage Queues. Messages are base64-encoded JSON because that is what the
+// Functions queue trigger reads by default (host.json messageEncoding "base64").
+import type { QueueClient } from '@azure/storage-queue';
+import { StorageError } from '../errors';
+import type { FollowUpMessage, FollowUpQueueName, FollowUpQueues } from '../runbook/ports';
+
+export function encodeQueueMessage(message: unknown): string {
+  return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
+}
+
+export class StorageFollowUpQueues implements FollowUpQueues {
+  private readonly ready = new Map<FollowUpQueueName, Promise<void>>();
+
+  constructor(private readonly clientFor: (queue: FollowUpQueueName) => QueueClient) {}
+
+  /** Queues are created lazily, once per process, so a fresh storage account needs no setup step. */
+  private ensure(queue: FollowUpQueueName, client: QueueClient): Promise<void> {
+    let ready = this.ready.get(queue);
+    if (!ready) {
+      ready = client.createIfNotExists().then(
+        () => undefined,
+        (error: unknown) => {
+          this.ready.delete(queue);
+          throw error;
+        },
+      );
+      this.ready.set(queue, ready);
+    }
+    return ready;
+  }
+
+  async enqueue(queue: FollowUpQueueName, message: FollowUpMessage): Promise<void> {
+    const client = this.clientFor(queue);
+    try {
+      await this.ensure(queue, client);
+      await client.sendMessage(encodeQueueMessage(message));
+    } catch (error) {
+      throw new StorageError(`queueing ${queue} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
+    }
+  }
+}

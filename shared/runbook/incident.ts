@@ -1,0 +1,93 @@
+// The incident record: one per (alert, user), its state machine and its timeline events, in the
+// runbook's words. Pure data; the store persists it.
+import type { AlertSource, AlertUser } from '../alerts/types';
+import type { Severity } from '../config';
+import type { GraphWriteRequest } from './ports';
+
+export const INCIDENT_STATES = [
+  'containing',
+  'contained',
+  'partially_contained',
+  'skipped_protected',
+  'awaiting_approval',
+  'failed',
+  'diagnosed',
+  'eradicated',
+  'recovered',
+  'closed',
+] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+export type ContainmentAction = 'revokeSessions' | 'disableAccount';
+
+export interface ActionOutcome {
+  action: ContainmentAction;
+  result: 'succeeded' | 'failed' | 'not_sent';
+  /** The exact Graph request, so a dry run shows what would have been sent. */
+  request: GraphWriteRequest;
+  httpStatus?: number;
+  graphCode?: string;
+  message?: string;
+  requestId?: string;
+  /** Throttling or service trouble: the same call later may succeed. */
+  transient?: boolean;
+  attempts: number;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+export type TimelineMark = 'T0' | 'T1' | 'T2' | 'T3';
+
+export interface TimelineEvent {
+  id: string;
+  at: string;
+  kind: string;
+  mark?: TimelineMark;
+  /** Who acted: the automation (with invocation id) or a named human. */
+  actor: string;
+  summary: string;
+  detail?: Readonly<Record<string, unknown>>;
+}
+
+export interface Incident {
+  id: string;
+  state: IncidentState;
+  user: AlertUser;
+  /** The id we address the user by in Graph (object id, else UPN), lower-cased. */
+  userKey: string;
+  alertKey: string;
+  alertId: string;
+  source: AlertSource;
+  severity: Severity;
+  title: string;
+  detection?: string;
+  ips: string[];
+  userAgents: string[];
+  mode: 'enforce' | 'dry-run';
+  /** Why the incident is in a state other than contained, for the person reading it. */
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Containment time: when Graph acknowledged both writes. */
+  t0?: string;
+  actions: ActionOutcome[];
+  followUpsQueuedAt?: string;
+  alertRaw: string;
+}
+
+/** An incident with the store's concurrency token, so updates never overwrite someone else's change. */
+export interface StoredIncident {
+  incident: Incident;
+  etag: string;
+}
+
+export function isTerminalContainment(state: IncidentState): boolean {
+  return state !== 'containing';
+}
+
+/** Failed actions whose retry could help: the caller's redelivery re-runs exactly these. */
+export function retryableActions(incident: Incident): ContainmentAction[] {
+  if (incident.state !== 'failed' && incident.state !== 'partially_contained') return [];
+  return incident.actions.filter((action) => action.result === 'failed' && action.transient === true).map((action) => action.action);
+}

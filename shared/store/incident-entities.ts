@@ -1,0 +1,108 @@
+// How incidents and timeline events are laid out as table entities. Nested values are JSON strings;
+// every string property stays under the 64 KiB Table Storage limit.
+import { ulid } from 'ulid';
+import type { TableEntity } from '@azure/data-tables';
+import type { Incident, TimelineEvent } from '../runbook/incident';
+
+export const INCIDENT_ROW = 'incident';
+export const EVENT_ROW_PREFIX = 'event-';
+
+/** Table Storage caps a string property at 64 KiB (32K UTF-16 characters). */
+const MAX_PROPERTY_CHARS = 30_000;
+
+function cap(value: string): string {
+  return value.length > MAX_PROPERTY_CHARS ? value.slice(0, MAX_PROPERTY_CHARS) : value;
+}
+
+function str(entity: Record<string, unknown>, key: string): string | undefined {
+  const value = entity[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function json<T>(entity: Record<string, unknown>, key: string, fallback: T): T {
+  const value = str(entity, key);
+  if (value === undefined) return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function encodeIncident(incident: Incident): TableEntity<Record<string, unknown>> {
+  return {
+    partitionKey: incident.id,
+    rowKey: INCIDENT_ROW,
+    state: incident.state,
+    userKey: incident.userKey,
+    userUpn: incident.user.upn,
+    userObjectId: incident.user.objectId,
+    alertKey: incident.alertKey,
+    alertId: incident.alertId,
+    source: incident.source,
+    severity: incident.severity,
+    title: cap(incident.title),
+    detection: incident.detection,
+    ips: JSON.stringify(incident.ips),
+    userAgents: cap(JSON.stringify(incident.userAgents)),
+    mode: incident.mode,
+    reason: incident.reason === undefined ? undefined : cap(incident.reason),
+    createdAt: incident.createdAt,
+    updatedAt: incident.updatedAt,
+    t0: incident.t0,
+    actions: cap(JSON.stringify(incident.actions)),
+    followUpsQueuedAt: incident.followUpsQueuedAt,
+    alertRaw: cap(incident.alertRaw),
+  };
+}
+
+export function decodeIncident(entity: Record<string, unknown>): Incident {
+  return {
+    id: String(entity.partitionKey),
+    state: str(entity, 'state') as Incident['state'],
+    user: { upn: str(entity, 'userUpn'), objectId: str(entity, 'userObjectId') },
+    userKey: str(entity, 'userKey') ?? '',
+    alertKey: str(entity, 'alertKey') ?? '',
+    alertId: str(entity, 'alertId') ?? '',
+    source: str(entity, 'source') as Incident['source'],
+    severity: str(entity, 'severity') as Incident['severity'],
+    title: str(entity, 'title') ?? '',
+    detection: str(entity, 'detection'),
+    ips: json(entity, 'ips', []),
+    userAgents: json(entity, 'userAgents', []),
+    mode: str(entity, 'mode') === 'dry-run' ? 'dry-run' : 'enforce',
+    reason: str(entity, 'reason'),
+    createdAt: str(entity, 'createdAt') ?? '',
+    updatedAt: str(entity, 'updatedAt') ?? '',
+    t0: str(entity, 't0'),
+    actions: json(entity, 'actions', []),
+    followUpsQueuedAt: str(entity, 'followUpsQueuedAt'),
+    alertRaw: str(entity, 'alertRaw') ?? '',
+  };
+}
+
+export function encodeEvent(incidentId: string, event: TimelineEvent): TableEntity<Record<string, unknown>> {
+  return {
+    partitionKey: incidentId,
+    rowKey: `${EVENT_ROW_PREFIX}${event.id || ulid()}`,
+    at: event.at,
+    kind: event.kind,
+    mark: event.mark,
+    actor: cap(event.actor),
+    summary: cap(event.summary),
+    detail: event.detail === undefined ? undefined : cap(JSON.stringify(event.detail)),
+  };
+}
+
+export function decodeEvent(entity: Record<string, unknown>): TimelineEvent {
+  const mark = str(entity, 'mark');
+  return {
+    id: String(entity.rowKey).slice(EVENT_ROW_PREFIX.length),
+    at: str(entity, 'at') ?? '',
+    kind: str(entity, 'kind') ?? '',
+    mark: mark === 'T0' || mark === 'T1' || mark === 'T2' || mark === 'T3' ? mark : undefined,
+    actor: str(entity, 'actor') ?? '',
+    summary: str(entity, 'summary') ?? '',
+    detail: json<Record<string, unknown> | undefined>(entity, 'detail', undefined),
+  };
+}

@@ -1,0 +1,179 @@
+// IncidentStore over Azure Table Storage. One partition per incident (PartitionKey = incident id) holds
+// the incident row and its timeline events, so a state change and its events commit in one
+// transaction. The alert gate is a separate table of insert-only rows.
+import { RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import { StorageError } from '../errors';
+import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
+import type { ClaimResult, IncidentFilter, IncidentStore } from '../runbook/ports';
+import { decodeEvent, decodeIncident, encodeEvent, encodeIncident, INCIDENT_ROW, EVENT_ROW_PREFIX } from './incident-entities';
+
+export const INCIDENTS_TABLE = 'Incidents';
+export const ALERT_GATE_TABLE = 'AlertGate';
+const GATE_ROW = 'gate';
+/** Table transactions take at most 100 operations; keep room for the incident row. */
+const MAX_EVENTS_PER_TRANSACTION = 99;
+
+function statusOf(error: unknown): number | undefined {
+  return error instanceof RestError ? error.statusCode : undefined;
+}
+
+/** Whether a failed transaction lost an optimistic-concurrency race (ETag moved on or row exists). */
+function isConcurrencyLoss(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409;
+}
+
+function storageError(what: string, error: unknown): StorageError {
+  const status = statusOf(error);
+  return new StorageError(`${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
+}
+
+function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export class TableIncidentStore implements IncidentStore {
+  private ready?: Promise<void>;
+
+  constructor(
+    private readonly incidents: TableClient,
+    private readonly gate: TableClient,
+  ) {}
+
+  /** Creates the tables once per process; "already exists" is success. */
+  private ensureTables(): Promise<void> {
+    this.ready ??= Promise.all(
+      [this.incidents, this.gate].map((client) =>
+        client.createTable().catch((error: unknown) => {
+          if (statusOf(error) !== 409) throw error;
+        }),
+      ),
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        this.ready = undefined;
+        throw storageError('creating tables', error);
+      },
+    );
+    return this.ready;
+  }
+
+  async claimAlert(gateKey: string, incidentId: string, at: string): Promise<ClaimResult> {
+    await this.ensureTables();
+    try {
+      await this.gate.createEntity({ partitionKey: gateKey, rowKey: GATE_ROW, incidentId, claimedAt: at });
+      return { claimed: true };
+    } catch (error) {
+      if (statusOf(error) !== 409) throw storageError('claiming the alert', error);
+    }
+    try {
+      const row = await this.gate.getEntity<{ incidentId: string; claimedAt: string }>(gateKey, GATE_ROW);
+      return { claimed: false, incidentId: row.incidentId, claimedAt: row.claimedAt, etag: row.etag };
+    } catch (error) {
+      throw storageError('reading the alert claim', error);
+    }
+  }
+
+  async reclaimAlert(gateKey: string, etag: string, at: string): Promise<boolean> {
+    try {
+      await this.gate.updateEntity({ partitionKey: gateKey, rowKey: GATE_ROW, claimedAt: at }, 'Merge', { etag });
+      return true;
+    } catch (error) {
+      if (isConcurrencyLoss(error)) return false;
+      throw storageError('reclaiming the alert', error);
+    }
+  }
+
+  async create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident> {
+    await this.ensureTables();
+    const actions: TransactionAction[] = [
+      ['create', encodeIncident(incident)],
+      ...events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(incident.id, event)]),
+    ];
+    try {
+      const response = await this.incidents.submitTransaction(actions);
+      return { incident, etag: this.incidentEtag(response.subResponses) };
+    } catch (error) {
+      throw storageError('recording the incident', error);
+    }
+  }
+
+  async update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined> {
+    const actions: TransactionAction[] = [
+      ['update', encodeIncident(incident), 'Replace', { etag }],
+      ...events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(incident.id, event)]),
+    ];
+    try {
+      const response = await this.incidents.submitTransaction(actions);
+      return { incident, etag: this.incidentEtag(response.subResponses) };
+    } catch (error) {
+      if (isConcurrencyLoss(error)) return undefined;
+      throw storageError('updating the incident', error);
+    }
+  }
+
+  private incidentEtag(subResponses: readonly { rowKey?: string; etag?: string }[]): string {
+    const etag = subResponses.find((response) => response.rowKey === INCIDENT_ROW)?.etag ?? subResponses[0]?.etag;
+    if (etag === undefined) throw new StorageError('the table service returned no ETag for the incident row');
+    return etag;
+  }
+
+  async appendEvents(id: string, events: TimelineEvent[]): Promise<void> {
+    await this.ensureTables();
+    if (events.length === 0) return;
+    try {
+      await this.incidents.submitTransaction(events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(id, event)]));
+    } catch (error) {
+      throw storageError('recording timeline events', error);
+    }
+  }
+
+  async get(id: string): Promise<StoredIncident | undefined> {
+    await this.ensureTables();
+    try {
+      const entity = await this.incidents.getEntity<Record<string, unknown>>(id, INCIDENT_ROW);
+      return { incident: decodeIncident(entity), etag: entity.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw storageError('reading the incident', error);
+    }
+  }
+
+  async timeline(id: string): Promise<TimelineEvent[]> {
+    await this.ensureTables();
+    const events: TimelineEvent[] = [];
+    const filter = `PartitionKey eq ${odataString(id)} and RowKey ge '${EVENT_ROW_PREFIX}' and RowKey lt '${EVENT_ROW_PREFIX}~'`;
+    try {
+      for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        events.push(decodeEvent(entity));
+      }
+    } catch (error) {
+      throw storageError('reading the timeline', error);
+    }
+    return events.sort((a, b) => (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at)));
+  }
+
+  async list(filter: IncidentFilter): Promise<Incident[]> {
+    await this.ensureTables();
+    const clauses = [`RowKey eq '${INCIDENT_ROW}'`];
+    if (filter.state) clauses.push(`state eq ${odataString(filter.state)}`);
+    if (filter.since) clauses.push(`createdAt ge ${odataString(filter.since)}`);
+    if (filter.user) {
+      const user = filter.user.toLowerCase();
+      clauses.push(`(userKey eq ${odataString(user)} or userUpn eq ${odataString(user)} or userObjectId eq ${odataString(user)})`);
+    }
+    const limit = filter.limit ?? 100;
+    const found: Incident[] = [];
+    try {
+      for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })) {
+        found.push(decodeIncident(entity));
+        if (found.length >= limit) break;
+      }
+    } catch (error) {
+      throw storageError('listing incidents', error);
+    }
+    // ULIDs sort by creation time; newest first is what a person scanning the list wants.
+    return found.sort((a, b) => b.id.localeCompare(a.id));
+  }
+}
+
