@@ -13,7 +13,13 @@ const SUPPORTED = 'Sentinel incident (Logic Apps trigger body), manual {"user","
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): unknown {
+export interface DecodedAlertBody {
+  json: unknown;
+  /** The body as sent, kept (truncated) on the incident for the record. */
+  text: string;
+}
+
+export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): DecodedAlertBody {
   if (bytes.byteLength > maxBytes) {
     throw new ValidationError(`alert body is ${bytes.byteLength} bytes; the limit is ${maxBytes}`, 413);
   }
@@ -25,17 +31,17 @@ export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): unknown {
     throw new ValidationError('body is not valid UTF-8', 400);
   }
   try {
-    return JSON.parse(textBody);
+    return { json: JSON.parse(textBody), text: textBody };
   } catch (error) {
     throw new ValidationError(`malformed JSON: ${error instanceof Error ? error.message : 'parse error'}`, 400);
   }
 }
 
-export function parseAlert(body: unknown): NormalizedAlert {
+export function parseAlert({ json: body, text }: DecodedAlertBody): NormalizedAlert {
   if (!isObject(body)) {
     throw new ValidationError(`expected a JSON object; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });
   }
-  const raw = JSON.stringify(body).slice(0, RAW_ALERT_KEEP_CHARS);
+  const raw = text.slice(0, RAW_ALERT_KEEP_CHARS);
   if (isSentinelIncident(body)) return parseSentinelIncident(body, raw);
   if (isManualAlert(body)) return parseManualAlert(body, raw);
   throw new ValidationError(`unrecognised alert shape; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });

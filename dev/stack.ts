@@ -1,0 +1,102 @@
+// The local stack: Azurite and the tenant simulator when the settings do not point elsewhere, and the
+// local function host serving the app's function definitions. Used by `npm start`, the demo, the
+// benchmark and the integration tests, so all of them run the same wiring.
+import { randomBytes } from 'node:crypto';
+import { SETTING_NAMES } from '../shared/config';
+import { startAzurite, type AzuriteInstance } from './azurite';
+import { readHostJson, startFunctionHost, type FunctionHost } from './host';
+import { loadLocalSettings } from './settings';
+import { startTenantSimulator, type SimulatorOptions, type TenantSimulator } from './simulator';
+
+export interface LocalStackOptions {
+  /** Default 0 (a free port). */
+  port?: number;
+  /** Default: generated. */
+  functionKey?: string;
+  /** Settings on top of the defaults (and of local.settings.json when `useLocalSettings`). */
+  settings?: Record<string, string>;
+  /** Read local.settings.json and environment overrides, as `npm start` does. Default false. */
+  useLocalSettings?: boolean;
+  simulator?: SimulatorOptions;
+  /** Host log lines; default: discarded. */
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  baseUrl: string;
+  functionKey: string;
+  /** Present when the stack started its own simulator (GRAPH_BASE_URL was not set). */
+  simulator?: TenantSimulator;
+  /** Present when the stack started its own Azurite. */
+  azurite?: AzuriteInstance;
+  storageConnectionString: string;
+  host: FunctionHost;
+  stop(): Promise<void>;
+}
+
+/** What a fresh clone runs with: the break-glass admin of the seeded tenant is protected. */
+export const DEFAULT_LOCAL_SETTINGS: Readonly<Record<string, string>> = {
+  PROTECTED_ACCOUNTS: 'bg-admin-01@wingtip-lab.example,5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+  CONTAINMENT_MODE: 'enforce',
+  HUNT_BACKEND: 'none',
+};
+
+function wantsAzurite(connection: string | undefined, settings: Record<string, string>): boolean {
+  if (settings.AzureWebJobsStorage__accountName || settings.AzureWebJobsStorage__queueServiceUri) return false;
+  return connection === undefined || connection.trim() === '' || /^UseDevelopmentStorage=true$/i.test(connection.trim());
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const settings: Record<string, string> = {
+    ...DEFAULT_LOCAL_SETTINGS,
+    ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY'] }) : {}),
+    ...options.settings,
+  };
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let azurite: AzuriteInstance | undefined;
+    if (wantsAzurite(settings.AzureWebJobsStorage, settings)) {
+      azurite = await startAzurite();
+      stops.push(() => azurite!.stop());
+      settings.AzureWebJobsStorage = azurite.connectionString;
+    }
+    let simulator: TenantSimulator | undefined;
+    if (!settings.GRAPH_BASE_URL) {
+      simulator = await startTenantSimulator(options.simulator);
+      stops.push(() => simulator!.stop());
+      settings.GRAPH_BASE_URL = simulator.baseUrl;
+      settings.GRAPH_AUTH = 'none';
+    }
+    if (!settings.AzureWebJobsStorage) {
+      throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');
+    }
+    // The app reads its configuration from the environment, as it does in Azure.
+    for (const [key, value] of Object.entries(settings)) process.env[key] = value;
+    const { functionDefinitions } = await import('../functions');
+    const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
+    const host = await startFunctionHost({
+      definitions: functionDefinitions(),
+      port: options.port ?? 0,
+      functionKey,
+      storageConnectionString: settings.AzureWebJobsStorage,
+      hostJson: readHostJson(),
+      log: options.log ?? (() => undefined),
+    });
+    stops.push(() => host.stop());
+    return {
+      baseUrl: host.baseUrl,
+      functionKey,
+      simulator,
+      azurite,
+      storageConnectionString: settings.AzureWebJobsStorage,
+      host,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
