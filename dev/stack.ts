@@ -46,6 +46,24 @@ function wantsAzurite(connection: string | undefined, settings: Record<string, s
   return connection === undefined || connection.trim() === '' || /^UseDevelopmentStorage=true$/i.test(connection.trim());
 }
 
+/**
+ * Without the Functions runtime, @azure/functions runs in test mode and warns once per registration.
+ * Here that is the intended mode (this host serves the definitions itself), so those lines are noise.
+ */
+async function quietlyImportFunctions(): Promise<typeof import('../functions')> {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    const first = typeof args[0] === 'string' ? args[0] : '';
+    if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first)) return;
+    warn(...args);
+  };
+  try {
+    return await import('../functions');
+  } finally {
+    console.warn = warn;
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings: Record<string, string> = {
     ...DEFAULT_LOCAL_SETTINGS,
@@ -75,7 +93,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
-    const { functionDefinitions } = await import('../functions');
+    const { functionDefinitions } = await quietlyImportFunctions();
     const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
     const host = await startFunctionHost({
       definitions: functionDefinitions(),

@@ -1,6 +1,6 @@
 // Turns Graph responses and client failures into our GraphError, keeping status, code and request-id.
 import { GraphError } from '../errors';
-import { isTimeout } from './retry';
+import { errorName, isTimeout } from './retry';
 import { field, path, text } from '../alerts/json';
 
 export function requestIdOf(response: Response): string | undefined {
@@ -26,8 +26,12 @@ export async function graphErrorFromResponse(response: Response): Promise<GraphE
 /** A failure before any response: timeout, connection refused, or the credential could not get a token. */
 export function graphErrorFromException(error: unknown): GraphError {
   if (error instanceof GraphError) return error;
-  if (isTimeout(error)) return new GraphError('Graph did not answer in time', 0, 'timeout');
-  const name = error instanceof Error ? error.name : 'Error';
+  // graph-client wraps a failed fetch in its own GraphError: the original error's name becomes `code`,
+  // or (for a DOMException from another realm) the original error becomes `body`.
+  if (isTimeout(error) || isTimeout({ name: field(error, 'code') }) || isTimeout(field(error, 'body'))) {
+    return new GraphError('Graph did not answer in time', 0, 'timeout');
+  }
+  const name = errorName(error);
   if (name === 'CredentialUnavailableError' || name === 'AuthenticationError') {
     return new GraphError(`could not get a Graph token: ${name}`, 0, 'credential_unavailable');
   }

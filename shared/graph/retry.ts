@@ -5,6 +5,8 @@ import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsof
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 const BASE_BACKOFF_MS = 200;
+/** No attempt is given less than this: below it, even a healthy Graph call would time out. */
+const MIN_ATTEMPT_MS = 250;
 
 /** Per-request record of how many attempts a call took; read it back after the call for the audit trail. */
 export class AttemptRecord implements MiddlewareOptions {
@@ -50,22 +52,19 @@ export class BoundedRetryHandler implements Middleware {
     for (let attempt = 1; ; attempt++) {
       if (record) record.attempts = attempt;
       const remaining = this.options.budgetMs - (Date.now() - started);
-      context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(1, Math.min(this.options.attemptTimeoutMs, Math.max(remaining, 1000)))) };
+      context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining))) };
       let failure: unknown;
       try {
         await this.next.execute(context);
       } catch (error) {
         failure = error;
       }
-      const response = context.response;
-      const retryable = failure !== undefined ? !isTimeout(failure) : response !== undefined && RETRYABLE_STATUS.has(response.status);
-      if (!retryable) {
-        if (failure !== undefined) throw failure;
-        return;
-      }
+      const response = failure === undefined ? context.response : undefined;
+      // No response at all (timeout, reset connection) is retried too: both writes are idempotent, and
+      // a fresh connection is the usual cure for a hung one.
+      const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.has(response.status));
       const wait = (response && retryAfterMs(response.headers.get('Retry-After'))) ?? BASE_BACKOFF_MS * 2 ** (attempt - 1);
-      const elapsed = Date.now() - started;
-      if (elapsed + wait >= this.options.budgetMs) {
+      if (!retryable || Date.now() - started + wait + MIN_ATTEMPT_MS > this.options.budgetMs) {
         if (failure !== undefined) throw failure;
         return;
       }
@@ -76,6 +75,14 @@ export class BoundedRetryHandler implements Middleware {
   }
 }
 
+/** By name, not instanceof: fetch rejects with a DOMException, which is not an Error in every realm. */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
 export function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+  const name = errorName(error);
+  return name === 'TimeoutError' || name === 'AbortError';
 }

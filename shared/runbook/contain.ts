@@ -242,7 +242,10 @@ class UserContainment {
         outcome.result === 'succeeded'
           ? `${outcome.action}: Graph ${outcome.httpStatus} in ${outcome.durationMs} ms`
           : `${outcome.action} failed: Graph ${outcome.httpStatus ?? 'no response'} ${outcome.graphCode}`,
-        { detail: { httpStatus: outcome.httpStatus, graphCode: outcome.graphCode, requestId: outcome.requestId, attempts: outcome.attempts } },
+        {
+          at: outcome.endedAt,
+          detail: { httpStatus: outcome.httpStatus, graphCode: outcome.graphCode, requestId: outcome.requestId, attempts: outcome.attempts },
+        },
       ),
     );
     if (t0 !== undefined) {

@@ -35,6 +35,21 @@ describe('BoundedRetryHandler', () => {
     expect(result).toMatchObject({ status: 429, calls: 1, waits: [] });
   });
 
+  it('retries an attempt that got no response while the budget allows, then rethrows', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const handler = new BoundedRetryHandler({ budgetMs: 1000, attemptTimeoutMs: 300, sleep: async (ms) => void waits.push(ms) });
+    handler.setNext({
+      execute: async () => {
+        calls++;
+        throw Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
+      },
+    });
+    await expect(handler.execute({ request: 'https://graph.example/v1.0/users/x', options: {} })).rejects.toMatchObject({ name: 'TimeoutError' });
+    expect(calls).toBe(3);
+    expect(waits).toEqual([200, 400]);
+  });
+
   it('does not retry other failures', async () => {
     for (const status of [400, 401, 403, 404, 500]) {
       expect(await run([{ status }, { status: 200 }], 8000)).toMatchObject({ status, calls: 1 });
