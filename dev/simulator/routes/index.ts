@@ -1,0 +1,17 @@
+// Every Graph v1.0 route the simulator serves, one file per Graph area.
+import type { GraphRoute } from '../router';
+import { applicationRoutes } from './applications';
+import { auditLogRoutes } from './audit-logs';
+import { authenticationRoutes } from './authentication';
+import { deviceRoutes } from './devices';
+import { mailRoutes } from './mail';
+import { userRoutes } from './users';
+
+export const graphRoutes: readonly GraphRoute[] = [
+  ...userRoutes,
+  ...mailRoutes,
+  ...applicationRoutes,
+  ...authenticationRoutes,
+  ...deviceRoutes,
+  ...auditLogRoutes,
+];

@@ -1,0 +1,447 @@
+// The seeded AiTM story in the fictional wingtip-lab.example tenant: Avery Chen's session is stolen
+// from a hosting-ASN IP, after which the attacker plants an inbox rule, an OAuth grant, an MFA phone and a
+// device, and the same IP is used against a second user. Samples and tests depend on these exact values.
+import type { RiskLevel, SignIn } from './resources';
+import { isoSeconds, SignInRecord, SimulatedTenant } from './tenant';
+
+const DOMAIN = 'wingtip-lab.example';
+
+export const SCENARIO_USERS = {
+  victim: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01', userPrincipalName: `avery.chen@${DOMAIN}`, displayName: 'Avery Chen' },
+  blake: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b02', userPrincipalName: `blake.morris@${DOMAIN}`, displayName: 'Blake Morris' },
+  casey: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b03', userPrincipalName: `casey.nguyen@${DOMAIN}`, displayName: 'Casey Nguyen' },
+  hybrid: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b04', userPrincipalName: `drew.patel@${DOMAIN}`, displayName: 'Drew Patel' },
+  privileged: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b05', userPrincipalName: `erin.lopez@${DOMAIN}`, displayName: 'Erin Lopez' },
+  breakGlass: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', userPrincipalName: `bg-admin-01@${DOMAIN}`, displayName: 'Break Glass Admin 01' },
+} as const;
+
+type ScenarioUser = (typeof SCENARIO_USERS)[keyof typeof SCENARIO_USERS];
+
+export const SCENARIO_NETWORKS = {
+  corporate: {
+    ipAddress: '192.0.2.10',
+    autonomousSystemNumber: 8075,
+    location: { city: 'Seattle', state: 'Washington', countryOrRegion: 'US', geoCoordinates: { altitude: null, latitude: 47.6062, longitude: -122.3321 } },
+    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0',
+  },
+  attacker: {
+    ipAddress: '198.51.100.23',
+    autonomousSystemNumber: 14061,
+    location: { city: 'Amsterdam', state: 'Noord-Holland', countryOrRegion: 'NL', geoCoordinates: { altitude: null, latitude: 52.3676, longitude: 4.9041 } },
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+  },
+} as const;
+
+type Network = (typeof SCENARIO_NETWORKS)[keyof typeof SCENARIO_NETWORKS];
+
+const MICROSOFT_GRAPH = { servicePrincipalId: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b', appId: '00000003-0000-0000-c000-000000000000', displayName: 'Microsoft Graph' };
+
+/** Everything the attacker leaves behind, and when, in minutes before now(). */
+export const SCENARIO_ATTACK = {
+  minutesBeforeNow: { attackerSignIn: 180, inboxRule: 170, consent: 160, mfaRegistration: 150, deviceRegistration: 140, campaignPivotSignIn: 120 },
+  inboxRule: { id: 'AQAAAJ5dZqE=', displayName: '.', forwardTo: 'leak0314@protonmail.example', moveToFolderId: 'AAMkADRzc0ZlZWRzLXdpbmd0aXAtbGFiAC4AAAAAAAE=', moveToFolderName: 'RSS Feeds' },
+  maliciousApp: {
+    displayName: 'MailPort Sync',
+    appId: 'a7c3e1f0-4b2d-4e8a-9f61-3d5c7b9e2a14',
+    servicePrincipalId: 'e2b4d6f8-1a3c-4e5f-8a7b-9c0d1e2f3a45',
+    grantId: 'xMpS7q2aQUyTzV9kRw4bHeQDNpSH5-lPk9HjD3Sarjk',
+    scope: 'Mail.Read Mail.Send offline_access',
+  },
+  phoneMethod: { id: '3179e48a-750b-4051-897c-87b9720928f7', phoneNumber: '+1 5555550100', phoneType: 'mobile' },
+  device: { id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b01', deviceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c01', displayName: 'DESKTOP-AITM01' },
+} as const;
+
+/** The victim's legitimate, older footprint that diagnosis must leave alone. */
+export const SCENARIO_BENIGN = {
+  inboxRule: { id: 'AQAAAJ5dZqA=', displayName: 'Newsletters', moveToFolderId: 'AAMkADNld3NsZXR0ZXJzLXdpbmd0aXAtbGFiAC4AAAE=', moveToFolderName: 'Newsletters', minutesBeforeNow: 21 * 1440 },
+  app: {
+    displayName: 'Wingtip Expenses',
+    appId: 'd5f7b9c1-3e5a-4b7d-9f1b-2c4e6a8b0d13',
+    servicePrincipalId: 'c4e6a8b0-2d4f-4a6c-8e0a-1b3d5f7a9c02',
+    grantId: 'qP3nW8cZ0kiBf1TgYy6sdeQDNpSH5-lPk9HjD3Sarjk',
+    scope: 'User.Read openid profile',
+    appRoleAssignmentId: 'LnbeQ8f0YkaH6zWj1ZpXbQ3tL1-xWcZPpRq7uNfm0aE',
+    minutesBeforeNow: 45 * 1440,
+  },
+  authenticatorMethod: { id: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d', displayName: 'iPhone 14', minutesBeforeNow: 180 * 1440 },
+  passwordMethod: { id: '28c10230-6103-485e-b985-444c60001490', minutesBeforeNow: 120 * 1440 },
+  device: { id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b02', deviceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02', displayName: 'WTL-LT-0417', minutesBeforeNow: 400 * 1440 },
+} as const;
+
+const APPS = {
+  officeHome: { appId: '4765445b-32c6-49b0-83e6-1d93765276ca', appDisplayName: 'OfficeHome', resource: MICROSOFT_GRAPH },
+  outlook: {
+    appId: '00000002-0000-0ff1-ce00-000000000000',
+    appDisplayName: 'Office 365 Exchange Online',
+    resource: { appId: '00000002-0000-0ff1-ce00-000000000000', displayName: 'Office 365 Exchange Online' },
+  },
+  teams: { appId: '1fec8e78-bce4-4aaf-ab1b-5451cc387264', appDisplayName: 'Microsoft Teams', resource: MICROSOFT_GRAPH },
+  mySignIns: { appId: '19db86c3-b2b9-44cc-b339-36da233a3be2', appDisplayName: 'My Signins', resource: MICROSOFT_GRAPH },
+  authBroker: {
+    appId: '29d9ed98-a469-4536-ade2-f981bc1d605e',
+    appDisplayName: 'Microsoft Authentication Broker',
+    resource: { appId: '01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9', displayName: 'Device Registration Service' },
+  },
+  mailPortSync: { appId: SCENARIO_ATTACK.maliciousApp.appId, appDisplayName: SCENARIO_ATTACK.maliciousApp.displayName, resource: MICROSOFT_GRAPH },
+} as const;
+
+type App = (typeof APPS)[keyof typeof APPS];
+
+interface SignInSpec {
+  user: ScenarioUser;
+  minutesBeforeNow: number;
+  network: Network;
+  app: App;
+  risk?: RiskLevel;
+  failure?: { errorCode: number; failureReason: string };
+}
+
+const { corporate, attacker } = SCENARIO_NETWORKS;
+const { victim, blake, casey, hybrid, privileged } = SCENARIO_USERS;
+const attack = SCENARIO_ATTACK.minutesBeforeNow;
+
+const SIGN_INS: readonly SignInSpec[] = [
+  { user: victim, minutesBeforeNow: 7170, network: corporate, app: APPS.outlook },
+  { user: victim, minutesBeforeNow: 5730, network: corporate, app: APPS.teams },
+  { user: victim, minutesBeforeNow: 4290, network: corporate, app: APPS.officeHome },
+  {
+    user: victim,
+    minutesBeforeNow: 2860,
+    network: corporate,
+    app: APPS.officeHome,
+    failure: { errorCode: 50126, failureReason: 'Error validating credentials due to invalid username or password.' },
+  },
+  { user: victim, minutesBeforeNow: 2850, network: corporate, app: APPS.officeHome },
+  { user: victim, minutesBeforeNow: 1410, network: corporate, app: APPS.outlook },
+  { user: victim, minutesBeforeNow: 600, network: corporate, app: APPS.teams },
+  { user: victim, minutesBeforeNow: 240, network: corporate, app: APPS.outlook },
+  { user: victim, minutesBeforeNow: attack.attackerSignIn, network: attacker, app: APPS.officeHome, risk: 'high' },
+  { user: victim, minutesBeforeNow: 175, network: attacker, app: APPS.outlook, risk: 'medium' },
+  { user: victim, minutesBeforeNow: attack.consent + 1, network: attacker, app: APPS.mailPortSync, risk: 'medium' },
+  { user: victim, minutesBeforeNow: attack.mfaRegistration + 1, network: attacker, app: APPS.mySignIns, risk: 'medium' },
+  { user: victim, minutesBeforeNow: attack.deviceRegistration + 1, network: attacker, app: APPS.authBroker, risk: 'medium' },
+  { user: blake, minutesBeforeNow: 4260, network: corporate, app: APPS.officeHome },
+  { user: blake, minutesBeforeNow: 2820, network: corporate, app: APPS.outlook },
+  { user: blake, minutesBeforeNow: 1380, network: corporate, app: APPS.teams },
+  { user: casey, minutesBeforeNow: 2790, network: corporate, app: APPS.outlook },
+  { user: casey, minutesBeforeNow: 1350, network: corporate, app: APPS.officeHome },
+  { user: casey, minutesBeforeNow: attack.campaignPivotSignIn, network: attacker, app: APPS.officeHome, risk: 'medium' },
+  { user: hybrid, minutesBeforeNow: 1320, network: corporate, app: APPS.outlook },
+  { user: privileged, minutesBeforeNow: 1300, network: corporate, app: APPS.officeHome },
+];
+
+export function seedScenario(tenant: SimulatedTenant, now: Date): void {
+  const at = (minutesBeforeNow: number): string => isoSeconds(new Date(now.getTime() - minutesBeforeNow * 60_000));
+  const daysAgo = (days: number): string => at(days * 1440);
+  const { victim: v, breakGlass } = SCENARIO_USERS;
+  const person = (u: ScenarioUser, jobTitle: string | null) => {
+    const [givenName, surname] = u.displayName.split(' ');
+    return { ...u, givenName, surname, jobTitle, officeLocation: 'Seattle', createdDateTime: daysAgo(400) };
+  };
+  const passwordSet = at(SCENARIO_BENIGN.passwordMethod.minutesBeforeNow);
+  const sessionFields = { lastPasswordChangeDateTime: passwordSet, signInSessionsValidFromDateTime: passwordSet };
+
+  tenant.addUser({ ...person(v, 'Accounts Payable Specialist'), ...sessionFields }, now);
+  tenant.addUser({ ...person(blake, 'Procurement Manager'), ...sessionFields }, now);
+  tenant.addUser({ ...person(casey, 'Financial Analyst'), ...sessionFields }, now);
+  tenant.addUser({ ...person(hybrid, 'Site Engineer'), ...sessionFields, onPremisesSyncEnabled: true }, now);
+  tenant.addUser({ ...person(privileged, 'IT Director'), ...sessionFields, directoryRoles: ['Global Administrator'] }, now);
+  tenant.addUser(
+    { ...breakGlass, createdDateTime: daysAgo(700), ...sessionFields, officeLocation: null, directoryRoles: ['Global Administrator'] },
+    now,
+  );
+
+  SIGN_INS.forEach((spec, index) => tenant.signIns.push(buildSignIn(spec, index + 1, at(spec.minutesBeforeNow))));
+  tenant.signIns.sort((a, b) => b.signIn.createdDateTime.localeCompare(a.signIn.createdDateTime));
+
+  seedMailbox(tenant, at);
+  seedApplications(tenant, at);
+  seedAuthenticationMethods(tenant, at);
+  seedDevices(tenant, at);
+  seedDirectoryAudits(tenant, at);
+}
+
+function buildSignIn(spec: SignInSpec, n: number, createdDateTime: string): SignInRecord {
+  const risk = spec.risk ?? 'none';
+  const fromAttacker = spec.network === attacker;
+  const managedLaptop = spec.user === victim && !fromAttacker;
+  const signIn: SignIn = {
+    id: seededGuid('51a9', n),
+    createdDateTime,
+    userDisplayName: spec.user.displayName,
+    userPrincipalName: spec.user.userPrincipalName,
+    userId: spec.user.id,
+    appId: spec.app.appId,
+    appDisplayName: spec.app.appDisplayName,
+    ipAddress: spec.network.ipAddress,
+    clientAppUsed: spec.app === APPS.authBroker ? 'Mobile Apps and Desktop clients' : 'Browser',
+    correlationId: seededGuid('c0a1', n),
+    conditionalAccessStatus: spec.failure ? 'notApplied' : 'success',
+    isInteractive: spec.app !== APPS.outlook,
+    riskDetail: 'none',
+    riskLevelAggregated: risk,
+    riskLevelDuringSignIn: risk,
+    riskState: risk === 'none' ? 'none' : 'atRisk',
+    riskEventTypes_v2: risk === 'high' ? ['anomalousToken', 'unfamiliarFeatures'] : risk === 'none' ? [] : ['unfamiliarFeatures'],
+    resourceDisplayName: spec.app.resource.displayName,
+    resourceId: spec.app.resource.appId,
+    status: { errorCode: spec.failure?.errorCode ?? 0, failureReason: spec.failure?.failureReason ?? null, additionalDetails: null },
+    deviceDetail: {
+      deviceId: managedLaptop ? SCENARIO_BENIGN.device.deviceId : '',
+      displayName: managedLaptop ? SCENARIO_BENIGN.device.displayName : '',
+      operatingSystem: fromAttacker ? 'Linux' : 'Windows10',
+      browser: fromAttacker ? 'Chrome 120.0.0' : 'Edge 120.0.0',
+      isCompliant: managedLaptop,
+      isManaged: managedLaptop,
+      trustType: managedLaptop ? 'Azure AD joined' : '',
+    },
+    location: { ...spec.network.location, geoCoordinates: { ...spec.network.location.geoCoordinates } },
+    appliedConditionalAccessPolicies: [],
+  };
+  return { signIn, userAgent: spec.network.userAgent, autonomousSystemNumber: spec.network.autonomousSystemNumber };
+}
+
+type At = (minutesBeforeNow: number) => string;
+
+function seedMailbox(tenant: SimulatedTenant, at: At): void {
+  const benign = SCENARIO_BENIGN.inboxRule;
+  const planted = SCENARIO_ATTACK.inboxRule;
+  tenant.messageRules.push(
+    {
+      userId: victim.id,
+      createdDateTime: at(benign.minutesBeforeNow),
+      clientIp: corporate.ipAddress,
+      rule: {
+        id: benign.id,
+        displayName: benign.displayName,
+        sequence: 1,
+        isEnabled: true,
+        hasError: false,
+        isReadOnly: false,
+        conditions: { senderContains: ['newsletter'] },
+        actions: { moveToFolder: benign.moveToFolderId, stopProcessingRules: false },
+      },
+    },
+    {
+      userId: victim.id,
+      createdDateTime: at(SCENARIO_ATTACK.minutesBeforeNow.inboxRule),
+      clientIp: attacker.ipAddress,
+      rule: {
+        id: planted.id,
+        displayName: planted.displayName,
+        sequence: 2,
+        isEnabled: true,
+        hasError: false,
+        isReadOnly: false,
+        conditions: {},
+        actions: {
+          forwardTo: [{ emailAddress: { name: planted.forwardTo, address: planted.forwardTo } }],
+          moveToFolder: planted.moveToFolderId,
+          markAsRead: true,
+          stopProcessingRules: true,
+        },
+      },
+    },
+  );
+}
+
+function seedApplications(tenant: SimulatedTenant, at: At): void {
+  const benign = SCENARIO_BENIGN.app;
+  const malicious = SCENARIO_ATTACK.maliciousApp;
+  tenant.permissionGrants.push(
+    {
+      consentedDateTime: at(benign.minutesBeforeNow),
+      grant: { id: benign.grantId, clientId: benign.servicePrincipalId, consentType: 'Principal', principalId: victim.id, resourceId: MICROSOFT_GRAPH.servicePrincipalId, scope: benign.scope },
+    },
+    {
+      consentedDateTime: at(SCENARIO_ATTACK.minutesBeforeNow.consent),
+      grant: { id: malicious.grantId, clientId: malicious.servicePrincipalId, consentType: 'Principal', principalId: victim.id, resourceId: MICROSOFT_GRAPH.servicePrincipalId, scope: malicious.scope },
+    },
+  );
+  tenant.appRoleAssignments.push({
+    assignment: {
+      id: benign.appRoleAssignmentId,
+      appRoleId: '00000000-0000-0000-0000-000000000000',
+      createdDateTime: at(benign.minutesBeforeNow),
+      deletedDateTime: null,
+      principalDisplayName: victim.displayName,
+      principalId: victim.id,
+      principalType: 'User',
+      resourceDisplayName: benign.displayName,
+      resourceId: benign.servicePrincipalId,
+    },
+  });
+}
+
+function seedAuthenticationMethods(tenant: SimulatedTenant, at: At): void {
+  const { passwordMethod, authenticatorMethod } = SCENARIO_BENIGN;
+  const phone = SCENARIO_ATTACK.phoneMethod;
+  const passwordSet = at(passwordMethod.minutesBeforeNow);
+  const authenticatorAdded = at(authenticatorMethod.minutesBeforeNow);
+  const phoneAdded = at(SCENARIO_ATTACK.minutesBeforeNow.mfaRegistration);
+  tenant.authenticationMethods.push(
+    {
+      userId: victim.id,
+      registeredDateTime: passwordSet,
+      method: { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: passwordMethod.id, password: null, createdDateTime: passwordSet },
+    },
+    {
+      userId: victim.id,
+      registeredDateTime: authenticatorAdded,
+      method: {
+        '@odata.type': '#microsoft.graph.microsoftAuthenticatorAuthenticationMethod',
+        id: authenticatorMethod.id,
+        displayName: authenticatorMethod.displayName,
+        deviceTag: 'SoftwareTokenActivated',
+        phoneAppVersion: '6.8.3',
+        createdDateTime: authenticatorAdded,
+      },
+    },
+    {
+      userId: victim.id,
+      registeredDateTime: phoneAdded,
+      method: { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: phone.id, phoneNumber: phone.phoneNumber, phoneType: phone.phoneType, smsSignInState: 'notAllowedByPolicy' },
+    },
+  );
+}
+
+function seedDevices(tenant: SimulatedTenant, at: At): void {
+  const laptop = SCENARIO_BENIGN.device;
+  const planted = SCENARIO_ATTACK.device;
+  const plantedAt = at(SCENARIO_ATTACK.minutesBeforeNow.deviceRegistration);
+  const owners = { registeredOwnerIds: [victim.id], registeredUserIds: [victim.id] };
+  tenant.devices.push(
+    {
+      ...owners,
+      device: {
+        id: laptop.id,
+        deviceId: laptop.deviceId,
+        displayName: laptop.displayName,
+        operatingSystem: 'Windows',
+        operatingSystemVersion: '10.0.22631.3007',
+        registrationDateTime: at(laptop.minutesBeforeNow),
+        approximateLastSignInDateTime: at(240),
+        trustType: 'AzureAd',
+        accountEnabled: true,
+        isCompliant: true,
+        isManaged: true,
+      },
+    },
+    {
+      ...owners,
+      device: {
+        id: planted.id,
+        deviceId: planted.deviceId,
+        displayName: planted.displayName,
+        operatingSystem: 'Windows',
+        operatingSystemVersion: '10.0.19045.3803',
+        registrationDateTime: plantedAt,
+        approximateLastSignInDateTime: plantedAt,
+        trustType: 'Workplace',
+        accountEnabled: true,
+        isCompliant: false,
+        isManaged: false,
+      },
+    },
+  );
+}
+
+function seedDirectoryAudits(tenant: SimulatedTenant, at: At): void {
+  const malicious = SCENARIO_ATTACK.maliciousApp;
+  const device = SCENARIO_ATTACK.device;
+  const minutes = SCENARIO_ATTACK.minutesBeforeNow;
+  const actor = (u: ScenarioUser, network: Network) => ({
+    user: { id: u.id, displayName: null, userPrincipalName: u.userPrincipalName, ipAddress: network.ipAddress },
+    app: null,
+  });
+  const userTarget = (u: ScenarioUser) => ({ id: u.id, displayName: u.displayName, type: 'User' as const, userPrincipalName: u.userPrincipalName, modifiedProperties: [] });
+  const deviceTarget = { id: device.id, displayName: device.displayName, type: 'Device' as const, userPrincipalName: null, modifiedProperties: [] };
+  const common = (n: number, activityDateTime: string) => ({
+    id: `Directory_${seededGuid('a0d1', n)}`,
+    correlationId: seededGuid('c0a2', n),
+    result: 'success' as const,
+    activityDateTime,
+  });
+
+  tenant.directoryAudits.push(
+    {
+      ...common(1, at(6 * 1440)),
+      category: 'UserManagement',
+      resultReason: 'User registered Authenticator App with Notification and Code',
+      activityDisplayName: 'User registered security info',
+      loggedByService: 'Authentication Methods',
+      operationType: 'Add',
+      initiatedBy: actor(blake, corporate),
+      targetResources: [userTarget(blake)],
+      additionalDetails: [],
+    },
+    {
+      ...common(2, at(minutes.consent)),
+      category: 'ApplicationManagement',
+      resultReason: '',
+      activityDisplayName: 'Consent to application',
+      loggedByService: 'Core Directory',
+      operationType: 'Assign',
+      initiatedBy: actor(victim, attacker),
+      targetResources: [
+        {
+          id: malicious.servicePrincipalId,
+          displayName: malicious.displayName,
+          type: 'ServicePrincipal',
+          userPrincipalName: null,
+          modifiedProperties: [
+            { displayName: 'ConsentContext.IsAdminConsent', oldValue: null, newValue: '"False"' },
+            { displayName: 'ConsentAction.Permissions', oldValue: null, newValue: `"[] => [[Id: ${malicious.grantId}, ClientId: ${malicious.servicePrincipalId}, PrincipalId: ${victim.id}, ResourceId: ${MICROSOFT_GRAPH.servicePrincipalId}, ConsentType: Principal, Scope: ${malicious.scope}]]; "` },
+          ],
+        },
+      ],
+      additionalDetails: [
+        { key: 'User-Agent', value: attacker.userAgent },
+        { key: 'AppId', value: malicious.appId },
+      ],
+    },
+    {
+      ...common(3, at(minutes.mfaRegistration)),
+      category: 'UserManagement',
+      resultReason: 'User registered Mobile Phone SMS',
+      activityDisplayName: 'User registered security info',
+      loggedByService: 'Authentication Methods',
+      operationType: 'Add',
+      initiatedBy: actor(victim, attacker),
+      targetResources: [userTarget(victim)],
+      additionalDetails: [],
+    },
+    {
+      ...common(4, at(minutes.deviceRegistration)),
+      category: 'Device',
+      resultReason: '',
+      activityDisplayName: 'Register device',
+      loggedByService: 'Device Registration Service',
+      operationType: 'Add',
+      initiatedBy: actor(victim, attacker),
+      targetResources: [deviceTarget],
+      additionalDetails: [
+        { key: 'Device Id', value: device.deviceId },
+        { key: 'Device OS', value: 'Windows' },
+        { key: 'Device Trust Type', value: 'Workplace' },
+      ],
+    },
+    {
+      ...common(5, at(minutes.deviceRegistration)),
+      category: 'Device',
+      resultReason: '',
+      activityDisplayName: 'Add registered owner to device',
+      loggedByService: 'Core Directory',
+      operationType: 'Assign',
+      initiatedBy: actor(victim, attacker),
+      targetResources: [deviceTarget, userTarget(victim)],
+      additionalDetails: [],
+    },
+  );
+  tenant.directoryAudits.sort((a, b) => b.activityDateTime.localeCompare(a.activityDateTime));
+}
+
+/** Stable, recognisable ids so samples and tests can name seeded objects. */
+function seededGuid(kind: string, n: number): string {
+  return `${kind}0000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}

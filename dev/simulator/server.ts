@@ -1,0 +1,346 @@
+// The tenant simulator's HTTP plumbing: a loopback-only server that answers as Microsoft Graph v1.0 does
+// (headers, error shape, paging), with knobs for latency and faults and a log of every Graph request.
+import { randomUUID } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { ControlTarget, handleControl } from './control';
+import { badRequest, defaultError, errorBody, GraphHttpError, RequestIds } from './errors';
+import { FaultBook, FaultRule } from './faults';
+import { redactSecrets } from './json';
+import { parseQueryOptions } from './odata';
+import { matchRoute } from './router';
+import { graphRoutes } from './routes';
+import { seedScenario } from './scenario';
+import { NewUser, SimulatedTenant, SimUser } from './tenant';
+
+export interface SimulatorOptions {
+  /** Port to listen on; default 0 picks a free one. */
+  port?: number;
+  /** Listen address; default 127.0.0.1. Only loopback addresses are accepted. */
+  host?: string;
+  /** Delay before answering each Graph call; default 0. */
+  latencyMs?: number;
+  /**
+   * Tenant clock: the scenario is seeded relative to it, and tenant state changes (revocation,
+   * password reset) are stamped with it. Request-log times use the wall clock. Default `() => new Date()`.
+   */
+  now?: () => Date;
+}
+
+export interface TenantSimulator {
+  /** e.g. "http://127.0.0.1:41234" (no trailing slash, no /v1.0). */
+  readonly baseUrl: string;
+  /** Live in-memory state. */
+  readonly tenant: SimulatedTenant;
+  /** Every Graph request (not /_sim control calls), in arrival order. */
+  readonly requestLog: readonly RequestLogEntry[];
+  setLatency(ms: number): void;
+  /** The first matching rule with remaining `times` applies. */
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  clearRequestLog(): void;
+  /** id is generated (a GUID) if absent; accountEnabled defaults to true. */
+  addUser(user: NewUser): SimUser;
+  /** Closes the server and any hanging sockets promptly. */
+  stop(): Promise<void>;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** URL-decoded pathname, e.g. /v1.0/users/x/revokeSignInSessions. */
+  path: string;
+  /** Raw search string without '?'. */
+  query: string;
+  /** 0 while in flight, and for good if the request hung or the client gave up before an answer. */
+  status: number;
+  requestId: string;
+  receivedAt: string;
+  /** '' while in flight. */
+  finishedAt: string;
+  /** Parsed JSON body, with password values redacted. */
+  body?: unknown;
+  /** Whether an Authorization header was present; its value is never kept. */
+  authorization: boolean;
+}
+
+const GRAPH_CONTENT_TYPE = 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8';
+const CONTROL_CONTENT_TYPE = 'application/json; charset=utf-8';
+const MAX_BODY_BYTES = 1024 * 1024;
+const UNREADABLE_JSON = 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.';
+
+export async function startTenantSimulator(options: SimulatorOptions = {}): Promise<TenantSimulator> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) throw new Error(`The tenant simulator only listens on loopback addresses, not '${host}'`);
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0-65535, not ${port}`);
+  const simulator = new Simulator(options.now ?? (() => new Date()));
+  simulator.setLatency(options.latencyMs ?? 0);
+  await simulator.listen(port, host);
+  return simulator;
+}
+
+type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'malformed' } | { kind: 'tooLarge' };
+
+class Simulator implements TenantSimulator, ControlTarget {
+  readonly tenant = new SimulatedTenant();
+  private readonly log: RequestLogEntry[] = [];
+  private readonly faults = new FaultBook();
+  private readonly server: Server;
+  private latency = 0;
+  private base = '';
+  private stopping?: Promise<void>;
+
+  constructor(private readonly now: () => Date) {
+    seedScenario(this.tenant, now());
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        // A simulator bug must not take the server down or leave the client hanging.
+        if (res.headersSent) res.destroy();
+        else send(res, 500, { error: { code: 'generalException', message: String(error) } }, GRAPH_CONTENT_TYPE);
+      });
+    });
+  }
+
+  get baseUrl(): string {
+    return this.base;
+  }
+
+  get requestLog(): readonly RequestLogEntry[] {
+    return this.log;
+  }
+
+  get latencyMs(): number {
+    return this.latency;
+  }
+
+  async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const { address, family, port: bound } = this.server.address() as AddressInfo;
+    this.base = `http://${family === 'IPv6' ? `[${address}]` : address}:${bound}`;
+  }
+
+  setLatency(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latency must be a non-negative number of milliseconds, not ${ms}`);
+    this.latency = ms;
+  }
+
+  addFault(rule: FaultRule): void {
+    this.faults.add(rule);
+  }
+
+  describeFaults(): object[] {
+    return this.faults.describe();
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  clearRequestLog(): void {
+    this.log.length = 0;
+  }
+
+  addUser(user: NewUser): SimUser {
+    return this.tenant.addUser(user, this.now());
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      // Hung requests and idle keep-alive sockets would otherwise hold close() open indefinitely.
+      this.server.closeAllConnections();
+    });
+    return this.stopping;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const ids: RequestIds = { requestId, clientRequestId: singleHeader(req.headers['client-request-id']) ?? requestId };
+    res.setHeader('request-id', ids.requestId);
+    res.setHeader('client-request-id', ids.clientRequestId);
+    const method = (req.method ?? 'GET').toUpperCase();
+
+    // A page in a browser can reach loopback via DNS rebinding; its Host header gives it away.
+    if (!isLoopbackHostHeader(req.headers.host)) {
+      return send(res, 421, errorBody('MisdirectedRequest', 'The tenant simulator answers loopback hosts only.', ids, new Date()), CONTROL_CONTENT_TYPE);
+    }
+    const url = URL.canParse(req.url ?? '/', this.base) ? new URL(req.url ?? '/', this.base) : undefined;
+    if (!url) return send(res, 400, errorBody('BadRequest', 'The request URI is not valid.', ids, new Date()), GRAPH_CONTENT_TYPE);
+    const segments = pathSegments(url.pathname);
+    if (segments?.[0] === '_sim') return this.handleControl(req, res, method, segments.slice(1), ids);
+    return this.handleGraph(req, res, method, url, segments, ids);
+  }
+
+  private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, segments: string[], ids: RequestIds): Promise<void> {
+    const body = await readBody(req);
+    try {
+      if (body.kind === 'malformed' || body.kind === 'tooLarge') throw badRequest('The request body must be a JSON document.');
+      const result = handleControl(this, method, segments, body.kind === 'json' ? body.value : undefined);
+      send(res, result.status, result.body, CONTROL_CONTENT_TYPE);
+    } catch (error) {
+      const failure = asGraphError(error);
+      send(res, failure.status, errorBody(failure.code, failure.message, ids, new Date()), CONTROL_CONTENT_TYPE, failure.headers);
+    }
+  }
+
+  private async handleGraph(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    segments: string[] | undefined,
+    ids: RequestIds,
+  ): Promise<void> {
+    const entry: RequestLogEntry = {
+      method,
+      path: segments ? decodeURIComponent(url.pathname) : url.pathname,
+      query: url.search.slice(1),
+      status: 0,
+      requestId: ids.requestId,
+      receivedAt: new Date().toISOString(),
+      finishedAt: '',
+      authorization: req.headers.authorization !== undefined,
+    };
+    this.log.push(entry);
+    res.once('close', () => {
+      if (!entry.finishedAt) entry.finishedAt = new Date().toISOString();
+    });
+    const answer = (status: number, body?: object, headers: Readonly<Record<string, string>> = {}): void => {
+      entry.status = status;
+      entry.finishedAt = new Date().toISOString();
+      send(res, status, body, GRAPH_CONTENT_TYPE, headers);
+    };
+    const fail = (error: GraphHttpError): void => answer(error.status, errorBody(error.code, error.message, ids, new Date()), error.headers);
+
+    const body = await readBody(req);
+    if (body.kind === 'json') entry.body = redactSecrets(body.value);
+    if (!segments) return fail(badRequest('The request URI is not valid.'));
+    if (segments[0]?.toLowerCase() !== 'v1.0') return fail(badRequest(`Invalid version: ${segments[0] ?? ''}`));
+
+    if (!(await pause(this.latency, res))) return;
+    const fault = this.faults.take(method, entry.path);
+    if (fault?.status === 'hang') return;
+    if (fault) return fail(faultError(fault.status, fault));
+
+    try {
+      const match = matchRoute(graphRoutes, method, segments.slice(1));
+      if (match.kind === 'unknownSegment') throw badRequest(`Resource not found for the segment '${match.segment}'.`);
+      if (match.kind === 'methodNotAllowed') {
+        const allow = match.allow.join(', ');
+        throw new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { allow });
+      }
+      if (body.kind === 'malformed') throw badRequest(UNREADABLE_JSON);
+      if (body.kind === 'tooLarge') throw new GraphHttpError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+      const result = match.route.handle({
+        params: match.params,
+        query: parseQueryOptions(url.searchParams, match.route.query),
+        body: body.kind === 'json' ? body.value : undefined,
+        tenant: this.tenant,
+        now: this.now,
+        url,
+        baseUrl: this.base,
+      });
+      answer(result.status, result.body);
+    } catch (error) {
+      fail(asGraphError(error));
+    }
+  }
+}
+
+function faultError(status: number, fault: FaultRule): GraphHttpError {
+  const { code, message } = defaultError(status);
+  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+  return new GraphHttpError(status, fault.code ?? code, message, headers);
+}
+
+function asGraphError(error: unknown): GraphHttpError {
+  if (error instanceof GraphHttpError) return error;
+  return new GraphHttpError(500, 'generalException', error instanceof Error ? error.message : String(error));
+}
+
+function send(res: ServerResponse, status: number, body: object | undefined, contentType: string, headers: Readonly<Record<string, string>> = {}): void {
+  if (res.writableEnded || res.destroyed) return;
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Body> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      // Keep draining past the limit so the client can still read the 413.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return { kind: 'none' }; // The client went away mid-body; nobody is left to answer.
+  }
+  if (size > MAX_BODY_BYTES) return { kind: 'tooLarge' };
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text.trim()) return { kind: 'none' };
+  try {
+    return { kind: 'json', value: JSON.parse(text) as unknown };
+  } catch {
+    return { kind: 'malformed' };
+  }
+}
+
+/** Resolves true after `ms`, or false as soon as the client or stop() closes the connection. */
+function pause(ms: number, res: ServerResponse): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  if (ms <= 0) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    const timer = setTimeout(() => {
+      res.off('close', onClose);
+      resolve(true);
+    }, ms);
+    res.once('close', onClose);
+  });
+}
+
+/** Decoded, non-empty path segments; undefined when the percent-encoding is malformed. */
+function pathSegments(pathname: string): string[] | undefined {
+  try {
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
+function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+function isLoopbackHostHeader(hostHeader: string | undefined): boolean {
+  if (hostHeader === undefined) return true;
+  try {
+    const hostname = new URL(`http://${hostHeader}`).hostname;
+    return isLoopbackHost(hostname === '[::1]' ? '::1' : hostname);
+  } catch {
+    return false;
+  }
+}
