@@ -265,32 +265,39 @@ class UserContainment {
       reason: failures.length > 0 ? failures.map((f) => `${f.action}: ${f.graphCode} ${f.message ?? ''}`.trim()).join('; ') : undefined,
       updatedAt: this.now(),
     };
-    const stored = await this.timed('record', () => this.deps.store.update(next, current.etag, events));
+    // The follow-ups are queued while the outcome is written: they only need what we already know,
+    // and the phases they start are idempotent per incident.
+    const [stored] = await Promise.all([
+      this.timed('record', () => this.deps.store.update(next, current.etag, events)),
+      next.followUpsQueuedAt === undefined ? this.timed('enqueue', () => this.enqueueFollowUps(next)) : undefined,
+    ]);
     if (!stored) throw new ConflictError('incident changed while containment ran; retry', 2);
-    return this.finish(stored, replayed);
+    return this.finish(stored, replayed, true);
   }
 
-  /** Queues diagnosis and the pivot hunt once, and marks them queued so a redelivery can finish a lost step. */
-  private async finish(stored: StoredIncident, replayed: boolean): Promise<UserContainmentResult> {
+  private async enqueueFollowUps(incident: Incident): Promise<void> {
+    await Promise.all(
+      FOLLOW_UPS.map((queue) =>
+        this.deps.queues.enqueue(queue, {
+          version: 1,
+          incidentId: incident.id,
+          userKey: incident.userKey,
+          upn: incident.user.upn,
+          alertKey: incident.alertKey,
+          ips: incident.ips,
+          userAgents: incident.userAgents,
+          t0: incident.t0,
+        }),
+      ),
+    );
+  }
+
+  /** Queues diagnosis and the pivot hunt (unless already sent), and marks them queued so a redelivery can finish a lost step. */
+  private async finish(stored: StoredIncident, replayed: boolean, alreadyQueued = false): Promise<UserContainmentResult> {
     let current = stored;
     if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing') {
       const incident = current.incident;
-      await this.timed('enqueue', () =>
-        Promise.all(
-          FOLLOW_UPS.map((queue) =>
-            this.deps.queues.enqueue(queue, {
-              version: 1,
-              incidentId: incident.id,
-              userKey: incident.userKey,
-              upn: incident.user.upn,
-              alertKey: incident.alertKey,
-              ips: incident.ips,
-              userAgents: incident.userAgents,
-              t0: incident.t0,
-            }),
-          ),
-        ),
-      );
+      if (!alreadyQueued) await this.timed('enqueue', () => this.enqueueFollowUps(incident));
       const queuedAt = this.now();
       const marked = await this.timed('record', () =>
         this.deps.store.update({ ...incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt }, current.etag, [

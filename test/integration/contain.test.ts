@@ -184,11 +184,20 @@ describe('POST /api/contain', () => {
     const patchesBefore = writesFor(user.userPrincipalName).filter((entry) => entry.method === 'PATCH').length;
 
     simulator.clearFaults();
+    await stack.host.drainQueues(15_000);
     const second = await post(body);
     expect(second.status).toBe(200);
     expect(second.json.incidents[0]).toMatchObject({ id: first.json.incidents[0].id, state: 'contained', replayed: true });
     expect(user.revokeCount).toBe(1);
     expect(writesFor(user.userPrincipalName).filter((entry) => entry.method === 'PATCH')).toHaveLength(patchesBefore);
+
+    // The follow-ups were queued once, by the first delivery; the retry did not queue them again.
+    await stack.host.drainQueues(15_000);
+    const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: { 'x-functions-key': FUNCTION_KEY } })).json()) as {
+      timeline: Array<{ kind: string }>;
+    };
+    expect(detail.timeline.filter((event) => event.kind === 'diagnose_received')).toHaveLength(1);
+    expect(detail.timeline.filter((event) => event.kind === 'containment_retry')).toHaveLength(1);
   });
 
   it('429 with Retry-After is waited out and retried within the budget', async () => {
