@@ -1,0 +1,88 @@
+// A delivery that died halfway must not strand an alert: the next delivery takes over once the holder
+// is stale. Real adapters (Azurite, the simulator over HTTP), with the runbook's timing shortened.
+import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator';
+import { parseConfig } from '../../shared/config';
+import { createGraphClient } from '../../shared/graph/client';
+import { GraphContainmentActions } from '../../shared/graph/containment-actions';
+import { StorageFollowUpQueues } from '../../shared/queues/follow-up-queues';
+import { containAlert, gateKeyFor, type ContainDeps } from '../../shared/runbook/contain';
+import type { NormalizedAlert } from '../../shared/alerts/types';
+import { queueClient, tableClient } from '../../shared/store/table-clients';
+import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+
+let azurite: AzuriteInstance;
+let simulator: TenantSimulator;
+let deps: ContainDeps;
+let store: TableIncidentStore;
+
+const actor = { invocationId: 'test', caller: 'function-key' };
+
+function alertFor(upn: string, alertId: string): NormalizedAlert {
+  return { source: 'manual', alertKey: `manual:${alertId}`, alertId, severity: 'high', title: alertId, users: [{ upn }], ips: [], userAgents: [], asns: [], raw: '{}' };
+}
+
+beforeAll(async () => {
+  [azurite, simulator] = await Promise.all([startAzurite(), startTenantSimulator()]);
+  const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
+  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
+  deps = {
+    actions: new GraphContainmentActions(createGraphClient(config.graph)),
+    store,
+    queues: new StorageFollowUpQueues((queue) => queueClient(config.storage, queue)),
+    policy: { protectedAccounts: new Set(), mode: 'enforce' },
+    clock: { now: () => new Date() },
+    timing: { waitForWinnerMs: 1500, staleAfterMs: 300, pollMs: 50 },
+  };
+});
+
+afterAll(async () => {
+  await Promise.all([azurite?.stop(), simulator?.stop()]);
+});
+
+it('takes over a claim whose holder died before recording the incident', async () => {
+  const user = simulator.addUser({ userPrincipalName: 'orphan.claim@wingtip-lab.example' });
+  const alert = alertFor(user.userPrincipalName, 'orphan-001');
+  const orphanId = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+  await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), orphanId, new Date(Date.now() - 10_000).toISOString());
+
+  const [result] = await containAlert(alert, deps, actor);
+  expect(result.ok).toBe(true);
+  if (!result.ok) return;
+  expect(result.incident).toMatchObject({ id: orphanId, state: 'contained' });
+  expect(user.accountEnabled).toBe(false);
+  expect(user.revokeCount).toBe(1);
+});
+
+it('takes over an incident stuck in containing, and says so on the timeline', async () => {
+  const user = simulator.addUser({ userPrincipalName: 'stuck.holder@wingtip-lab.example' });
+  const alert = alertFor(user.userPrincipalName, 'stuck-001');
+  const stuckId = '01JYYYYYYYYYYYYYYYYYYYYYYY';
+  const longAgo = new Date(Date.now() - 10_000).toISOString();
+  await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), stuckId, longAgo);
+  await store.create(
+    { id: stuckId, state: 'containing', user: { upn: user.userPrincipalName }, userKey: user.userPrincipalName, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: longAgo, updatedAt: longAgo, actions: [], alertRaw: '{}' },
+    [],
+  );
+
+  const [result] = await containAlert(alert, deps, actor);
+  expect(result.ok && result.incident.state).toBe('contained');
+  expect(result.ok && result.replayed).toBe(true);
+  expect(user.accountEnabled).toBe(false);
+  const timeline = await store.timeline(stuckId);
+  expect(timeline.map((event) => event.kind)).toEqual(expect.arrayContaining(['containment_retry', 'contained']));
+});
+
+it('a redelivery while the holder is still working waits, then answers "in progress" rather than acting twice', async () => {
+  const user = simulator.addUser({ userPrincipalName: 'busy.holder@wingtip-lab.example' });
+  const alert = alertFor(user.userPrincipalName, 'busy-001');
+  const busyId = '01JXXXXXXXXXXXXXXXXXXXXXXX';
+  await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), busyId, new Date().toISOString());
+  const fresh = { ...deps, timing: { waitForWinnerMs: 400, staleAfterMs: 60_000, pollMs: 50 } };
+
+  const [result] = await containAlert(alert, fresh, actor);
+  expect(result.ok).toBe(false);
+  expect(result.retryable).toBe(true);
+  expect(!result.ok && result.error.message).toMatch(/still in progress/);
+  expect(simulator.requestLog.filter((entry) => entry.path.includes('busy.holder'))).toHaveLength(0);
+});
