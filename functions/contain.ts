@@ -1,6 +1,7 @@
 // POST /api/contain — runbook Phase 1. Takes a Sentinel or manual alert, revokes the user's sessions and
 // disables the account (in parallel), records T0, queues diagnosis and the pivot hunt.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { AlertAcknowledged } from '../shared/alerts/acknowledged';
 import { decodeAlertBody, parseAlert } from '../shared/alerts/parse-alert';
 import { describeUser } from '../shared/alerts/types';
 import { toHttpResponse, ValidationError } from '../shared/errors';
@@ -35,6 +36,10 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
     }
     return containResponse(alert, results);
   } catch (error) {
+    if (error instanceof AlertAcknowledged) {
+      context.info(JSON.stringify({ event: 'alert_acknowledged', shape: error.shape, reason: error.reason }));
+      return { status: 200, jsonBody: { acknowledged: true, shape: error.shape, reason: error.reason, incidents: [] } };
+    }
     if (error instanceof ValidationError) {
       context.warn(JSON.stringify({ event: 'alert_refused', status: error.status, reason: error.message }));
     } else {

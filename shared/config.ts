@@ -56,7 +56,9 @@ const schema = z
     GRAPH_RETRY_BUDGET_MS: positiveInt(8000),
     GRAPH_TIMEOUT_MS: positiveInt(10000),
     PROTECTED_ACCOUNTS: csv,
-    CONTAINMENT_MODE: z.enum(['enforce', 'dry-run']).default('enforce'),
+    PROTECTED_GROUP_IDS: csv,
+    PRIVILEGED_USERS: z.enum(['approve', 'contain']).default('approve'),
+    CONTAINMENT_MODE: z.enum(['enforce', 'dry-run', 'off']).default('enforce'),
     MIN_AUTO_CONTAIN_SEVERITY: z
       .string()
       .default('high')
@@ -69,6 +71,13 @@ const schema = z
     LOG_ANALYTICS_ENDPOINT: z.url().optional(),
     HOSTING_ASNS: csv,
     MAX_ALERT_BYTES: positiveInt(1024 * 1024),
+    WEBHOOK_AUDIENCE: z.string().optional(),
+    WEBHOOK_TENANT_ID: z.string().optional(),
+    WEBHOOK_ALLOWED_CALLERS: csv,
+    WEBHOOK_AUTHORITY: z
+      .url({ protocol: /^https?$/ })
+      .default('https://login.microsoftonline.com')
+      .transform((value) => value.replace(/\/+$/, '')),
   })
   .superRefine((settings, ctx) => {
     if (settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.GRAPH_BASE_URL)) {
@@ -98,6 +107,22 @@ const schema = z
         message: 'required when HUNT_BACKEND is "log-analytics"',
       });
     }
+    for (const group of settings.PROTECTED_GROUP_IDS) {
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(group)) {
+        ctx.addIssue({ code: 'custom', path: ['PROTECTED_GROUP_IDS'], message: `"${group}" is not a group object id` });
+      }
+    }
+    const tokenSettings = [settings.WEBHOOK_AUDIENCE, settings.WEBHOOK_TENANT_ID].filter((value) => value !== undefined && value !== '');
+    if (tokenSettings.length === 1 || (tokenSettings.length === 2 && settings.WEBHOOK_ALLOWED_CALLERS.length === 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_AUDIENCE'],
+        message: 'caller tokens need WEBHOOK_AUDIENCE, WEBHOOK_TENANT_ID and WEBHOOK_ALLOWED_CALLERS together',
+      });
+    }
+    if (!settings.WEBHOOK_AUTHORITY.startsWith('https://') && !isLoopbackUrl(settings.WEBHOOK_AUTHORITY)) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_AUTHORITY'], message: 'must be https (http only for a loopback test authority)' });
+    }
     for (const asn of settings.HOSTING_ASNS) {
       if (!/^\d+$/.test(asn)) {
         ctx.addIssue({ code: 'custom', path: ['HOSTING_ASNS'], message: `"${asn}" is not an AS number` });
@@ -123,12 +148,18 @@ export interface Config {
   };
   /** UPNs (lower-cased) and object ids that are never contained: break-glass and similar. */
   protectedAccounts: ReadonlySet<string>;
-  containmentMode: 'enforce' | 'dry-run';
+  /** Groups whose (transitive) members are never contained. */
+  protectedGroupIds: readonly string[];
+  /** Users holding an Entra directory role: wait for approval, or contain like anyone else. */
+  privilegedUsers: 'approve' | 'contain';
+  containmentMode: 'enforce' | 'dry-run' | 'off';
   minAutoContainSeverity: Severity;
   blastRadius: { max: number; windowMinutes: number };
   hunt: { backend: 'log-analytics' | 'defender' | 'none'; workspaceId?: string; endpoint?: string };
   hostingAsns: readonly number[];
   maxAlertBytes: number;
+  /** Entra ID bearer tokens for callers with managed identities; absent: function keys only. */
+  callerTokens?: { audience: string; tenantId: string; allowedCallers: ReadonlySet<string>; authority: string };
 }
 
 export class ConfigError extends Error {
@@ -165,12 +196,23 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       timeoutMs: s.GRAPH_TIMEOUT_MS,
     },
     protectedAccounts: new Set(s.PROTECTED_ACCOUNTS.map((account) => account.toLowerCase())),
+    protectedGroupIds: s.PROTECTED_GROUP_IDS.map((group) => group.toLowerCase()),
+    privilegedUsers: s.PRIVILEGED_USERS,
     containmentMode: s.CONTAINMENT_MODE,
     minAutoContainSeverity: s.MIN_AUTO_CONTAIN_SEVERITY,
     blastRadius: { max: s.BLAST_RADIUS_MAX, windowMinutes: s.BLAST_RADIUS_WINDOW_MINUTES },
     hunt: { backend: s.HUNT_BACKEND, workspaceId: s.LOG_ANALYTICS_WORKSPACE_ID, endpoint: s.LOG_ANALYTICS_ENDPOINT },
     hostingAsns: s.HOSTING_ASNS.length > 0 ? s.HOSTING_ASNS.map(Number) : RUNBOOK_HOSTING_ASNS,
     maxAlertBytes: s.MAX_ALERT_BYTES,
+    callerTokens:
+      s.WEBHOOK_AUDIENCE && s.WEBHOOK_TENANT_ID
+        ? {
+            audience: s.WEBHOOK_AUDIENCE,
+            tenantId: s.WEBHOOK_TENANT_ID,
+            allowedCallers: new Set(s.WEBHOOK_ALLOWED_CALLERS.map((caller) => caller.toLowerCase())),
+            authority: s.WEBHOOK_AUTHORITY,
+          }
+        : undefined,
   };
 }
 

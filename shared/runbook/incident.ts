@@ -64,7 +64,7 @@ export interface Incident {
   detection?: string;
   ips: string[];
   userAgents: string[];
-  mode: 'enforce' | 'dry-run';
+  mode: 'enforce' | 'dry-run' | 'off';
   /** Why the incident is in a state other than contained, for the person reading it. */
   reason?: string;
   createdAt: string;

@@ -70,7 +70,7 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     detection: str(entity, 'detection'),
     ips: json(entity, 'ips', []),
     userAgents: json(entity, 'userAgents', []),
-    mode: str(entity, 'mode') === 'dry-run' ? 'dry-run' : 'enforce',
+    mode: str(entity, 'mode') === 'dry-run' ? 'dry-run' : str(entity, 'mode') === 'off' ? 'off' : 'enforce',
     reason: str(entity, 'reason'),
     createdAt: str(entity, 'createdAt') ?? '',
     updatedAt: str(entity, 'updatedAt') ?? '',
