@@ -6,4 +6,10 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // jose ships ES modules only; Node loads them natively, jest's CommonJS runtime needs them compiled.
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
 };

@@ -34,9 +34,11 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** What a fresh clone runs with: the break-glass admin of the seeded tenant is protected. */
+/** What a fresh clone runs with: the break-glass admin of the seeded tenant is protected, by name and by group. */
 export const DEFAULT_LOCAL_SETTINGS: Readonly<Record<string, string>> = {
   PROTECTED_ACCOUNTS: 'bg-admin-01@wingtip-lab.example,5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+  /** The seeded "Emergency access accounts" group. */
+  PROTECTED_GROUP_IDS: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10',
   CONTAINMENT_MODE: 'enforce',
   HUNT_BACKEND: 'none',
 };

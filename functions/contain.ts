@@ -4,7 +4,8 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { AlertAcknowledged } from '../shared/alerts/acknowledged';
 import { decodeAlertBody, parseAlert } from '../shared/alerts/parse-alert';
 import { describeUser } from '../shared/alerts/types';
-import { toHttpResponse, ValidationError } from '../shared/errors';
+import { httpAuthLevel } from '../shared/config';
+import { AuthError, toHttpResponse, ValidationError } from '../shared/errors';
 import { containResponse } from '../shared/http/contain-response';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
 import { containAlert } from '../shared/runbook/contain';
@@ -14,19 +15,23 @@ import { registerFunction } from './registry';
 export async function containHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const started = performance.now();
   try {
-    const { config, contain } = getServices();
+    const { config, contain, callers } = getServices();
+    const caller = await callers.authenticate(request);
     requireJsonContentType(request);
     const alert = parseAlert(decodeAlertBody(await readLimitedBody(request, config.maxAlertBytes), config.maxAlertBytes));
     const parseMs = Math.round(performance.now() - started);
-    const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: 'function-key' });
+    const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: caller.id });
     const totalMs = Math.round(performance.now() - started);
     for (const result of results) {
-      context.info(
+      const state = result.ok ? result.incident.state : 'error';
+      // A protected account named by an alert, or containment that did not complete, is worth a look.
+      const log = ['skipped_protected', 'failed', 'partially_contained', 'error'].includes(state) ? context.warn.bind(context) : context.info.bind(context);
+      log(
         JSON.stringify({
           event: 'containment',
           incidentId: result.ok ? result.incident.id : undefined,
           user: result.ok ? describeUser(result.incident.user) : describeUser(result.user),
-          state: result.ok ? result.incident.state : 'error',
+          state,
           replayed: result.ok ? result.replayed : undefined,
           error: result.ok ? undefined : result.error.message,
           alertKey: alert.alertKey,
@@ -40,7 +45,7 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
       context.info(JSON.stringify({ event: 'alert_acknowledged', shape: error.shape, reason: error.reason }));
       return { status: 200, jsonBody: { acknowledged: true, shape: error.shape, reason: error.reason, incidents: [] } };
     }
-    if (error instanceof ValidationError) {
+    if (error instanceof ValidationError || error instanceof AuthError) {
       context.warn(JSON.stringify({ event: 'alert_refused', status: error.status, reason: error.message }));
     } else {
       context.error(JSON.stringify({ event: 'contain_failed', error: error instanceof Error ? error.message : 'unknown' }));
@@ -54,6 +59,6 @@ export const containFunction = registerFunction({
   name: 'contain',
   route: 'contain',
   methods: ['POST'],
-  authLevel: 'function',
+  authLevel: httpAuthLevel(),
   handler: containHandler,
 });

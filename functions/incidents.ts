@@ -1,18 +1,20 @@
 // GET /api/incidents and GET /api/incidents/{id}: what automation did, for the analyst and the record.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { httpAuthLevel } from '../shared/config';
 import { NotFoundError, toHttpResponse, ValidationError } from '../shared/errors';
 import { incidentView } from '../shared/http/contain-response';
 import { INCIDENT_STATES } from '../shared/runbook/incident';
 import { getServices } from '../shared/services';
 import { registerFunction } from './registry';
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export async function getIncidentHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
+    const { store, callers } = getServices();
+    await callers.authenticate(request);
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
-    const { store } = getServices();
     const [stored, timeline] = await Promise.all([store.get(id), store.timeline(id)]);
     if (!stored) throw new NotFoundError(`no incident "${id}"`);
     return { jsonBody: { ...incidentView(stored.incident), ips: stored.incident.ips, timeline } };
@@ -23,6 +25,8 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
 
 export async function listIncidentsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
+    const { store, callers } = getServices();
+    await callers.authenticate(request);
     const state = request.query.get('state') ?? undefined;
     if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state)) {
       throw new ValidationError(`unknown state "${state.slice(0, 64)}"; one of ${INCIDENT_STATES.join(', ')}`, 400);
@@ -31,7 +35,7 @@ export async function listIncidentsHandler(request: HttpRequest, context: Invoca
     const since = sinceText === undefined ? undefined : Date.parse(sinceText);
     if (since !== undefined && Number.isNaN(since)) throw new ValidationError('"since" must be an ISO 8601 time', 400);
     const user = request.query.get('user') ?? undefined;
-    const incidents = await getServices().store.list({
+    const incidents = await store.list({
       state,
       user: user?.slice(0, 256),
       since: since === undefined ? undefined : new Date(since).toISOString(),
@@ -47,7 +51,7 @@ export const getIncidentFunction = registerFunction({
   name: 'getIncident',
   route: 'incidents/{id}',
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: httpAuthLevel(),
   handler: getIncidentHandler,
 });
 
@@ -56,6 +60,6 @@ export const listIncidentsFunction = registerFunction({
   name: 'listIncidents',
   route: 'incidents',
   methods: ['GET'],
-  authLevel: 'function',
+  authLevel: httpAuthLevel(),
   handler: listIncidentsHandler,
 });

@@ -216,6 +216,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
   };
 }
 
+/**
+ * The auth level HTTP functions are registered with. Caller tokens replace function keys: a playbook's
+ * managed identity has no key, so the host lets the request through and our code requires the token.
+ * Read at registration time, before the rest of the configuration is validated.
+ */
+export function httpAuthLevel(env: Readonly<Record<string, string | undefined>> = process.env): 'function' | 'anonymous' {
+  return (env.WEBHOOK_AUDIENCE ?? '').trim() !== '' ? 'anonymous' : 'function';
+}
+
 let cached: Config | undefined;
 
 /** The process's configuration, parsed on first use. */

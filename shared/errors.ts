@@ -90,7 +90,8 @@ export function toHttpResponse(error: unknown, invocationId: string): HttpRespon
     return problem(error.status, code, error.message, error.details);
   }
   if (error instanceof AuthError) {
-    return problem(error.status, error.status === 401 ? 'unauthorized' : 'forbidden', error.message);
+    const response = problem(error.status, error.status === 401 ? 'unauthorized' : 'forbidden', error.message);
+    return error.status === 401 ? { ...response, headers: { 'WWW-Authenticate': 'Bearer' } } : response;
   }
   if (error instanceof NotFoundError) return problem(404, 'not_found', error.message);
   if (error instanceof ConflictError) {

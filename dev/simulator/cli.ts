@@ -13,6 +13,7 @@ function option(name: string): number | undefined {
 async function main(): Promise<void> {
   const simulator = await startTenantSimulator({ port: option('port') ?? 7080, latencyMs: option('latency-ms') });
   console.log(`Tenant simulator: ${simulator.baseUrl}/v1.0 (control: ${simulator.baseUrl}/_sim/state)`);
+  console.log(`Token issuer: ${simulator.baseUrl}/${simulator.identity.tenantId}/v2.0/.well-known/openid-configuration`);
   const shutdown = (): void => void simulator.stop().then(() => process.exit(0));
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

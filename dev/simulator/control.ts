@@ -1,13 +1,16 @@
 // The simulator's own control API under /_sim, for curl users and scripts: inspect state and the
-// request log, inject faults and latency, add users. Never delayed, faulted or logged.
+// request log, inject faults and latency, add users and groups, issue caller tokens. Never delayed,
+// faulted or logged.
 import { GraphHttpError } from './errors';
 import { faultRuleFromJson, FaultRule } from './faults';
+import { SimulatedIdentity, tokenRequestFromJson } from './identity';
 import { isRecord } from './json';
 import type { RequestLogEntry } from './server';
-import { NewUser, SimulatedTenant, SimUser, UserExistsError } from './tenant';
+import { GroupExistsError, NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser, UserExistsError } from './tenant';
 
 export interface ControlTarget {
   readonly tenant: SimulatedTenant;
+  readonly identity: SimulatedIdentity;
   readonly requestLog: readonly RequestLogEntry[];
   readonly latencyMs: number;
   describeFaults(): object[];
@@ -16,6 +19,7 @@ export interface ControlTarget {
   clearFaults(): void;
   clearRequestLog(): void;
   addUser(user: NewUser): SimUser;
+  addGroup(group: NewGroup): SimGroup;
 }
 
 export interface ControlResult {
@@ -23,7 +27,7 @@ export interface ControlResult {
   body?: object;
 }
 
-type ControlHandler = (target: ControlTarget, body: unknown) => ControlResult;
+type ControlHandler = (target: ControlTarget, body: unknown) => ControlResult | Promise<ControlResult>;
 
 const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> = {
   state: { GET: (t) => ({ status: 200, body: stateOf(t) }) },
@@ -45,10 +49,19 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
     },
   },
   users: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addUser(newUserFromJson(body))) }) },
+  groups: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addGroup(newGroupFromJson(body))) }) },
+  tokens: {
+    // Shaped like a token endpoint's answer, for `curl ... | jq -r .access_token`.
+    async POST(t, body) {
+      const request = asControlError(() => tokenRequestFromJson(body));
+      const accessToken = await t.identity.issueToken(request);
+      return { status: 200, body: { token_type: 'Bearer', expires_in: request.expiresInSeconds ?? 3600, access_token: accessToken } };
+    },
+  },
 };
 
 /** `segments` are the path segments after `/_sim`. */
-export function handleControl(target: ControlTarget, method: string, segments: readonly string[], body: unknown): ControlResult {
+export async function handleControl(target: ControlTarget, method: string, segments: readonly string[], body: unknown): Promise<ControlResult> {
   const methods = segments.length === 1 ? ROUTES[segments[0]] : undefined;
   if (!methods) throw controlError(404, `No simulator control route /_sim/${segments.join('/')}`);
   const handler = methods[method];
@@ -60,6 +73,7 @@ function stateOf(target: ControlTarget): object {
   return {
     latencyMs: target.latencyMs,
     faults: target.describeFaults(),
+    groups: target.tenant.groups.map((g) => ({ id: g.id, displayName: g.displayName, memberIds: g.memberIds, directoryRoles: g.directoryRoles ?? [] })),
     users: target.tenant.users.map((u) => ({
       id: u.id,
       userPrincipalName: u.userPrincipalName,
@@ -97,12 +111,25 @@ function newUserFromJson(json: unknown): NewUser {
   return json as NewUser;
 }
 
+function newGroupFromJson(json: unknown): NewGroup {
+  if (!isRecord(json)) throw new TypeError('body must be a group: {"displayName": "...", "members": ["<user id or UPN, or group id>"]}');
+  const { id, displayName, members, directoryRoles, ...rest } = json;
+  const unknown = Object.keys(rest)[0];
+  if (unknown !== undefined) throw new TypeError(`unsupported group field '${unknown}'; supported: id, displayName, members, directoryRoles`);
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  if (id !== undefined && typeof id !== 'string') throw new TypeError('id must be a string');
+  if (typeof displayName !== 'string') throw new TypeError('displayName must be a string');
+  if (!strings(members)) throw new TypeError('members must be an array of user ids, UPNs or group ids');
+  if (directoryRoles !== undefined && !strings(directoryRoles)) throw new TypeError('directoryRoles must be an array of role names');
+  return { id, displayName, members, directoryRoles };
+}
+
 /** The simulator's API rejects bad input with TypeError/RangeError (SyntaxError for a bad regex). */
 function asControlError<T>(action: () => T): T {
   try {
     return action();
   } catch (error) {
-    if (error instanceof UserExistsError) throw controlError(409, error.message);
+    if (error instanceof UserExistsError || error instanceof GroupExistsError) throw controlError(409, error.message);
     if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) throw controlError(400, error.message);
     throw error;
   }

@@ -1,18 +1,30 @@
-// Local tenant simulator: a loopback stand-in for Microsoft Graph v1.0 with a seeded AiTM scenario,
-// for integration tests, the local demo and benchmarks. Never imported by functions/ or shared/.
+// Local tenant simulator: a loopback stand-in for Microsoft Graph v1.0 and Entra ID's token issuer, with
+// a seeded AiTM scenario, for integration tests, the local demo and benchmarks. Never imported by
+// functions/ or shared/.
 export { startTenantSimulator } from './server';
 export type { RequestLogEntry, SimulatorOptions, TenantSimulator } from './server';
 export type { FaultRule } from './faults';
-export { SimulatedTenant, UserExistsError } from './tenant';
+export type { ClaimValue, PublicJwk, SimulatedIdentity, TokenRequest } from './identity';
+export { GroupExistsError, SimulatedTenant, UserExistsError } from './tenant';
 export type {
   AppRoleAssignmentRecord,
   AuthenticationMethodRecord,
   DeviceRecord,
   MessageRuleRecord,
+  NewGroup,
   NewUser,
   PermissionGrantRecord,
   SignInRecord,
+  SimGroup,
   SimUser,
 } from './tenant';
-export { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_NETWORKS, SCENARIO_USERS } from './scenario';
+export {
+  SCENARIO_ATTACK,
+  SCENARIO_BENIGN,
+  SCENARIO_CALLER,
+  SCENARIO_GROUPS,
+  SCENARIO_NETWORKS,
+  SCENARIO_TENANT,
+  SCENARIO_USERS,
+} from './scenario';
 export type * from './resources';

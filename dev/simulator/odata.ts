@@ -1,5 +1,5 @@
 // The OData conventions Graph applies to every route: system query options ($select, $top, $filter,
-// $skiptoken), property projection, and server-driven paging with an absolute @odata.nextLink.
+// $skiptoken, $count), property projection, and server-driven paging with an absolute @odata.nextLink.
 import { badRequest, GraphHttpError } from './errors';
 
 /**
@@ -8,13 +8,14 @@ import { badRequest, GraphHttpError } from './errors';
  */
 export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
 
-export type QueryOptionName = '$select' | '$top' | '$filter' | '$skiptoken';
+export type QueryOptionName = '$select' | '$top' | '$filter' | '$skiptoken' | '$count';
 
 export interface QueryOptions {
   select?: string[];
   top?: number;
   filter?: string;
   skiptoken?: string;
+  count?: boolean;
 }
 
 const KNOWN_OPTIONS = new Set(['$select', '$top', '$filter', '$skiptoken', '$expand', '$orderby', '$search', '$skip', '$count', '$format']);
@@ -39,6 +40,7 @@ export function parseQueryOptions(params: URLSearchParams, accepted: readonly Qu
     if (name === '$select') options.select = parseSelect(value);
     else if (name === '$top') options.top = parseTop(value);
     else if (name === '$filter') options.filter = value;
+    else if (name === '$count') options.count = parseCount(value);
     else options.skiptoken = value;
   }
   return options;
@@ -48,6 +50,13 @@ function parseSelect(value: string): string[] {
   const names = value.split(',').map((n) => n.trim());
   if (names.some((n) => !/^[A-Za-z@][A-Za-z0-9_.@]*$/.test(n))) throw badRequest(`Syntax error in $select: '${value}'.`);
   return names;
+}
+
+/** OData boolean literals are case-insensitive. */
+function parseCount(value: string): boolean {
+  const literal = value.toLowerCase();
+  if (literal !== 'true' && literal !== 'false') throw badRequest(`Invalid value '${value}' for $count query option found. Valid values are 'true' and 'false'.`);
+  return literal === 'true';
 }
 
 function parseTop(value: string): number {

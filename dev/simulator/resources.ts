@@ -185,6 +185,15 @@ export interface TargetResource {
   modifiedProperties: ModifiedProperty[];
 }
 
+/** An activated directory role; `id` is the tenant's object id, `roleTemplateId` the built-in role's. */
+export interface DirectoryRole {
+  '@odata.type': '#microsoft.graph.directoryRole';
+  id: string;
+  displayName: string;
+  description: string;
+  roleTemplateId: string;
+}
+
 export interface DirectoryAudit {
   id: string;
   category: string;

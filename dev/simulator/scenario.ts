@@ -6,6 +6,9 @@ import { isoSeconds, SignInRecord, SimulatedTenant } from './tenant';
 
 const DOMAIN = 'wingtip-lab.example';
 
+/** The tenant the alerts come from: the Sentinel sample's aadTenantId. */
+export const SCENARIO_TENANT = { id: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', domain: DOMAIN } as const;
+
 export const SCENARIO_USERS = {
   victim: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01', userPrincipalName: `avery.chen@${DOMAIN}`, displayName: 'Avery Chen' },
   blake: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b02', userPrincipalName: `blake.morris@${DOMAIN}`, displayName: 'Blake Morris' },
@@ -16,6 +19,21 @@ export const SCENARIO_USERS = {
 } as const;
 
 type ScenarioUser = (typeof SCENARIO_USERS)[keyof typeof SCENARIO_USERS];
+
+/** Groups whose members containment must leave alone; the break-glass account is the canonical one. */
+export const SCENARIO_GROUPS = {
+  emergencyAccess: { id: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10', displayName: 'Emergency access accounts' },
+} as const;
+
+/**
+ * The managed identity of the Sentinel automation that calls the webhook: the token issuer's default
+ * caller (appid/azp is its client id, oid/sub its service principal's object id).
+ */
+export const SCENARIO_CALLER = {
+  appId: '0c5e7a9b-1d3f-4b5d-8e7f-9a1b3c5d7e21',
+  objectId: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32',
+  displayName: 'sentinel-aitm-playbook',
+} as const;
 
 export const SCENARIO_NETWORKS = {
   corporate: {
@@ -150,6 +168,7 @@ export function seedScenario(tenant: SimulatedTenant, now: Date): void {
     { ...breakGlass, createdDateTime: daysAgo(700), ...sessionFields, officeLocation: null, directoryRoles: ['Global Administrator'] },
     now,
   );
+  tenant.addGroup({ ...SCENARIO_GROUPS.emergencyAccess, members: [breakGlass.userPrincipalName] });
 
   SIGN_INS.forEach((spec, index) => tenant.signIns.push(buildSignIn(spec, index + 1, at(spec.minutesBeforeNow))));
   tenant.signIns.sort((a, b) => b.signIn.createdDateTime.localeCompare(a.signIn.createdDateTime));

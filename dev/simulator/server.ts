@@ -1,5 +1,6 @@
 // The tenant simulator's HTTP plumbing: a loopback-only server that answers as Microsoft Graph v1.0 does
-// (headers, error shape, paging), with knobs for latency and faults and a log of every Graph request.
+// (headers, error shape, paging), with knobs for latency and faults and a log of every Graph request, and
+// as Entra ID's token issuer does for its JWKS and OpenID configuration.
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,12 +8,14 @@ import { isIPv4 } from 'node:net';
 import { ControlTarget, handleControl } from './control';
 import { badRequest, defaultError, errorBody, GraphHttpError, RequestIds } from './errors';
 import { FaultBook, FaultRule } from './faults';
+import { SimulatedIdentity, TokenIssuer } from './identity';
+import { handleIdentity, matchIdentityEndpoint } from './identity-routes';
 import { redactSecrets } from './json';
 import { parseQueryOptions } from './odata';
 import { matchRoute } from './router';
 import { graphRoutes } from './routes';
-import { seedScenario } from './scenario';
-import { NewUser, SimulatedTenant, SimUser } from './tenant';
+import { SCENARIO_TENANT, seedScenario } from './scenario';
+import { NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser } from './tenant';
 
 export interface SimulatorOptions {
   /** Port to listen on; default 0 picks a free one. */
@@ -33,7 +36,9 @@ export interface TenantSimulator {
   readonly baseUrl: string;
   /** Live in-memory state. */
   readonly tenant: SimulatedTenant;
-  /** Every Graph request (not /_sim control calls), in arrival order. */
+  /** The tenant's token issuer (Entra ID stand-in); its authority is baseUrl. */
+  readonly identity: SimulatedIdentity;
+  /** Every Graph request (not /_sim control calls, not token-issuer calls), in arrival order. */
   readonly requestLog: readonly RequestLogEntry[];
   setLatency(ms: number): void;
   /** The first matching rule with remaining `times` applies. */
@@ -42,6 +47,8 @@ export interface TenantSimulator {
   clearRequestLog(): void;
   /** id is generated (a GUID) if absent; accountEnabled defaults to true. */
   addUser(user: NewUser): SimUser;
+  /** id is generated if absent; members are user ids or UPNs, or group ids; an unknown one throws TypeError. */
+  addGroup(group: NewGroup): SimGroup;
   /** Closes the server and any hanging sockets promptly. */
   stop(): Promise<void>;
 }
@@ -83,7 +90,8 @@ export async function startTenantSimulator(options: SimulatorOptions = {}): Prom
 type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'malformed' } | { kind: 'tooLarge' };
 
 class Simulator implements TenantSimulator, ControlTarget {
-  readonly tenant = new SimulatedTenant();
+  readonly tenant = new SimulatedTenant(SCENARIO_TENANT.id);
+  readonly identity = new TokenIssuer(SCENARIO_TENANT.id, () => this.base);
   private readonly log: RequestLogEntry[] = [];
   private readonly faults = new FaultBook();
   private readonly server: Server;
@@ -151,6 +159,10 @@ class Simulator implements TenantSimulator, ControlTarget {
     return this.tenant.addUser(user, this.now());
   }
 
+  addGroup(group: NewGroup): SimGroup {
+    return this.tenant.addGroup(group);
+  }
+
   stop(): Promise<void> {
     this.stopping ??= new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -175,6 +187,12 @@ class Simulator implements TenantSimulator, ControlTarget {
     if (!url) return send(res, 400, errorBody('BadRequest', 'The request URI is not valid.', ids, new Date()), GRAPH_CONTENT_TYPE);
     const segments = pathSegments(url.pathname);
     if (segments?.[0] === '_sim') return this.handleControl(req, res, method, segments.slice(1), ids);
+    const identityEndpoint = segments && matchIdentityEndpoint(segments);
+    if (segments && identityEndpoint) {
+      await readBody(req); // Nothing here takes a body; drain it so the connection stays usable.
+      const result = await handleIdentity(this.identity, identityEndpoint, method, segments[0]);
+      return send(res, result.status, result.body, CONTROL_CONTENT_TYPE, result.headers);
+    }
     return this.handleGraph(req, res, method, url, segments, ids);
   }
 
@@ -182,7 +200,7 @@ class Simulator implements TenantSimulator, ControlTarget {
     const body = await readBody(req);
     try {
       if (body.kind === 'malformed' || body.kind === 'tooLarge') throw badRequest('The request body must be a JSON document.');
-      const result = handleControl(this, method, segments, body.kind === 'json' ? body.value : undefined);
+      const result = await handleControl(this, method, segments, body.kind === 'json' ? body.value : undefined);
       send(res, result.status, result.body, CONTROL_CONTENT_TYPE);
     } catch (error) {
       const failure = asGraphError(error);

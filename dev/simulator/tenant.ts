@@ -1,12 +1,14 @@
-// The simulated tenant's live in-memory state: users plus the evidence an AiTM incident leaves behind.
-// Graph-shaped objects are kept beside simulator-only facts (user agent, ASN, creation times Graph
-// does not expose) so later stand-ins, such as Log Analytics SigninLogs, can serve them from here.
-import { randomUUID } from 'node:crypto';
+// The simulated tenant's live in-memory state: users, groups and directory roles, plus the evidence an
+// AiTM incident leaves behind. Graph-shaped objects are kept beside simulator-only facts (user agent,
+// ASN, creation times Graph does not expose) so later stand-ins, such as Log Analytics SigninLogs, can
+// serve them from here.
+import { createHash, randomUUID } from 'node:crypto';
 import type {
   AppRoleAssignment,
   AuthenticationMethod,
   Device,
   DirectoryAudit,
+  DirectoryRole,
   GraphUser,
   MessageRule,
   OAuth2PermissionGrant,
@@ -19,8 +21,29 @@ export interface SimUser extends GraphUser {
   /** Simulator-only: how many times a PATCH set passwordProfile. The password itself is never kept. */
   passwordResetCount: number;
   forceChangePasswordNextSignIn: boolean;
-  /** Simulator-only: directory role display names, e.g. "Global Administrator". */
+  /** Simulator-only: directory role display names held directly, e.g. "Global Administrator". */
   directoryRoles: string[];
+}
+
+/** A security group. Members are user or group object ids; membership through nested groups counts. */
+export interface SimGroup {
+  id: string;
+  displayName: string;
+  memberIds: string[];
+  /**
+   * Role display names assigned to the group, which makes it role-assignable (isAssignableToRole):
+   * its members hold these roles. Entra refuses groups as members of such a group.
+   */
+  directoryRoles?: string[];
+}
+
+export interface NewGroup {
+  /** A GUID; generated when absent. */
+  id?: string;
+  displayName: string;
+  /** User ids or UPNs, or ids of existing groups. */
+  members: string[];
+  directoryRoles?: string[];
 }
 
 export interface SignInRecord {
@@ -64,6 +87,7 @@ export type NewUser = Partial<SimUser> & { userPrincipalName: string };
 
 export class SimulatedTenant {
   readonly users: SimUser[] = [];
+  readonly groups: SimGroup[] = [];
   readonly signIns: SignInRecord[] = [];
   readonly messageRules: MessageRuleRecord[] = [];
   readonly permissionGrants: PermissionGrantRecord[] = [];
@@ -71,6 +95,9 @@ export class SimulatedTenant {
   readonly authenticationMethods: AuthenticationMethodRecord[] = [];
   readonly devices: DeviceRecord[] = [];
   readonly directoryAudits: DirectoryAudit[] = [];
+
+  /** The tenant's id seeds its directory role object ids; the seeded simulator uses SCENARIO_TENANT.id. */
+  constructor(readonly tenantId: string = randomUUID()) {}
 
   /** Graph addresses users by object id or UPN, both case-insensitively. */
   findUser(idOrUpn: string): SimUser | undefined {
@@ -84,7 +111,7 @@ export class SimulatedTenant {
     if (at < 1 || at === upn.length - 1) throw new TypeError(`userPrincipalName '${upn}' is not of the form alias@domain`);
     const id = user.id ?? randomUUID();
     if (!GUID.test(id)) throw new TypeError(`user id '${id}' is not a GUID`);
-    if (this.findUser(upn) || this.findUser(id)) throw new UserExistsError(upn);
+    if (this.findUser(upn) || this.findUser(id) || this.findGroup(id)) throw new UserExistsError(upn);
     const created = isoSeconds(now);
     const alias = upn.slice(0, at);
     const added: SimUser = {
@@ -113,6 +140,115 @@ export class SimulatedTenant {
     };
     this.users.push(added);
     return added;
+  }
+
+  /** Object ids are GUIDs, compared case-insensitively. */
+  findGroup(id: string): SimGroup | undefined {
+    const key = id.toLowerCase();
+    return this.groups.find((g) => g.id === key);
+  }
+
+  /** Throws TypeError for an unknown member, a non-GUID id, or a group nested in a role-assignable group. */
+  addGroup(group: NewGroup): SimGroup {
+    const id = (group.id ?? randomUUID()).toLowerCase();
+    if (!GUID.test(id)) throw new TypeError(`group id '${id}' is not a GUID`);
+    if (this.findGroup(id) || this.findUser(id)) throw new GroupExistsError(id);
+    if (!group.displayName) throw new TypeError('a group needs a displayName');
+    const memberIds = group.members.map((member) => {
+      const resolved = this.findUser(member)?.id ?? this.findGroup(member)?.id;
+      if (!resolved) throw new TypeError(`group member '${member}' is neither a user id or UPN nor an existing group id`);
+      return resolved;
+    });
+    const roles = group.directoryRoles ?? [];
+    if (roles.length > 0 && memberIds.some((memberId) => this.findGroup(memberId))) {
+      throw new TypeError('a role-assignable group (one with directoryRoles) cannot have groups as members');
+    }
+    const added: SimGroup = { id, displayName: group.displayName, memberIds: [...new Set(memberIds)] };
+    if (roles.length > 0) added.directoryRoles = [...roles];
+    this.groups.push(added);
+    return added;
+  }
+
+  /** Every group the object is a member of, directly or through nested groups (what Graph calls transitive). */
+  transitiveGroupsOf(objectId: string): SimGroup[] {
+    const found = new Map<string, SimGroup>();
+    const pending = [objectId.toLowerCase()];
+    while (pending.length > 0) {
+      const memberId = pending.pop() as string;
+      for (const group of this.groups) {
+        // The visited check also keeps a hand-made membership cycle from looping forever.
+        if (found.has(group.id) || !group.memberIds.some((m) => m.toLowerCase() === memberId)) continue;
+        found.set(group.id, group);
+        pending.push(group.id);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** The roles a user holds directly and through role-assignable groups, each once. */
+  directoryRolesOf(user: SimUser): DirectoryRole[] {
+    const names = [...user.directoryRoles, ...this.transitiveGroupsOf(user.id).flatMap((g) => g.directoryRoles ?? [])];
+    const roles = new Map<string, DirectoryRole>();
+    for (const name of names) {
+      const role = this.directoryRole(name);
+      roles.set(role.roleTemplateId, role);
+    }
+    return [...roles.values()];
+  }
+
+  /** A directory role as activated in this tenant: its object id differs from the template id, as on Entra. */
+  directoryRole(displayName: string): DirectoryRole {
+    const known = ROLE_TEMPLATES[displayName];
+    const roleTemplateId = known?.id ?? derivedGuid('roleTemplate', displayName.toLowerCase());
+    return {
+      '@odata.type': '#microsoft.graph.directoryRole',
+      id: derivedGuid('directoryRole', this.tenantId.toLowerCase(), roleTemplateId),
+      displayName,
+      description: known?.description ?? `Simulated directory role '${displayName}'.`,
+      roleTemplateId,
+    };
+  }
+}
+
+/** Built-in role template ids are the same in every tenant; these are the real ones. */
+const ROLE_TEMPLATES: Readonly<Record<string, { id: string; description: string }>> = {
+  'Global Administrator': {
+    id: '62e90394-69f5-4237-9190-012177145e10',
+    description: 'Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities.',
+  },
+  'Privileged Authentication Administrator': {
+    id: '7be44c8a-adaf-4e2a-84d6-ab2649e08a13',
+    description: 'Can access to view, set and reset authentication method information for any user (admin or non-admin).',
+  },
+  'Privileged Role Administrator': {
+    id: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+    description: 'Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management.',
+  },
+  'User Administrator': {
+    id: 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+    description: 'Can manage all aspects of users and groups, including resetting passwords for limited admins.',
+  },
+  'Security Administrator': {
+    id: '194ae4cb-b126-40b2-bd5b-6091b380977d',
+    description: 'Can read security information and reports, and manage configuration in Microsoft Entra ID and Office 365.',
+  },
+  'Exchange Administrator': {
+    id: '29232cdf-9323-42fd-ade2-1d097af3e4de',
+    description: 'Can manage all aspects of the Exchange product.',
+  },
+};
+
+/** A GUID that is the same every time for the same inputs, so tests and samples can name it. */
+function derivedGuid(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\n')).digest('hex');
+  const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export class GroupExistsError extends Error {
+  constructor(id: string) {
+    super(`A directory object with id '${id}' already exists`);
+    this.name = 'GroupExistsError';
   }
 }
 

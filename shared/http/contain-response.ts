@@ -28,6 +28,8 @@ export function incidentView(incident: Incident) {
     t0: incident.t0,
     actions: incident.actions,
     followUpsQueuedAt: incident.followUpsQueuedAt,
+    requiresOnPremDisable: incident.requiresOnPremDisable,
+    directoryRoles: incident.directoryRoles,
   };
 }
 

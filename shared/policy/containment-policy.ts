@@ -1,32 +1,81 @@
-// Decides, per user and before any Graph write, whether automation may contain: protected
-// (break-glass) accounts are never touched, and dry-run mode sends nothing.
+// The safety gates, applied per user before any Graph write. Pure functions: what the runbook step
+// may do given the settings, the alert and what the directory says about the user.
 import type { AlertUser } from '../alerts/types';
+import { SEVERITY_ORDER, type Severity } from '../config';
 
-export interface ContainmentPolicy {
+export interface SafetyPolicy {
   /** Lower-cased UPNs and object ids. */
   protectedAccounts: ReadonlySet<string>;
+  protectedGroupIds: readonly string[];
+  privilegedUsers: 'approve' | 'contain';
   mode: 'enforce' | 'dry-run' | 'off';
+  minAutoContainSeverity: Severity;
 }
 
-export type ContainmentDecision =
-  | { kind: 'contain' }
-  | { kind: 'skip_protected'; reason: string }
-  | { kind: 'dry_run'; reason: string }
-  | { kind: 'hold'; reason: string };
+/** What the directory says about the user, read before acting. */
+export interface UserFacts {
+  objectId: string;
+  upn: string;
+  onPremisesSyncEnabled: boolean;
+  /** Which of the protected groups the user is a (transitive) member of. */
+  protectedGroupIds: string[];
+  /** Display names of the Entra directory roles the user holds. */
+  directoryRoles: string[];
+}
 
-export function isProtected(user: AlertUser, protectedAccounts: ReadonlySet<string>): boolean {
+export type Hold =
+  | { kind: 'protected'; reason: string }
+  | { kind: 'mode_off'; reason: string }
+  | { kind: 'severity'; reason: string }
+  | { kind: 'privileged'; reason: string };
+
+/** A human's decision to contain overrides the gates that exist to wait for a human, never protection. */
+export interface Approval {
+  approvedBy: string;
+}
+
+export function isListedProtected(user: AlertUser, protectedAccounts: ReadonlySet<string>): boolean {
   return [user.upn, user.objectId].some((id) => id !== undefined && protectedAccounts.has(id.toLowerCase()));
 }
 
-export function decideContainment(user: AlertUser, policy: ContainmentPolicy): ContainmentDecision {
-  if (isProtected(user, policy.protectedAccounts)) {
-    return { kind: 'skip_protected', reason: 'protected account (PROTECTED_ACCOUNTS): never revoked or disabled by automation' };
+function severityRank(severity: Severity): number {
+  return SEVERITY_ORDER.indexOf(severity);
+}
+
+/** Gates that need no I/O: listed protection, mode off, severity. */
+export function preflight(user: AlertUser, severity: Severity, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
+  if (isListedProtected(user, policy.protectedAccounts)) {
+    return { kind: 'protected', reason: 'protected account (PROTECTED_ACCOUNTS): never revoked or disabled by automation' };
   }
+  if (approval) return undefined;
   if (policy.mode === 'off') {
-    return { kind: 'hold', reason: 'CONTAINMENT_MODE=off: recorded and held for a human; nothing sent' };
+    return { kind: 'mode_off', reason: 'CONTAINMENT_MODE=off: recorded and held for a human; nothing sent' };
   }
-  if (policy.mode === 'dry-run') {
-    return { kind: 'dry_run', reason: 'CONTAINMENT_MODE=dry-run: the Graph requests were recorded, not sent' };
+  if (severityRank(severity) < severityRank(policy.minAutoContainSeverity)) {
+    return {
+      kind: 'severity',
+      reason: `severity ${severity} is below MIN_AUTO_CONTAIN_SEVERITY=${policy.minAutoContainSeverity}: waiting for approval`,
+    };
   }
-  return { kind: 'contain' };
+  return undefined;
+}
+
+/** Gates that need the directory: protection by either identifier or by group, and privileged users. */
+export function afterInspection(facts: UserFacts, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
+  if (isListedProtected({ upn: facts.upn, objectId: facts.objectId }, policy.protectedAccounts)) {
+    return { kind: 'protected', reason: 'protected account (PROTECTED_ACCOUNTS): never revoked or disabled by automation' };
+  }
+  if (facts.protectedGroupIds.length > 0) {
+    return {
+      kind: 'protected',
+      reason: `member of protected group ${facts.protectedGroupIds.join(', ')} (PROTECTED_GROUP_IDS): never revoked or disabled by automation`,
+    };
+  }
+  if (!approval && policy.privilegedUsers === 'approve' && facts.directoryRoles.length > 0) {
+    return {
+      kind: 'privileged',
+      reason: `holds directory roles (${facts.directoryRoles.join(', ')}); PRIVILEGED_USERS=approve: waiting for approval`,
+    };
+  }
+  return undefined;
 }

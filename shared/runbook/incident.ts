@@ -73,6 +73,14 @@ export interface Incident {
   t0?: string;
   actions: ActionOutcome[];
   followUpsQueuedAt?: string;
+  /** Synced from on-premises AD: the next sync can re-enable the account, so AD must be disabled too. */
+  requiresOnPremDisable?: boolean;
+  /** Entra directory roles the user held when we looked. */
+  directoryRoles?: string[];
+  /** Whether this incident used a slot of the blast-radius limit (a retry must not take another). */
+  countedInBlastRadius?: boolean;
+  /** A redelivery could change the outcome: transient Graph or directory failure. */
+  retryable?: boolean;
   alertRaw: string;
 }
 
@@ -82,12 +90,13 @@ export interface StoredIncident {
   etag: string;
 }
 
-export function isTerminalContainment(state: IncidentState): boolean {
-  return state !== 'containing';
+/** The writes still to do when a redelivery or an approval picks the incident up again. */
+export function pendingActions(incident: Incident): ContainmentAction[] {
+  const done = new Set(incident.actions.filter((action) => action.result === 'succeeded').map((action) => action.action));
+  return (['revokeSessions', 'disableAccount'] as const).filter((action) => !done.has(action));
 }
 
-/** Failed actions whose retry could help: the caller's redelivery re-runs exactly these. */
-export function retryableActions(incident: Incident): ContainmentAction[] {
-  if (incident.state !== 'failed' && incident.state !== 'partially_contained') return [];
-  return incident.actions.filter((action) => action.result === 'failed' && action.transient === true).map((action) => action.action);
+/** Whether a caller's redelivery should run containment again: only for transient failures. */
+export function needsRetry(incident: Incident): boolean {
+  return (incident.state === 'failed' || incident.state === 'partially_contained') && incident.retryable === true;
 }

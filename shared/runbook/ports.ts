@@ -1,6 +1,7 @@
 // The ports the runbook phases work through. Adapters: shared/graph (Graph), shared/store (Table
 // Storage), shared/queues (Queue Storage). Unit tests may use tiny fakes; integration tests use the
 // real adapters against Azurite and the tenant simulator.
+import type { UserFacts } from '../policy/containment-policy';
 import type { Incident, StoredIncident, TimelineEvent } from './incident';
 
 export interface GraphWriteRequest {
@@ -19,6 +20,25 @@ export interface GraphWriteReceipt {
 export interface ContainmentActions {
   revokeSessions(userId: string): Promise<GraphWriteReceipt>;
   disableAccount(userId: string): Promise<GraphWriteReceipt>;
+}
+
+/** Reads about the user before any write; failures throw GraphError. */
+export interface UserDirectory {
+  inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts>;
+}
+
+export interface BlastRadiusSlot {
+  granted: boolean;
+  window: string;
+  count: number;
+  max: number;
+}
+
+/** Counts automatic containments per time window, across every instance. */
+export interface BlastRadiusLimiter {
+  acquire(at: Date): Promise<BlastRadiusSlot>;
+  /** Gives a slot back when the containment it was taken for did not go ahead. */
+  release(window: string): Promise<void>;
 }
 
 export type ClaimResult =

@@ -52,6 +52,10 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     t0: incident.t0,
     actions: cap(JSON.stringify(incident.actions)),
     followUpsQueuedAt: incident.followUpsQueuedAt,
+    requiresOnPremDisable: incident.requiresOnPremDisable,
+    directoryRoles: incident.directoryRoles === undefined ? undefined : JSON.stringify(incident.directoryRoles),
+    countedInBlastRadius: incident.countedInBlastRadius,
+    retryable: incident.retryable,
     alertRaw: cap(incident.alertRaw),
   };
 }
@@ -77,6 +81,10 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     t0: str(entity, 't0'),
     actions: json(entity, 'actions', []),
     followUpsQueuedAt: str(entity, 'followUpsQueuedAt'),
+    requiresOnPremDisable: entity.requiresOnPremDisable === true ? true : undefined,
+    directoryRoles: json<string[] | undefined>(entity, 'directoryRoles', undefined),
+    countedInBlastRadius: entity.countedInBlastRadius === true ? true : undefined,
+    retryable: entity.retryable === true ? true : undefined,
     alertRaw: str(entity, 'alertRaw') ?? '',
   };
 }

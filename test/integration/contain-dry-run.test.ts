@@ -1,5 +1,6 @@
 // CONTAINMENT_MODE=dry-run: the exact Graph requests are recorded on the incident and none is sent.
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { isGraphWrite } from '../support/http';
 
 const FUNCTION_KEY = 'dry-run-test-key-0123456789';
 let stack: LocalStack;
@@ -32,7 +33,7 @@ it('records the requests it would send, sends no Graph write, and holds the inci
       request: { method: 'PATCH', path: '/v1.0/users/avery.chen%40wingtip-lab.example', body: { accountEnabled: false } },
     }),
   ]);
-  expect(simulator.requestLog.filter((entry) => entry.method !== 'GET')).toHaveLength(0);
+  expect(simulator.requestLog.filter(isGraphWrite)).toHaveLength(0);
   const victim = simulator.tenant.findUser('avery.chen@wingtip-lab.example')!;
   expect(victim.accountEnabled).toBe(true);
   expect(victim.revokeCount).toBe(0);

@@ -5,6 +5,8 @@ import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator'
 import { parseConfig } from '../../shared/config';
 import { createGraphClient } from '../../shared/graph/client';
 import { GraphContainmentActions } from '../../shared/graph/containment-actions';
+import { GraphUserDirectory } from '../../shared/graph/user-directory';
+import { LIMITS_TABLE, TableBlastRadiusLimiter } from '../../shared/store/table-blast-radius';
 import { StorageFollowUpQueues } from '../../shared/queues/follow-up-queues';
 import { containAlert, gateKeyFor, type ContainDeps } from '../../shared/runbook/contain';
 import type { NormalizedAlert } from '../../shared/alerts/types';
@@ -26,11 +28,14 @@ beforeAll(async () => {
   [azurite, simulator] = await Promise.all([startAzurite(), startTenantSimulator()]);
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
   store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
+  const graph = createGraphClient(config.graph);
   deps = {
-    actions: new GraphContainmentActions(createGraphClient(config.graph)),
+    actions: new GraphContainmentActions(graph),
+    directory: new GraphUserDirectory(graph, config.graph.baseUrl),
+    limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE), 100, 15),
     store,
     queues: new StorageFollowUpQueues((queue) => queueClient(config.storage, queue)),
-    policy: { protectedAccounts: new Set(), mode: 'enforce' },
+    policy: { protectedAccounts: new Set(), protectedGroupIds: [], privilegedUsers: 'approve', mode: 'enforce', minAutoContainSeverity: 'high' },
     clock: { now: () => new Date() },
     timing: { waitForWinnerMs: 1500, staleAfterMs: 300, pollMs: 50 },
   };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { isGraphWrite } from '../support/http';
 import type { TenantSimulator } from '../../dev/simulator';
 
 const FUNCTION_KEY = 'integration-test-key-0123456789';
@@ -50,7 +51,7 @@ function manualAlert(user: string, alertId: string): string {
 
 function writesFor(userId: string) {
   const id = userId.toLowerCase();
-  return simulator.requestLog.filter((entry) => entry.method !== 'GET' && entry.path.toLowerCase().includes(`/users/${id}`));
+  return simulator.requestLog.filter((entry) => isGraphWrite(entry) && entry.path.toLowerCase().includes(`/users/${id}`));
 }
 
 async function countRows(table: string): Promise<number> {
@@ -136,7 +137,7 @@ describe('POST /api/contain', () => {
     const response = await post(sentinelSample);
     expect(response.status).toBe(200);
     expect(response.json.incidents[0]).toMatchObject({ id: firstIncident.id, state: 'contained', replayed: true });
-    expect(simulator.requestLog.filter((entry) => entry.method !== 'GET')).toHaveLength(0);
+    expect(simulator.requestLog.filter(isGraphWrite)).toHaveLength(0);
   });
 
   it('twenty concurrent deliveries of one alert make exactly one containment', async () => {
@@ -244,7 +245,7 @@ describe('POST /api/contain', () => {
     const response = await post(manualAlert(breakGlass.userPrincipalName, 'bg-001'));
     expect(response.status).toBe(200);
     expect(response.json.incidents[0]).toMatchObject({ state: 'skipped_protected', actions: [] });
-    expect(simulator.requestLog.filter((entry) => entry.method !== 'GET')).toHaveLength(0);
+    expect(simulator.requestLog.filter(isGraphWrite)).toHaveLength(0);
     expect(breakGlass.accountEnabled).toBe(true);
   });
 });

@@ -1,19 +1,60 @@
-import { decideContainment } from '../../shared/policy/containment-policy';
+import { afterInspection, preflight, type SafetyPolicy, type UserFacts } from '../../shared/policy/containment-policy';
 
-const protectedAccounts = new Set(['bg-admin-01@wingtip-lab.example', '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99']);
+const policy: SafetyPolicy = {
+  protectedAccounts: new Set(['bg-admin-01@wingtip-lab.example', '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99']),
+  protectedGroupIds: ['3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10'],
+  privilegedUsers: 'approve',
+  mode: 'enforce',
+  minAutoContainSeverity: 'high',
+};
+const approval = { approvedBy: 'alice' };
+const facts = (overrides: Partial<UserFacts> = {}): UserFacts => ({
+  objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01',
+  upn: 'avery.chen@wingtip-lab.example',
+  onPremisesSyncEnabled: false,
+  protectedGroupIds: [],
+  directoryRoles: [],
+  ...overrides,
+});
 
-describe('decideContainment', () => {
-  it('skips a protected account matched by UPN or object id, whatever the mode', () => {
+describe('preflight', () => {
+  it('holds a listed protected account by UPN or object id, in every mode, even when approved', () => {
     for (const mode of ['enforce', 'dry-run', 'off'] as const) {
-      expect(decideContainment({ upn: 'bg-admin-01@wingtip-lab.example' }, { protectedAccounts, mode }).kind).toBe('skip_protected');
-      expect(decideContainment({ objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99' }, { protectedAccounts, mode }).kind).toBe('skip_protected');
+      for (const user of [{ upn: 'BG-ADMIN-01@wingtip-lab.example' }, { objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99' }]) {
+        expect(preflight(user, 'high', { ...policy, mode })?.kind).toBe('protected');
+        expect(preflight(user, 'high', { ...policy, mode }, approval)?.kind).toBe('protected');
+      }
     }
   });
 
-  it('contains everyone else in enforce mode, and holds them in dry-run', () => {
+  it('holds below the severity gate and in mode off, unless a human approved', () => {
     const user = { upn: 'avery.chen@wingtip-lab.example' };
-    expect(decideContainment(user, { protectedAccounts, mode: 'enforce' }).kind).toBe('contain');
-    expect(decideContainment(user, { protectedAccounts, mode: 'dry-run' }).kind).toBe('dry_run');
-    expect(decideContainment(user, { protectedAccounts, mode: 'off' }).kind).toBe('hold');
+    expect(preflight(user, 'medium', policy)?.kind).toBe('severity');
+    expect(preflight(user, 'informational', { ...policy, minAutoContainSeverity: 'low' })?.kind).toBe('severity');
+    expect(preflight(user, 'low', { ...policy, minAutoContainSeverity: 'low' })).toBeUndefined();
+    expect(preflight(user, 'high', { ...policy, mode: 'off' })?.kind).toBe('mode_off');
+    expect(preflight(user, 'medium', policy, approval)).toBeUndefined();
+    expect(preflight(user, 'high', { ...policy, mode: 'off' }, approval)).toBeUndefined();
+    expect(preflight(user, 'high', policy)).toBeUndefined();
+  });
+});
+
+describe('afterInspection', () => {
+  it('catches protection by the identifier the alert did not carry', () => {
+    expect(afterInspection(facts({ objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', upn: 'someone@x.example' }), policy)?.kind).toBe('protected');
+  });
+
+  it('holds members of a protected group, even when approved', () => {
+    const member = facts({ protectedGroupIds: ['3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10'] });
+    expect(afterInspection(member, policy)?.kind).toBe('protected');
+    expect(afterInspection(member, policy, approval)?.kind).toBe('protected');
+  });
+
+  it('holds privileged users for approval when PRIVILEGED_USERS=approve, not when contain or approved', () => {
+    const admin = facts({ directoryRoles: ['Global Administrator'] });
+    expect(afterInspection(admin, policy)).toEqual({ kind: 'privileged', reason: expect.stringContaining('Global Administrator') });
+    expect(afterInspection(admin, { ...policy, privilegedUsers: 'contain' })).toBeUndefined();
+    expect(afterInspection(admin, policy, approval)).toBeUndefined();
+    expect(afterInspection(facts(), policy)).toBeUndefined();
   });
 });

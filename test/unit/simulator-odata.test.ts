@@ -29,6 +29,14 @@ describe('parseQueryOptions', () => {
     expect(rejection(() => parseQueryOptions(new URLSearchParams('$bogus=1'), all)).message).toMatch(/not allowed/);
   });
 
+  it('reads $count=true|false only where the route accepts it', () => {
+    expect(parseQueryOptions(new URLSearchParams('$count=true'), ['$count'])).toEqual({ count: true });
+    expect(parseQueryOptions(new URLSearchParams('$count=false'), ['$count'])).toEqual({ count: false });
+    expect(parseQueryOptions(new URLSearchParams('$count=TRUE'), ['$count'])).toEqual({ count: true });
+    expect(rejection(() => parseQueryOptions(new URLSearchParams('$count=1'), ['$count'])).status).toBe(400);
+    expect(rejection(() => parseQueryOptions(new URLSearchParams('$count=true'), all)).code).toBe('Request_UnsupportedQuery');
+  });
+
   it.each(['$top=-1', '$top=1.5', '$top=ten', '$top=', '$top=1&$top=2', '$select=id;drop', '$select=', '$select=a,,b'])('refuses %s', (query) => {
     expect(rejection(() => parseQueryOptions(new URLSearchParams(query), all)).status).toBe(400);
   });

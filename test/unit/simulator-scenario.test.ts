@@ -1,13 +1,22 @@
 // The seeded AiTM scenario is a contract: samples, demos and tests name its ids and rely on its timeline,
 // so its exact values and offsets from now() are pinned here.
-import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_NETWORKS, SCENARIO_USERS, seedScenario } from '../../dev/simulator/scenario';
+import {
+  SCENARIO_ATTACK,
+  SCENARIO_BENIGN,
+  SCENARIO_CALLER,
+  SCENARIO_GROUPS,
+  SCENARIO_NETWORKS,
+  SCENARIO_TENANT,
+  SCENARIO_USERS,
+  seedScenario,
+} from '../../dev/simulator/scenario';
 import { SimulatedTenant } from '../../dev/simulator/tenant';
 
 const NOW = new Date('2026-03-14T12:00:00.789Z');
 const at = (minutesBeforeNow: number): string => new Date(Date.parse('2026-03-14T12:00:00Z') - minutesBeforeNow * 60_000).toISOString().replace('.000Z', 'Z');
 
 function seeded(): SimulatedTenant {
-  const tenant = new SimulatedTenant();
+  const tenant = new SimulatedTenant(SCENARIO_TENANT.id);
   seedScenario(tenant, NOW);
   return tenant;
 }
@@ -26,6 +35,49 @@ describe('seeded users', () => {
     expect(tenant.findUser('AVERY.CHEN@WINGTIP-LAB.EXAMPLE')?.displayName).toBe('Avery Chen');
     expect(tenant.findUser('5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B99')?.userPrincipalName).toBe('bg-admin-01@wingtip-lab.example');
     expect(tenant.users.every((u) => u.revokeCount === 0 && u.signInSessionsValidFromDateTime < at(180))).toBe(true);
+  });
+});
+
+describe('seeded directory', () => {
+  it('has the emergency access group holding only the break-glass account', () => {
+    const tenant = seeded();
+    expect(tenant.groups).toEqual([{ id: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10', displayName: 'Emergency access accounts', memberIds: ['5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99'] }]);
+    expect(SCENARIO_GROUPS.emergencyAccess.id).toBe(tenant.groups[0].id);
+    expect(tenant.transitiveGroupsOf(SCENARIO_USERS.breakGlass.id).map((g) => g.displayName)).toEqual(['Emergency access accounts']);
+    expect(tenant.transitiveGroupsOf(SCENARIO_USERS.privileged.id)).toEqual([]);
+  });
+
+  it('names the tenant and the calling managed identity', () => {
+    expect(SCENARIO_TENANT).toEqual({ id: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', domain: 'wingtip-lab.example' });
+    expect(SCENARIO_CALLER).toEqual({ appId: '0c5e7a9b-1d3f-4b5d-8e7f-9a1b3c5d7e21', objectId: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32', displayName: 'sentinel-aitm-playbook' });
+  });
+
+  it("gives Global Administrator one role object id per tenant, distinct from the template id", () => {
+    const tenant = seeded();
+    const [erin, breakGlass] = [SCENARIO_USERS.privileged.id, SCENARIO_USERS.breakGlass.id].map((id) => tenant.findUser(id));
+    const roles = [erin, breakGlass].flatMap((user) => (user ? tenant.directoryRolesOf(user) : []));
+    expect(roles.map((r) => r.roleTemplateId)).toEqual(['62e90394-69f5-4237-9190-012177145e10', '62e90394-69f5-4237-9190-012177145e10']);
+    expect(roles[0].id).toBe(roles[1].id);
+    expect(roles[0].id).not.toBe(roles[0].roleTemplateId);
+    expect(new SimulatedTenant('00000000-0000-4000-8000-000000000001').directoryRole('Global Administrator').id).not.toBe(roles[0].id);
+  });
+});
+
+describe('SimulatedTenant groups', () => {
+  it('follows nested groups and survives a hand-made membership cycle', () => {
+    const tenant = new SimulatedTenant();
+    const user = tenant.addUser({ userPrincipalName: 'a@x.example' }, NOW);
+    const inner = tenant.addGroup({ displayName: 'inner', members: [user.userPrincipalName] });
+    const outer = tenant.addGroup({ displayName: 'outer', members: [inner.id] });
+    inner.memberIds.push(outer.id);
+    expect(tenant.transitiveGroupsOf(user.id).map((g) => g.displayName).sort()).toEqual(['inner', 'outer']);
+  });
+
+  it('names a role it does not know with a stable, derived template id', () => {
+    const tenant = new SimulatedTenant('00000000-0000-4000-8000-000000000001');
+    const role = tenant.directoryRole('Helpdesk Operator');
+    expect(role).toEqual({ '@odata.type': '#microsoft.graph.directoryRole', id: expect.any(String), displayName: 'Helpdesk Operator', description: expect.any(String), roleTemplateId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) });
+    expect(tenant.directoryRole('Helpdesk Operator')).toEqual(role);
   });
 });
 

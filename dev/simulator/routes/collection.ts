@@ -29,11 +29,14 @@ export interface CollectionSpec<T extends object> {
   /** Compiles $filter into a predicate, throwing FilterError when unsupported; no $filter support when absent. */
   filter?: (filter: string) => (item: T) => boolean;
   paging?: PagingLimits;
+  /** Accept `$count=true` and answer `@odata.count` (the total before paging); refused when absent. */
+  count?: boolean;
 }
 
 export function collectionRoute<T extends object>(spec: CollectionSpec<T>): GraphRoute {
   const query: QueryOptionName[] = ['$select', '$top', '$skiptoken'];
   if (spec.filter) query.push('$filter');
+  if (spec.count) query.push('$count');
   return {
     method: 'GET',
     path: spec.path,
@@ -46,6 +49,7 @@ export function collectionRoute<T extends object>(spec: CollectionSpec<T>): Grap
       const value = select ? page.items.map((item) => project(item, select, spec.properties, spec.typeName)) : page.items;
       const context = ctx.query.select ? `${spec.context(ctx)}(${ctx.query.select.join(',')})` : spec.context(ctx);
       const body: Record<string, unknown> = { '@odata.context': `${METADATA}#${context}` };
+      if (ctx.query.count) body['@odata.count'] = matching.length;
       if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx.baseUrl, ctx.url, page.next);
       body.value = value;
       return { status: 200, body };

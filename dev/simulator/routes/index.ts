@@ -4,6 +4,7 @@ import { applicationRoutes } from './applications';
 import { auditLogRoutes } from './audit-logs';
 import { authenticationRoutes } from './authentication';
 import { deviceRoutes } from './devices';
+import { directoryRoutes } from './directory';
 import { mailRoutes } from './mail';
 import { userRoutes } from './users';
 
@@ -13,5 +14,6 @@ export const graphRoutes: readonly GraphRoute[] = [
   ...applicationRoutes,
   ...authenticationRoutes,
   ...deviceRoutes,
+  ...directoryRoutes,
   ...auditLogRoutes,
 ];

@@ -1,0 +1,35 @@
+// Human decisions on held incidents: approve runs the containment path past the gates that wait for a
+// human; reject closes the incident. Both are recorded with who decided and when.
+import { ulid } from 'ulid';
+import { ConflictError, NotFoundError } from '../errors';
+import { approveHeldIncident, type Actor, type ContainDeps, type UserContainmentResult } from './contain';
+import type { Incident, StoredIncident } from './incident';
+
+export interface Decision {
+  /** Free text from the approver, kept on the timeline. */
+  comment?: string;
+}
+
+async function heldIncident(deps: ContainDeps, id: string, verb: string): Promise<StoredIncident> {
+  const stored = await deps.store.get(id);
+  if (!stored) throw new NotFoundError(`no incident "${id}"`);
+  if (stored.incident.state !== 'awaiting_approval') {
+    throw new ConflictError(`incident ${id} is ${stored.incident.state}; only an incident awaiting approval can be ${verb}`);
+  }
+  return stored;
+}
+
+export async function approveIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<UserContainmentResult> {
+  return approveHeldIncident(await heldIncident(deps, id, 'approved'), deps, actor, decision.comment);
+}
+
+export async function rejectIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<Incident> {
+  const stored = await heldIncident(deps, id, 'rejected');
+  const at = deps.clock.now().toISOString();
+  const closed: Incident = { ...stored.incident, state: 'closed', reason: `rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}`, updatedAt: at };
+  const updated = await deps.store.update(closed, stored.etag, [
+    { id: ulid(), at, kind: 'rejected', actor: actor.caller, summary: `Rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}; nothing was sent` },
+  ]);
+  if (!updated) throw new ConflictError(`incident ${id} changed while being rejected; reload it and try again`);
+  return updated.incident;
+}

@@ -1,0 +1,43 @@
+// The blast-radius limit under concurrency: 100 alerts for 100 distinct users at once, limit 10 per
+// window, across the same counter every instance would share. Exactly 10 are contained.
+import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
+
+const KEY = 'blast-radius-test-key-0123456789';
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ functionKey: KEY, settings: { BLAST_RADIUS_MAX: '10', BLAST_RADIUS_WINDOW_MINUTES: '15' } });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the rest, saying the breaker tripped', async () => {
+  const simulator = stack.simulator!;
+  const users = Array.from({ length: 100 }, (_, i) => simulator.addUser({ userPrincipalName: `burst-${i}@wingtip-lab.example` }));
+  const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
+  const responses = await Promise.all(
+    users.map((user, i) => request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: manualAlert(user.userPrincipalName, `burst-${i}`) })),
+  );
+  expect(responses.map((response) => response.status)).toEqual(Array(100).fill(200));
+  const states = responses.map((response) => response.json.incidents[0].state);
+  expect(states.filter((state) => state === 'contained')).toHaveLength(10);
+  expect(states.filter((state) => state === 'awaiting_approval')).toHaveLength(90);
+
+  const disabled = users.filter((user) => !user.accountEnabled);
+  expect(disabled).toHaveLength(10);
+  const writes = simulator.requestLog.filter((entry) => entry.method === 'PATCH' || entry.path.endsWith('/revokeSignInSessions'));
+  expect(writes).toHaveLength(20);
+
+  const held = responses.find((response) => response.json.incidents[0].state === 'awaiting_approval')!.json.incidents[0];
+  expect(held.reason).toMatch(/blast-radius breaker tripped: 10 automatic containments .* \(BLAST_RADIUS_MAX=10\)/);
+  const detail = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': KEY } });
+  expect(detail.json.timeline?.map((event) => event.kind)).toContain('blast_radius_tripped');
+
+  // A human may approve past the limit.
+  const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, { method: 'POST', headers });
+  expect(approved.json.state).toBe('contained');
+  expect(users.filter((user) => !user.accountEnabled)).toHaveLength(11);
+});

@@ -1,0 +1,50 @@
+// Small HTTP helpers for integration tests that talk to the local host like curl would.
+export interface JsonResponse<T> {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: T;
+}
+
+export async function request<T>(url: string, init: RequestInit = {}): Promise<JsonResponse<T>> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let json: unknown = {};
+  if (text) {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = {};
+    }
+  }
+  return { status: response.status, headers: response.headers, text, json: json as T };
+}
+
+export function manualAlert(user: string, alertId: string, severity = 'High'): string {
+  return JSON.stringify({ user, alertId, severity, sourceIp: '198.51.100.23' });
+}
+
+export interface IncidentBody {
+  id: string;
+  state: string;
+  t0?: string;
+  replayed?: boolean;
+  reason?: string;
+  requiresOnPremDisable?: boolean;
+  directoryRoles?: string[];
+  followUpsQueuedAt?: string;
+  actions: Array<{ action: string; result: string; httpStatus?: number; graphCode?: string; requestId?: string; transient?: boolean; attempts: number }>;
+  timeline?: Array<{ kind: string; actor: string; summary: string; mark?: string; at: string }>;
+}
+
+export interface ContainBody {
+  incidents: IncidentBody[];
+  errors?: Array<{ message: string }>;
+  error?: { code: string; message: string; missing?: string };
+}
+
+/** Graph calls that change the tenant. checkMemberGroups is a POST that only reads. */
+export function isGraphWrite(entry: { method: string; path: string }): boolean {
+  if (entry.method === 'GET') return false;
+  return !(entry.method === 'POST' && /\/(checkMemberGroups|getMemberGroups|checkMemberObjects)$/i.test(entry.path));
+}
