@@ -1,7 +1,6 @@
 // The simulator's token issuer over real HTTP: its JWKS and tokens must satisfy jose, the verifier the
 // function app uses, and each kind of bad token must fail the way a real verifier reports it.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { SCENARIO_CALLER, SCENARIO_TENANT, startTenantSimulator, TenantSimulator } from '../../dev/simulator';
 
 const AUDIENCE = 'api://aitm-contain';
@@ -29,33 +28,20 @@ type Outcome =
   | { ok: true; payload: Record<string, unknown>; protectedHeader: Record<string, unknown> }
   | { ok: false; code: string; message: string };
 
-// One verifier (one jose key-set cache) checks every token in turn, as a function instance would.
-const VERIFIER = `
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-const { jwksUri, checks } = JSON.parse(process.env.JOSE_JOB);
-const keys = createRemoteJWKSet(new URL(jwksUri));
-const outcomes = [];
-for (const { token, issuer, audience } of checks) {
-  try {
-    const { payload, protectedHeader } = await jwtVerify(token, keys, { issuer, audience, algorithms: ['RS256'] });
-    outcomes.push({ ok: true, payload, protectedHeader });
-  } catch (error) {
-    outcomes.push({ ok: false, code: error.code ?? error.name, message: error.message });
-  }
-}
-process.stdout.write(JSON.stringify(outcomes));
-`;
-
-/**
- * Verifies tokens with jose's createRemoteJWKSet + jwtVerify against the simulator's JWKS. jose 6 is
- * ESM-only and Jest on Node 20 cannot load ES modules, so jose runs in a plain Node process, which can.
- */
+/** One verifier (one jose key-set cache) checks every token in turn, as a function instance would. */
 async function verifyWithJose(checks: Check[], jwksUri = keysUrl()): Promise<Outcome[]> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', VERIFIER], {
-    cwd: process.cwd(),
-    env: { ...process.env, JOSE_JOB: JSON.stringify({ jwksUri, checks }) },
-  });
-  return JSON.parse(stdout) as Outcome[];
+  const keys = createRemoteJWKSet(new URL(jwksUri));
+  const outcomes: Outcome[] = [];
+  for (const { token, issuer, audience } of checks) {
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, keys, { issuer, audience, algorithms: ['RS256'] });
+      outcomes.push({ ok: true, payload, protectedHeader } as Outcome);
+    } catch (error) {
+      const failure = error as { code?: string; name: string; message: string };
+      outcomes.push({ ok: false, code: failure.code ?? failure.name, message: failure.message });
+    }
+  }
+  return outcomes;
 }
 
 async function verifyOne(token: string, issuer = v1Issuer()): Promise<Outcome> {
