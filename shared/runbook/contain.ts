@@ -4,9 +4,8 @@
 // delivered; the same path runs when a human approves a held incident.
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
-import type { AlertSource, AlertUser, NormalizedAlert } from '../alerts/types';
+import type { AlertUser, NormalizedAlert } from '../alerts/types';
 import { describeUser, userKey } from '../alerts/types';
-import type { Severity } from '../config';
 import { ConflictError, GraphError, toError } from '../errors';
 import { disableAccountRequest, revokeSessionsRequest } from '../graph/containment-actions';
 import { afterInspection, preflight, type Approval, type Hold, type SafetyPolicy, type UserFacts } from '../policy/containment-policy';
@@ -63,19 +62,8 @@ export type UserContainmentResult =
   | { ok: true; incident: Incident; replayed: boolean; retryable: boolean; timings: StepTimings }
   | { ok: false; user: AlertUser; error: Error; retryable: boolean; timings: StepTimings };
 
-/** What is being contained: one user of one alert. */
-interface Subject {
-  user: AlertUser;
-  alertKey: string;
-  alertId: string;
-  source: AlertSource;
-  severity: Severity;
-  title: string;
-  detection?: string;
-  ips: string[];
-  userAgents: string[];
-  raw: string;
-}
+/** What is being contained: one user of one alert, in the incident's own terms. */
+type Subject = Pick<Incident, 'user' | 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & { raw: string };
 
 const FOLLOW_UPS: readonly FollowUpQueueName[] = ['diagnose', 'hunt'];
 const ALL_ACTIONS: readonly ContainmentAction[] = ['revokeSessions', 'disableAccount'];
