@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   delete process.env.GRAPH_BASE_URL;
   delete process.env.AzureWebJobsStorage;
-  const stack = await startLocalStack({ simulator: { latencyMs: options.latencyMs } });
+  // The benchmark measures latency, not the safety limit: let every alert through the breaker.
+  const stack = await startLocalStack({ simulator: { latencyMs: options.latencyMs }, settings: { BLAST_RADIUS_MAX: '1000000' } });
   let allContained = true;
   try {
     const simulator = stack.simulator!;
@@ -77,9 +78,11 @@ async function main(): Promise<void> {
       const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(latencies, p));
       console.log(`\n  ${pass.label}: HTTP ${[...statuses].map(([status, count]) => `${status} x${count}`).join(', ')}; accounts disabled ${contained}/${users.length}; ${(users.length / (wallMs / 1000)).toFixed(1)} alerts/s`);
       console.log(`    webhook latency  p50 ${p50.toFixed(0)} ms   p95 ${p95.toFixed(0)} ms   p99 ${p99.toFixed(0)} ms   max ${latencies.at(-1)?.toFixed(0)} ms`);
-      console.log(`    ratio to one Graph round-trip  p50 ${(p50 / options.latencyMs).toFixed(2)}   p99 ${(p99 / options.latencyMs).toFixed(2)}   (sequential writes would be >= 2.00)`);
+      console.log(`    ratio to one Graph round-trip  p50 ${(p50 / options.latencyMs).toFixed(2)}   p99 ${(p99 / options.latencyMs).toFixed(2)}`);
     }
-    console.log('\n  (everything — host, simulator, Azurite — shares this machine\'s cores, so the concurrent pass measures local contention too)');
+    console.log('\n  Critical path: 2 Graph round-trips — the safety reads (user, protected groups, directory roles) in parallel,');
+    console.log('  then revoke + disable in parallel. Done one call at a time it would be 5 round-trips (ratio >= 5).');
+    console.log('  Everything (host, simulator, Azurite) shares this machine\'s cores: the concurrent pass measures that contention too.');
     if (!allContained) process.exitCode = 1;
   } finally {
     await stack.stop();

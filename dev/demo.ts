@@ -91,7 +91,7 @@ async function main(): Promise<number> {
     }
 
     const victim = simulator.tenant.findUser(VICTIM);
-    const writes = simulator.requestLog.filter((entry) => entry.method !== 'GET');
+    const writes = simulator.requestLog.filter((entry) => entry.method === 'PATCH' || entry.path.endsWith('/revokeSignInSessions'));
     console.log('\nTenant simulator state:');
     console.log(`  ${VICTIM}: accountEnabled=${victim?.accountEnabled}, sessions revoked ${victim?.revokeCount ?? 0}x (valid from ${victim?.signInSessionsValidFromDateTime})`);
     console.log(`  Graph writes received: ${writes.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`).join('; ')}`);
