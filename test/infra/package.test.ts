@@ -1,0 +1,251 @@
+// The deployable package, built as `npm run package` builds it and loaded as Azure loads it: a clean
+// Node process, in the package directory, requires every file the package.json `main` glob matches and
+// reports the function definitions that registered. They are checked against the one table below and
+// against what the Azure Functions runtime needs from each definition.
+import { spawnSync, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+type ExpectedFunction =
+  | { kind: 'http'; route: string; methods: string[]; authLevel: 'function' | 'anonymous' | 'admin' }
+  | { kind: 'queue'; queueName: string; connection: string };
+
+/**
+ * Every function Azure should find, by name: the one table to update when a function is added or
+ * changed. authLevel is the level without caller tokens; with WEBHOOK_AUDIENCE set the "function" ones
+ * become "anonymous" (the code then checks the Entra ID token itself, see below).
+ */
+const EXPECTED: Record<string, ExpectedFunction> = {
+  contain: { kind: 'http', route: 'contain', methods: ['POST'], authLevel: 'function' },
+  getIncident: { kind: 'http', route: 'incidents/{id}', methods: ['GET'], authLevel: 'function' },
+  listIncidents: { kind: 'http', route: 'incidents', methods: ['GET'], authLevel: 'function' },
+  approveIncident: { kind: 'http', route: 'incidents/{id}/approve', methods: ['POST'], authLevel: 'function' },
+  rejectIncident: { kind: 'http', route: 'incidents/{id}/reject', methods: ['POST'], authLevel: 'function' },
+  diagnose: { kind: 'queue', queueName: 'diagnose', connection: 'AzureWebJobsStorage' },
+  hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
+  diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
+  huntPoison: { kind: 'queue', queueName: 'hunt-poison', connection: 'AzureWebJobsStorage' },
+};
+
+interface LoadedDefinition {
+  kind: string;
+  name: string;
+  route?: string;
+  methods?: string[];
+  authLevel?: string;
+  queueName?: string;
+  connection?: string;
+  handler: string;
+}
+
+interface LoadReport {
+  files: string[];
+  definitions: LoadedDefinition[];
+  outside: string[];
+  unresolved: string[];
+}
+
+// What the child process runs: Azure's view of the package (main glob -> require each file).
+const LOADER = `
+const fs = require('node:fs');
+const path = require('node:path');
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+const dir = path.dirname(pkg.main);
+const pattern = new RegExp('^' + path.basename(pkg.main).replace(/[.+^$()|[\\]\\\\]/g, '\\\\$&').replace(/\\*/g, '[^/]*') + '$');
+const files = fs.readdirSync(dir).filter((file) => pattern.test(file)).sort();
+for (const file of files) require(path.resolve(dir, file));
+const { registeredFunctions } = require(path.resolve(dir, 'registry.js'));
+const definitions = registeredFunctions().map((d) => ({ ...d, handler: typeof d.handler }));
+const root = process.cwd() + path.sep;
+const outside = Object.keys(require.cache).filter((file) => !file.startsWith(root));
+const unresolved = [];
+for (const name of Object.keys(pkg.dependencies)) {
+  try {
+    if (!require.resolve(name).startsWith(root)) outside.push(name);
+  } catch (error) {
+    unresolved.push(name + ': ' + error.message.split('\\n')[0]);
+  }
+}
+process.stdout.write(JSON.stringify({ files: files.map((file) => path.join(dir, file)), definitions, outside, unresolved }));
+`;
+
+function load(packageDir: string, env: Record<string, string> = {}): LoadReport {
+  const result = spawnSync(process.execPath, ['-e', LOADER], {
+    cwd: packageDir,
+    // A clean process: no NODE_OPTIONS, NODE_PATH or jest state; only what Azure would also lack.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (result.status !== 0) throw new Error(`loading the package failed (${result.status}):\n${result.stderr}`);
+  return JSON.parse(result.stdout) as LoadReport;
+}
+
+/** Entry names of a zip file, from its central directory, with each entry's content. */
+function readZip(zipPath: string): Map<string, Buffer> {
+  const zip = fs.readFileSync(zipPath);
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = zip.readUInt16LE(end + 10);
+  let offset = zip.readUInt32LE(end + 16);
+  const entries = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const extraLength = zip.readUInt16LE(offset + 30);
+    const commentLength = zip.readUInt16LE(offset + 32);
+    const local = zip.readUInt32LE(offset + 42);
+    const name = zip.toString('utf8', offset + 46, offset + 46 + nameLength);
+    const size = zip.readUInt32LE(offset + 20);
+    const dataStart = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+    entries.set(name, inflateRawSync(zip.subarray(dataStart, dataStart + size)));
+    offset += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+const projectPackage = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  main: string;
+  type?: string;
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
+};
+
+describe('deployable package (npm run package)', () => {
+  let work: string;
+  let packageDir: string;
+  let report: LoadReport;
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'aitm-package-'));
+    packageDir = path.join(work, 'app');
+    // Outside the repository, so a dependency missing from the package cannot be found in ../node_modules.
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), '--out', packageDir], { cwd: ROOT, stdio: 'pipe' });
+    report = load(packageDir);
+  }, 120_000);
+
+  afterAll(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('npm run package is the build azd deploys', () => {
+    expect(projectPackage.scripts.package).toMatch(/scripts\/package\.js/);
+    const azureYaml = fs.readFileSync(path.join(ROOT, 'azure.yaml'), 'utf8');
+    expect(azureYaml).toMatch(/dist: \.package/);
+    expect(azureYaml).toMatch(/remoteBuild: false/);
+    expect(azureYaml).toMatch(/run: npm run package/);
+  });
+
+  test('holds host.json, a CommonJS package.json with the main glob, and production dependencies only', () => {
+    expect(fs.readFileSync(path.join(packageDir, 'host.json'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
+    const deployed = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    expect(deployed.main).toBe(projectPackage.main);
+    expect(deployed.type).toBeUndefined();
+    expect(deployed.dependencies).toEqual(projectPackage.dependencies);
+    expect(deployed.devDependencies).toBeUndefined();
+    for (const name of Object.keys(projectPackage.dependencies)) {
+      expect(fs.existsSync(path.join(packageDir, 'node_modules', name, 'package.json'))).toBe(true);
+    }
+    for (const name of Object.keys(projectPackage.devDependencies)) {
+      expect(fs.existsSync(path.join(packageDir, 'node_modules', name))).toBe(false);
+    }
+  });
+
+  test('the main glob matches the compiled function files, and they are CommonJS', () => {
+    const functionSources = fs.readdirSync(path.join(ROOT, 'functions')).filter((file) => file.endsWith('.ts'));
+    expect(report.files).toEqual(functionSources.map((file) => `dist/functions/${file.replace(/\.ts$/, '.js')}`).sort());
+    for (const file of report.files) {
+      const code = fs.readFileSync(path.join(packageDir, file), 'utf8');
+      expect(code).toMatch(/^"use strict";/);
+      expect(code).not.toMatch(/^\s*(import|export)\s/m);
+    }
+  });
+
+  test('loads from the package alone', () => {
+    expect(report.unresolved).toEqual([]);
+    expect(report.outside).toEqual([]);
+  });
+
+  test('every function in the table registers, with its route, methods, auth level or queue', () => {
+    const found = Object.fromEntries(
+      report.definitions.map(({ name, kind, route, methods, authLevel, queueName, connection }) => [
+        name,
+        kind === 'http' ? { kind, route, methods, authLevel } : { kind, queueName, connection },
+      ]),
+    );
+    expect(found).toEqual(EXPECTED);
+  });
+
+  test('every definition has what the Azure Functions runtime needs', () => {
+    const names = new Set<string>();
+    const routes = new Set<string>();
+    for (const definition of report.definitions) {
+      // Function names are unique (case-insensitively) and limited to letters, digits, _ and -.
+      expect(definition.name).toMatch(/^[A-Za-z][A-Za-z0-9_-]{0,127}$/);
+      expect(names.has(definition.name.toLowerCase())).toBe(false);
+      names.add(definition.name.toLowerCase());
+      expect(definition.handler).toBe('function');
+      if (definition.kind === 'http') {
+        expect(definition.route).toMatch(/^[A-Za-z0-9][A-Za-z0-9{}/_.-]*$/);
+        // The host reserves routes under admin/ and runtime/.
+        expect(definition.route).not.toMatch(/^(admin|runtime)(\/|$)/i);
+        expect(definition.methods?.length).toBeGreaterThan(0);
+        for (const method of definition.methods ?? []) expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).toContain(method);
+        expect(['anonymous', 'function', 'admin']).toContain(definition.authLevel);
+        for (const method of definition.methods ?? []) {
+          const key = `${method} ${definition.route?.replace(/\{[^}]+\}/g, '{}')}`;
+          expect(routes.has(key)).toBe(false);
+          routes.add(key);
+        }
+      } else {
+        expect(definition.kind).toBe('queue');
+        // Azure Storage queue names: 3-63 lowercase letters, digits and single hyphens.
+        expect(definition.queueName).toMatch(/^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/);
+        expect(definition.connection).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+      }
+    }
+  });
+
+  test('every queue connection is an identity-based connection the Bicep app settings define', () => {
+    const bicep = fs.readFileSync(path.join(ROOT, 'infra/main.bicep'), 'utf8');
+    const connections = new Set(report.definitions.filter((d) => d.kind === 'queue').map((d) => d.connection));
+    for (const connection of connections) {
+      for (const suffix of ['credential', 'clientId', 'queueServiceUri']) {
+        expect(bicep).toMatch(new RegExp(`^  ${connection}__${suffix}: `, 'm'));
+      }
+    }
+  });
+
+  test('with caller tokens configured, HTTP functions let requests through for the code to check the token', () => {
+    // A playbook's managed identity has no function key, so the host must not demand one.
+    const withTokens = load(packageDir, { WEBHOOK_AUDIENCE: 'api://aitm-contain-test' });
+    for (const definition of withTokens.definitions.filter((d) => d.kind === 'http')) {
+      const expected = EXPECTED[definition.name];
+      const level = expected?.kind === 'http' && expected.authLevel === 'function' ? 'anonymous' : expected?.kind === 'http' ? expected.authLevel : undefined;
+      expect({ name: definition.name, authLevel: definition.authLevel }).toEqual({ name: definition.name, authLevel: level });
+    }
+  });
+
+  test('the zip (for az functionapp deployment source config-zip) holds the files, byte for byte', () => {
+    const small = path.join(work, 'small');
+    fs.mkdirSync(path.join(small, 'dist/functions'), { recursive: true });
+    fs.copyFileSync(path.join(packageDir, 'host.json'), path.join(small, 'host.json'));
+    fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(small, 'package.json'));
+    fs.copyFileSync(path.join(packageDir, 'dist/functions/contain.js'), path.join(small, 'dist/functions/contain.js'));
+    // The zip writer, on a small tree: deflating the whole package takes seconds and tests nothing more.
+    const packaging = require(path.join(ROOT, 'scripts/package.js')) as { writeZip: (dir: string, zipPath: string) => void };
+    packaging.writeZip(small, path.join(work, 'app.zip'));
+    const entries = readZip(path.join(work, 'app.zip'));
+    expect(entries.get('host.json')?.toString('utf8')).toBe(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
+    expect(entries.get('package.json')?.equals(fs.readFileSync(path.join(small, 'package.json')))).toBe(true);
+    expect(entries.get('dist/functions/contain.js')?.equals(fs.readFileSync(path.join(packageDir, 'dist/functions/contain.js')))).toBe(true);
+    expect([...entries.keys()].sort()).toEqual(['dist/functions/contain.js', 'host.json', 'package.json']);
+    expect([...entries.keys()].some((name) => name.startsWith('/') || name.includes('..'))).toBe(false);
+    // And a standard unzip agrees, where one is installed.
+    const unzip = spawnSync('unzip', ['-tq', path.join(work, 'app.zip')], { encoding: 'utf8' });
+    if (!unzip.error) expect(unzip.stdout).toMatch(/No errors detected/);
+  });
+});
