@@ -41,3 +41,36 @@ export function fieldCI(value: unknown, key: string): unknown {
   }
   return undefined;
 }
+
+/** The first of several candidate fields (each looked up case-insensitively) that is present. */
+export function fieldAny(value: unknown, ...keys: string[]): unknown {
+  for (const key of keys) {
+    const found = fieldCI(value, key);
+    if (found !== undefined && found !== null) return found;
+  }
+  return undefined;
+}
+
+/** A field name reduced to letters and digits, lower-cased: "Client IP Address" -> "clientipaddress". */
+export function normalizeKey(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+export type EmbeddedJson = { ok: true; value: unknown } | { ok: false; reason: 'too_large' | 'malformed' };
+
+/**
+ * A value that producers send either as JSON or as a string holding JSON (SecurityAlert `Entities` and
+ * `ExtendedProperties` are strings in the Log Analytics table). Strings are parsed only up to `maxChars`;
+ * the result is read with the same own-property readers as the body, so it is no more trusted than it.
+ */
+export function embeddedJson(value: unknown, maxChars: number): EmbeddedJson {
+  if (typeof value !== 'string') return { ok: true, value };
+  const trimmed = value.trim();
+  if (trimmed === '') return { ok: true, value: undefined };
+  if (trimmed.length > maxChars) return { ok: false, reason: 'too_large' };
+  try {
+    return { ok: true, value: JSON.parse(trimmed) as unknown };
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+}

@@ -3,7 +3,9 @@
 import { ValidationError } from '../errors';
 import { field, text } from './json';
 import type { NormalizedAlert } from './types';
-import { toIp, toSeverity, userFromIdentifier } from './values';
+import { LIMITS } from './facts';
+import { titleText } from './refusals';
+import { cleanText, toIp, toSeverity, userFromIdentifier } from './values';
 
 const SHAPE = 'manual alert';
 
@@ -20,8 +22,8 @@ export function parseManualAlert(body: unknown, raw: string): NormalizedAlert {
   if (user === undefined) {
     throw new ValidationError(`${SHAPE}: "user" is neither a UPN nor an Entra object id`, 422, { shape: SHAPE, invalid: 'user' });
   }
-  const alertId = text(field(body, 'alertId'));
-  if (alertId === undefined || alertId.length > 256) {
+  const alertId = cleanText(text(field(body, 'alertId')), LIMITS.idChars + 1);
+  if (alertId === undefined || alertId.length > LIMITS.idChars) {
     throw new ValidationError(`${SHAPE}: missing "alertId" (needed so a redelivery is recognised)`, 422, {
       shape: SHAPE,
       missing: 'alertId',
@@ -41,17 +43,17 @@ export function parseManualAlert(body: unknown, raw: string): NormalizedAlert {
   if (sourceIp !== undefined && ip === undefined) {
     throw new ValidationError(`${SHAPE}: "sourceIp" is not an IP address`, 422, { shape: SHAPE, invalid: 'sourceIp' });
   }
-  const userAgent = text(field(body, 'userAgent'));
+  const userAgent = cleanText(text(field(body, 'userAgent')), LIMITS.userAgentChars);
   return {
     source: 'manual',
     alertKey: `manual:${alertId.toLowerCase()}`,
     alertId,
     severity,
-    title: text(field(body, 'title')) ?? `Manual containment request ${alertId}`,
+    title: titleText(field(body, 'title')) ?? `Manual containment request ${alertId}`,
     detection: 'manual',
     users: [user],
     ips: ip === undefined ? [] : [ip],
-    userAgents: userAgent === undefined ? [] : [userAgent.slice(0, 1024)],
+    userAgents: userAgent === undefined ? [] : [userAgent],
     asns: [],
     raw,
   };

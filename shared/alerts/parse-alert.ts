@@ -1,15 +1,41 @@
 // From request bytes to a NormalizedAlert: size, encoding and JSON checks, then shape detection.
 // Every refusal is a ValidationError that says what was wrong; nothing here touches state.
 import { ValidationError } from '../errors';
-import { isObject } from './json';
+import { isAzureMonitorAlert, parseAzureMonitorAlert } from './azure-monitor';
+import { isDefenderAlert, parseDefenderAlert } from './defender-alert';
+import { isDefenderIncident, parseDefenderIncident } from './defender-incident';
+import { field, isObject, list } from './json';
 import { isManualAlert, parseManualAlert } from './manual';
+import { isSentinelAlert, parseSentinelAlert } from './sentinel-alert';
 import { isSentinelIncident, parseSentinelIncident } from './sentinel-incident';
 import type { NormalizedAlert } from './types';
 
 /** How much of the payload is kept on the incident: enough to read, small enough for one table property. */
 export const RAW_ALERT_KEEP_CHARS = 16 * 1024;
 
-const SUPPORTED = 'Sentinel incident (Logic Apps trigger body), manual {"user","alertId"}';
+const SUPPORTED =
+  'Sentinel incident (Logic Apps trigger body or REST resource), Sentinel alert (SecurityAlert schema or alert trigger body), ' +
+  'Defender XDR alert or incident (Microsoft Graph security alert v2 / incident with alerts), ' +
+  'Azure Monitor common alert schema (log search alert), manual {"user","alertId"}';
+
+interface Shape {
+  detect(body: unknown): boolean;
+  parse(body: unknown, raw: string): NormalizedAlert;
+}
+
+/**
+ * Checked in this order; each detector looks for markers only its shape has (schemaId / data.essentials;
+ * the Microsoft.SecurityInsights/incidents type or objectSchemaType; Graph @odata.type or Graph-only
+ * fields; SystemAlertId; the manual `user` / `alertId`), so a payload is never parsed as two shapes.
+ */
+const SHAPES: readonly Shape[] = [
+  { detect: isAzureMonitorAlert, parse: parseAzureMonitorAlert },
+  { detect: isSentinelIncident, parse: parseSentinelIncident },
+  { detect: isDefenderIncident, parse: parseDefenderIncident },
+  { detect: isDefenderAlert, parse: parseDefenderAlert },
+  { detect: isSentinelAlert, parse: parseSentinelAlert },
+  { detect: isManualAlert, parse: parseManualAlert },
+];
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -37,12 +63,41 @@ export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): DecodedAle
   }
 }
 
-export function parseAlert({ json: body, text }: DecodedAlertBody): NormalizedAlert {
+/**
+ * Envelopes real callers wrap an alert in: a Logic App forwarding `triggerOutputs()` instead of
+ * `triggerBody()` ({headers, body}), and a Graph collection response ({"@odata.context", value: [one]}).
+ * A collection of several alerts is refused: one alert per request, so each is keyed and retried alone.
+ */
+function unwrap(body: unknown): unknown {
+  if (!isObject(body)) return body;
+  const keys = Object.keys(body);
+  if (isObject(field(body, 'body')) && keys.every((key) => key === 'body' || key === 'headers' || key === 'statusCode')) {
+    return field(body, 'body');
+  }
+  const value = field(body, 'value');
+  if (Array.isArray(value) && keys.every((key) => key === 'value' || key.startsWith('@odata.'))) {
+    if (value.length !== 1) {
+      throw new ValidationError(
+        `a collection of ${value.length} items: send one alert or incident per request`,
+        422,
+        { shape: 'collection', invalid: 'value', count: value.length },
+      );
+    }
+    return list(value)[0];
+  }
+  return body;
+}
+
+export function parseAlert({ json, text }: DecodedAlertBody): NormalizedAlert {
+  const body = unwrap(json);
   if (!isObject(body)) {
     throw new ValidationError(`expected a JSON object; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });
   }
-  const raw = text.slice(0, RAW_ALERT_KEEP_CHARS);
-  if (isSentinelIncident(body)) return parseSentinelIncident(body, raw);
-  if (isManualAlert(body)) return parseManualAlert(body, raw);
-  throw new ValidationError(`unrecognised alert shape; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });
+  // Cut on a character boundary: half a surrogate pair is not text.
+  const raw = text.slice(0, RAW_ALERT_KEEP_CHARS).replace(/[\ud800-\udbff]$/, '');
+  const shape = SHAPES.find((candidate) => candidate.detect(body));
+  if (shape === undefined) {
+    throw new ValidationError(`unrecognised alert shape; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });
+  }
+  return shape.parse(body, raw);
 }

@@ -1,90 +1,95 @@
-// Microsoft Sentinel incident, as the Logic Apps "Microsoft Sentinel incident" trigger delivers it to a
-// playbook (incident resource under `object`), or as the Sentinel REST API returns the bare resource.
-import { ValidationError } from '../errors';
+// Microsoft Sentinel incident, as
+//  - the Logic Apps "Microsoft Sentinel incident" trigger delivers it to a playbook (the incident
+//    resource under `object`, with `objectSchemaType`, `workspaceInfo`, `workspaceId`), or
+//  - the Sentinel REST API returns it (GET .../incidents/{id}: the bare resource), with its entities in
+//    `properties.relatedEntities`, or merged in from .../incidents/{id}/entities as a top-level `entities`
+//    array (or that whole response under `entities`).
+// Key: an incident that Microsoft Defender XDR also holds (its `additionalData.providerIncidentUrl` points
+// at the Defender portal, or its provider is Defender XDR) is keyed by the Defender incident id, so the
+// Sentinel and Defender copies of one incident meet; any other incident by its Sentinel name (a GUID).
+import { AlertFacts, LIMITS } from './facts';
 import { field, fieldCI, isObject, list, path, text } from './json';
-import type { AlertUser, NormalizedAlert } from './types';
-import { dedupeUsers, toIp, toIsoTime, toSeverity, unique, userFromIdentifier } from './values';
+import { missingField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
+import { readSentinelEntities } from './sentinel-entities';
+import type { NormalizedAlert } from './types';
+import { cleanText, toIsoTime, unique } from './values';
 
 const SHAPE = 'Sentinel incident';
+
+function isIncidentType(value: unknown): boolean {
+  return text(fieldCI(value, 'type'))?.toLowerCase() === 'microsoft.securityinsights/incidents';
+}
+
+/** The incident resource: under `object` (Logic Apps trigger) or the body itself (REST). */
+function incidentResource(body: unknown): { incident: unknown; prefix: string } | undefined {
+  const object = field(body, 'object');
+  if (isObject(object) && (isIncidentType(object) || text(field(body, 'objectSchemaType'))?.toLowerCase() === 'incident')) {
+    return { incident: object, prefix: 'object.' };
+  }
+  if (isIncidentType(body)) return { incident: body, prefix: '' };
+  return undefined;
+}
 
 export function isSentinelIncident(body: unknown): boolean {
   return incidentResource(body) !== undefined;
 }
 
-function incidentResource(body: unknown): unknown {
-  const candidate = isObject(field(body, 'object')) ? field(body, 'object') : body;
-  const type = text(field(candidate, 'type'))?.toLowerCase();
-  const properties = field(candidate, 'properties');
-  if (!isObject(properties)) return undefined;
-  if (type === 'microsoft.securityinsights/incidents') return candidate;
-  if (text(field(body, 'objectSchemaType'))?.toLowerCase() === 'incident') return candidate;
+/** The Defender XDR incident id this Sentinel incident mirrors, when the payload says so. */
+export function defenderIncidentId(properties: unknown): string | undefined {
+  const url = text(path(properties, 'additionalData', 'providerIncidentUrl'));
+  const fromUrl = url?.match(/^https:\/\/security\.microsoft\.(?:com|us)\/incidents\/(\d{1,20})(?:[/?#]|$)/i)?.[1];
+  if (fromUrl !== undefined) return fromUrl;
+  const provider = text(field(properties, 'providerName')) ?? '';
+  if (/defender|microsoft 365 defender|m365d|microsoft xdr/i.test(provider)) return optionalId(field(properties, 'providerIncidentId'));
   return undefined;
 }
 
-/** An Account entity's user: the UPN as accountName@upnSuffix (never NTDomain), and/or the AAD object id. */
-function accountUser(entity: unknown): AlertUser | undefined {
-  const properties = field(entity, 'properties');
-  const accountName = text(fieldCI(properties, 'accountName'));
-  const upnSuffix = text(fieldCI(properties, 'upnSuffix'));
-  const upn =
-    userFromIdentifier(text(fieldCI(properties, 'userPrincipalName')))?.upn ??
-    (accountName !== undefined && upnSuffix !== undefined ? userFromIdentifier(`${accountName}@${upnSuffix}`)?.upn : undefined) ??
-    (accountName?.includes('@') ? userFromIdentifier(accountName)?.upn : undefined);
-  const objectId = userFromIdentifier(text(fieldCI(properties, 'aadUserId')))?.objectId;
-  if (upn === undefined && objectId === undefined) return undefined;
-  return { upn, objectId };
-}
-
-function entityKind(entity: unknown): string | undefined {
-  return text(field(entity, 'kind'))?.toLowerCase();
+function entityLists(body: unknown, incident: unknown): Array<readonly unknown[]> {
+  const entities = field(body, 'entities');
+  return [
+    list(path(incident, 'properties', 'relatedEntities')),
+    list(field(body, 'relatedEntities')),
+    list(entities),
+    list(field(entities, 'entities')),
+  ];
 }
 
 export function parseSentinelIncident(body: unknown, raw: string): NormalizedAlert {
-  const incident = incidentResource(body);
+  const { incident, prefix } = incidentResource(body) ?? { incident: body, prefix: '' };
   const properties = field(incident, 'properties');
-  const name = text(field(incident, 'name'));
-  const incidentNumber = text(field(properties, 'incidentNumber'));
-  if (name === undefined) {
-    throw new ValidationError(`${SHAPE}: missing incident name (object.name)`, 422, { shape: SHAPE, missing: 'object.name' });
+  if (!isObject(properties)) throw missingField(SHAPE, `${prefix}properties`, 'incident properties');
+  const name = requiredId(SHAPE, field(incident, 'name'), `${prefix}name`, 'incident name');
+  const severity = requiredSeverity(SHAPE, field(properties, 'severity'), `${prefix}properties.severity`);
+
+  const facts = new AlertFacts();
+  // One budget across the places entities may be: 500 in all, not 500 per list.
+  let budget: number = LIMITS.entities;
+  for (const entities of entityLists(body, incident)) {
+    readSentinelEntities(entities.slice(0, budget), facts);
+    budget -= Math.min(entities.length, budget);
   }
-  const severityText = text(field(properties, 'severity'));
-  const severity = toSeverity(severityText);
-  if (severity === undefined) {
-    throw new ValidationError(`${SHAPE}: missing or unknown severity (object.properties.severity)`, 422, {
-      shape: SHAPE,
-      missing: 'object.properties.severity',
-    });
-  }
-  const entities = list(field(properties, 'relatedEntities'));
-  const users = dedupeUsers(
-    entities
-      .filter((entity) => entityKind(entity) === 'account')
-      .map(accountUser)
-      .filter((user): user is AlertUser => user !== undefined),
+  const users = facts.users(
+    SHAPE,
+    'no Account entity with a UPN or object id',
+    `${prefix}properties.relatedEntities[kind=Account].properties (accountName+upnSuffix, userPrincipalName or aadUserId)`,
   );
-  if (users.length === 0) {
-    throw new ValidationError(`${SHAPE}: no Account entity with a UPN or object id`, 422, {
-      shape: SHAPE,
-      missing: 'object.properties.relatedEntities[kind=Account].properties (accountName+upnSuffix or aadUserId)',
-    });
-  }
-  const ips = unique(
-    entities.filter((entity) => entityKind(entity) === 'ip').map((entity) => toIp(text(path(entity, 'properties', 'address')))),
-  );
-  const title = text(field(properties, 'title')) ?? 'Sentinel incident';
+
+  const incidentNumber = optionalId(field(properties, 'incidentNumber'));
+  const defenderId = defenderIncidentId(properties);
+  const products = unique(list(path(properties, 'additionalData', 'alertProductNames')).slice(0, 20).map((product) => cleanText(text(product), 100)));
   return {
     source: 'sentinel-incident',
-    alertKey: `sentinel-incident:${name.toLowerCase()}`,
+    alertKey: defenderId !== undefined ? `defender-incident:${defenderId.toLowerCase()}` : `sentinel-incident:${name.toLowerCase()}`,
     alertId: incidentNumber !== undefined ? `Sentinel incident #${incidentNumber}` : name,
     severity,
-    title,
-    detection: list(path(properties, 'additionalData', 'alertProductNames')).map(text).filter(Boolean).join(', ') || undefined,
+    title: titleText(field(properties, 'title')) ?? 'Sentinel incident',
+    detection: products.length > 0 ? products.join(', ') : undefined,
     firstActivityAt: toIsoTime(text(field(properties, 'firstActivityTimeUtc'))),
     lastActivityAt: toIsoTime(text(field(properties, 'lastActivityTimeUtc'))),
     users,
-    ips,
-    userAgents: [],
-    asns: [],
+    ips: facts.ips,
+    userAgents: facts.userAgents,
+    asns: facts.asns,
     raw,
   };
 }

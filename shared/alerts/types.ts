@@ -1,7 +1,8 @@
 // The normalized alert: what every supported payload shape is reduced to before any decision is made.
 import type { Severity } from '../config';
 
-export type AlertSource = 'sentinel-incident' | 'manual';
+/** Which payload shape the alert arrived in (see parse-alert.ts); the alert key says which alert it is. */
+export type AlertSource = 'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual';
 
 /** A user the alert says was affected. At least one of the two identifiers is present. */
 export interface AlertUser {
@@ -11,9 +12,14 @@ export interface AlertUser {
 
 export interface NormalizedAlert {
   source: AlertSource;
-  /** Stable across redeliveries of the same alert; the idempotency key (with the user). */
+  /**
+   * Stable across redeliveries of the same alert; the idempotency key (with the user). One namespace per
+   * kind of thing alerted on, so copies of one alert or incident that arrive in different shapes meet:
+   * `defender-alert:<providerAlertId>`, `defender-incident:<id>`, `sentinel-alert:<SystemAlertId>`,
+   * `sentinel-incident:<name>`, `azure-monitor:<alert instance id>`, `manual:<alertId>` (all lower-cased).
+   */
   alertKey: string;
-  /** The provider's own id, for people: Sentinel incident number or name, or the manual alertId. */
+  /** The provider's own id, for people: Sentinel incident number or name, alert id, or the manual alertId. */
   alertId: string;
   severity: Severity;
   title: string;
