@@ -138,3 +138,16 @@ describe('body decoding and shape detection', () => {
     expect(alert.raw.length).toBeLessThanOrEqual(16 * 1024);
   });
 });
+
+describe('UPN characters', () => {
+  it.each(['avery.chen%40wingtip-lab.example@wingtip-lab.example', 'a+b@x.example', 'a&b@x.example', 'a?b@x.example', 'a=b@x.example', 'a*b@x.example', 'a/b@x.example'])(
+    'refuses %s, which Entra never issues',
+    (user) => {
+      expect(refusal({ user, alertId: 'chars' }).status).toBe(422);
+    },
+  );
+
+  it.each(["o'brien@x.example", 'a_b-c.d@x.example', 'a!b#c^d~e@x.example'])('accepts %s', (user) => {
+    expect(parseAlert(decoded({ user, alertId: 'chars' })).users).toEqual([{ upn: user }]);
+  });
+});
