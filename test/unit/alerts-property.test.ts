@@ -190,7 +190,11 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
     }
     case 'huge': {
       const item = Array.isArray(value) && value.length > 0 ? value[0] : value;
-      set(slot, Array.from({ length: 480 + (mutation.size % 800) }, () => item));
+      // Two nested "huge" mutations multiply; keep each body within a few MB so the harness, not the
+      // parser, is never what runs out of memory.
+      const itemChars = Math.max(1, (JSON.stringify(item) ?? '').length);
+      const length = Math.min(480 + (mutation.size % 800), Math.max(1, Math.floor(HUGE_BODY_CHARS / itemChars)));
+      set(slot, Array.from({ length }, () => item));
       return;
     }
     case 'deep':
@@ -207,6 +211,8 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       return;
   }
 }
+
+const HUGE_BODY_CHARS = 4_000_000;
 
 function mutatedBody(sampleText: string, mutations: readonly Mutation[]): string {
   const root = { doc: JSON.parse(sampleText) as unknown };
