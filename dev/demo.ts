@@ -1,6 +1,7 @@
-// `npm run demo`: the whole Phase 1 on the embedded stack. Starts Azurite, the tenant simulator and
+// `npm run demo`: Phase 1 and Phase 2 on the embedded stack. Starts Azurite, the tenant simulator and
 // the local host, replays the Sentinel sample over HTTP exactly as curl would, prints what happened,
-// and exits 0 only if the simulator shows the account disabled and its sessions revoked.
+// waits for the queued diagnosis and prints the evidence pack. Exits 0 only if the simulator shows the
+// account disabled and its sessions revoked and the pack is complete.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack } from './stack';
@@ -33,6 +34,71 @@ interface TimelineView {
   mark?: string;
   summary: string;
 }
+interface FindingView {
+  kind: string;
+  title: string;
+  verdict: string;
+  createdAt?: string;
+  reasons: string[];
+}
+interface DiagnosisView {
+  status: string;
+  summary: string;
+  containmentHeld?: boolean;
+  counts: Record<string, number>;
+  window: { start?: string; end: string; endsAt: string; attackerIps: string[] };
+  sources: Record<string, { status: string; items: number; via: string; detail?: string }>;
+  recipients: { internal: string[]; external: string[] };
+}
+interface IncidentDetail {
+  state: string;
+  timeline?: TimelineView[];
+  diagnosis?: DiagnosisView;
+  findings?: FindingView[];
+}
+
+/** Wraps a paragraph for an 100-column terminal. */
+function wrap(text: string, indent: string, width = 100): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + line.length + word.length + 1 > width) {
+      lines.push(indent + line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
+function printPack(detail: IncidentDetail, packMs: number | undefined): void {
+  const diagnosis = detail.diagnosis;
+  if (!diagnosis) {
+    console.log('\nDiagnosis: no evidence pack recorded');
+    return;
+  }
+  console.log(`\nDiagnosis (Phase 2): evidence pack ${diagnosis.status}${packMs === undefined ? '' : ` in ${packMs} ms`}; incident state ${detail.state}`);
+  if (diagnosis.window.start) {
+    console.log(`  attacker window   ${diagnosis.window.start} -> ${diagnosis.window.end} (${diagnosis.window.endsAt}), from ${diagnosis.window.attackerIps.join(', ')}`);
+  }
+  console.log(
+    `  sources           ${Object.entries(diagnosis.sources)
+      .map(([name, outcome]) => `${name} ${outcome.status}${outcome.status === 'complete' ? ` (${outcome.items})` : ''}`)
+      .join(', ')}`,
+  );
+  console.log(`  sign-ins from     ${diagnosis.sources.signIns?.via ?? '-'}`);
+  console.log(`  containment held  ${diagnosis.containmentHeld === undefined ? 'cannot say' : diagnosis.containmentHeld ? 'yes: no successful sign-in after T0' : 'NO'}`);
+  console.log(`  to notify (5.3)   external: ${diagnosis.recipients.external.join(', ') || '-'}; internal: ${diagnosis.recipients.internal.join(', ') || '-'}`);
+  console.log(`\nFindings (${diagnosis.counts.suspicious} suspicious, ${diagnosis.counts.unknown} unknown, ${diagnosis.counts.benign} benign):`);
+  for (const finding of detail.findings ?? []) {
+    console.log(`  ${finding.verdict.toUpperCase().padEnd(10)} ${finding.kind.padEnd(22)} ${finding.title}`);
+    console.log(wrap(finding.reasons.join('; '), ' '.repeat(36)));
+  }
+  console.log('\nSummary:');
+  console.log(wrap(diagnosis.summary, '  '));
+}
 
 async function postAlert(baseUrl: string, key: string, body: string): Promise<{ status: number; ms: number; json: { incidents?: IncidentView[] } }> {
   const started = performance.now();
@@ -45,14 +111,33 @@ async function postAlert(baseUrl: string, key: string, body: string): Promise<{ 
   return { status: response.status, ms: Math.round(performance.now() - started), json };
 }
 
+/** The handler's own measure of the diagnosis (from its structured log line), in ms. */
+function diagnosisMs(hostLog: readonly string[], incidentId: string): number | undefined {
+  for (const line of hostLog) {
+    try {
+      const message = (JSON.parse(line) as { message?: string }).message ?? '';
+      if (!message.startsWith('{"event":"diagnosis"')) continue;
+      const event = JSON.parse(message) as { incidentId?: string; latencyMs?: { total?: number } };
+      if (event.incidentId === incidentId) return event.latencyMs?.total;
+    } catch {
+      // not a JSON line
+    }
+  }
+  return undefined;
+}
+
 async function main(): Promise<number> {
   // Always the embedded stack: a demo must never reach a real tenant, whatever the environment says.
   delete process.env.GRAPH_BASE_URL;
   delete process.env.AzureWebJobsStorage;
-  const stack = await startLocalStack({ useLocalSettings: false });
+  // The host's log lines carry each diagnosis's own timing; keep them to report the pack's latency.
+  const hostLog: string[] = [];
+  // Sign-ins from the simulator's Sentinel (SigninLogs) stand-in, as HUNT_BACKEND=log-analytics reads them
+  // in Azure: with user agent and ASN, which Graph v1.0 sign-ins do not carry.
+  const stack = await startLocalStack({ useLocalSettings: false, settings: { HUNT_BACKEND: 'log-analytics' }, log: (line) => hostLog.push(line) });
   try {
     const simulator = stack.simulator!;
-    console.log('aitm-contain demo: Phase 1 containment on the local stack');
+    console.log('aitm-contain demo: Phase 1 containment and Phase 2 diagnosis on the local stack');
     console.log(`  function host      ${stack.baseUrl}`);
     console.log(`  tenant simulator   ${simulator.baseUrl}`);
     console.log(`  storage            Azurite (in memory)`);
@@ -78,16 +163,18 @@ async function main(): Promise<number> {
     const replayed = replay.json.incidents?.[0];
     console.log(`\nSame alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`);
 
-    await stack.host.drainQueues(15_000);
+    // The diagnose and hunt messages were queued with the containment; wait for them to be handled.
+    await stack.host.drainQueues(60_000);
     const incidentId = first.json.incidents?.[0]?.id;
+    let packComplete = false;
     if (incidentId) {
-      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { 'x-functions-key': stack.functionKey } })).json()) as {
-        timeline?: TimelineView[];
-      };
+      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { 'x-functions-key': stack.functionKey } })).json()) as IncidentDetail;
       console.log('\nTimeline:');
       for (const event of detail.timeline ?? []) {
-        console.log(`  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary}`);
+        console.log(`  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`);
       }
+      printPack(detail, diagnosisMs(hostLog, incidentId));
+      packComplete = detail.diagnosis?.status === 'complete';
     }
 
     const victim = simulator.tenant.findUser(VICTIM);
@@ -95,9 +182,10 @@ async function main(): Promise<number> {
     console.log('\nTenant simulator state:');
     console.log(`  ${VICTIM}: accountEnabled=${victim?.accountEnabled}, sessions revoked ${victim?.revokeCount ?? 0}x (valid from ${victim?.signInSessionsValidFromDateTime})`);
     console.log(`  Graph writes received: ${writes.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`).join('; ')}`);
-    const ok = victim !== undefined && victim.accountEnabled === false && victim.revokeCount >= 1;
-    console.log(ok ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
-    return ok ? 0 : 1;
+    const contained = victim !== undefined && victim.accountEnabled === false && victim.revokeCount >= 1;
+    console.log(contained ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
+    console.log(packComplete ? 'OK: evidence pack complete.' : 'FAILED: the evidence pack is not complete.');
+    return contained && packComplete ? 0 : 1;
   } finally {
     await stack.stop();
   }

@@ -41,7 +41,15 @@ export const DEFAULT_LOCAL_SETTINGS: Readonly<Record<string, string>> = {
   PROTECTED_GROUP_IDS: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10',
   CONTAINMENT_MODE: 'enforce',
   HUNT_BACKEND: 'none',
+  /**
+   * The simulator does not throttle the reports API, and a test run diagnoses many incidents at once:
+   * pacing at a real tenant's 5 per 10 s would only slow the suite. A real tenant keeps the default.
+   */
+  REPORTS_REQUESTS_PER_10_SECONDS: '1000',
 };
+
+/** The workspace id the simulator's Log Analytics stand-in is addressed by (any id is answered). */
+export const SIMULATED_WORKSPACE_ID = '7d3e1b2a-5c4f-4e6d-8a9b-0c1d2e3f4a5b';
 
 function wantsAzurite(connection: string | undefined, settings: Record<string, string>): boolean {
   if (settings.AzureWebJobsStorage__accountName || settings.AzureWebJobsStorage__queueServiceUri) return false;
@@ -89,6 +97,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(() => simulator!.stop());
       settings.GRAPH_BASE_URL = simulator.baseUrl;
       settings.GRAPH_AUTH = 'none';
+      // The simulator is the Log Analytics workspace too (SigninLogs stand-in) when the hunt backend asks for one.
+      if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_ENDPOINT) {
+        settings.LOG_ANALYTICS_ENDPOINT = simulator.baseUrl;
+        settings.LOG_ANALYTICS_WORKSPACE_ID ||= SIMULATED_WORKSPACE_ID;
+      }
     }
     if (!settings.AzureWebJobsStorage) {
       throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');

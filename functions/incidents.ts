@@ -1,5 +1,6 @@
 // GET /api/incidents and GET /api/incidents/{id}: what automation did, for the analyst and the record.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { StoredFinding } from '../shared/runbook/ports';
 import { httpAuthLevel } from '../shared/config';
 import { NotFoundError, toHttpResponse, ValidationError } from '../shared/errors';
 import { incidentView } from '../shared/http/contain-response';
@@ -9,15 +10,33 @@ import { registerFunction } from './registry';
 
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
+const VERDICT_ORDER: Readonly<Record<string, number>> = { suspicious: 0, unknown: 1, benign: 2 };
+
+/** Suspicious first, then unknown, then benign; oldest first within each. Raw evidence only on request. */
+function findingsView(findings: readonly StoredFinding[], withRaw: boolean) {
+  return [...findings]
+    .sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 3) - (VERDICT_ORDER[b.verdict] ?? 3) || (a.createdAt ?? '~').localeCompare(b.createdAt ?? '~'))
+    .map(({ raw, ...finding }) => (withRaw ? { ...finding, raw } : finding));
+}
+
 export async function getIncidentHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { store, callers } = getServices();
+    const { store, findings, callers } = getServices();
     await callers.authenticate(request);
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
-    const [stored, timeline] = await Promise.all([store.get(id), store.timeline(id)]);
+    const [stored, timeline, found] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id)]);
     if (!stored) throw new NotFoundError(`no incident "${id}"`);
-    return { jsonBody: { ...incidentView(stored.incident), ips: stored.incident.ips, timeline } };
+    const withRaw = /^(1|true|yes)$/i.test(request.query.get('raw') ?? '');
+    return {
+      jsonBody: {
+        ...incidentView(stored.incident),
+        ips: stored.incident.ips,
+        diagnosis: stored.incident.diagnosis,
+        findings: findingsView(found, withRaw),
+        timeline,
+      },
+    };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
   }

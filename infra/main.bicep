@@ -57,6 +57,13 @@ param logAnalyticsEndpoint string = ''
 @description('HOSTING_ASNS: hosting AS numbers for the hunt, comma separated; empty means the runbook list.')
 param hostingAsns string = ''
 
+@description('INTERNAL_DOMAINS: mail domains counted as internal besides the user\'s own UPN domain, comma separated.')
+param internalDomains string = ''
+
+@description('REPORTS_REQUESTS_PER_10_SECONDS: per-instance limit on sign-in and directory-audit reads (Graph allows about 5 per 10 s per app per tenant).')
+@minValue(1)
+param reportsRequestsPer10Seconds int = 5
+
 @description('GRAPH_BASE_URL: Microsoft Graph host (sovereign clouds have their own).')
 param graphBaseUrl string = 'https://graph.microsoft.com'
 
@@ -180,6 +187,9 @@ var appSettings = {
   LOG_ANALYTICS_WORKSPACE_ID: logAnalyticsWorkspaceId
   LOG_ANALYTICS_ENDPOINT: logAnalyticsEndpoint
   HOSTING_ASNS: hostingAsns
+  // Diagnosis.
+  INTERNAL_DOMAINS: internalDomains
+  REPORTS_REQUESTS_PER_10_SECONDS: string(reportsRequestsPer10Seconds)
   // Intake.
   MAX_ALERT_BYTES: string(maxAlertBytes)
   // Caller tokens: all or nothing (the code refuses a partial set).

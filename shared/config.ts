@@ -70,6 +70,8 @@ const schema = z
     LOG_ANALYTICS_WORKSPACE_ID: z.string().optional(),
     LOG_ANALYTICS_ENDPOINT: z.url().optional(),
     HOSTING_ASNS: csv,
+    INTERNAL_DOMAINS: csv,
+    REPORTS_REQUESTS_PER_10_SECONDS: positiveInt(5),
     MAX_ALERT_BYTES: positiveInt(1024 * 1024),
     WEBHOOK_AUDIENCE: z.string().optional(),
     WEBHOOK_TENANT_ID: z.string().optional(),
@@ -100,6 +102,13 @@ const schema = z
           'set a connection string, or AzureWebJobsStorage__accountName (or __queueServiceUri and __tableServiceUri) for identity-based access',
       });
     }
+    if (settings.HUNT_BACKEND === 'log-analytics' && settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.LOG_ANALYTICS_ENDPOINT ?? 'https://api.loganalytics.io')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOG_ANALYTICS_ENDPOINT'],
+        message: 'with GRAPH_AUTH "none" the Log Analytics endpoint must be a loopback address too (the simulator\'s stand-in)',
+      });
+    }
     if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_WORKSPACE_ID) {
       ctx.addIssue({
         code: 'custom',
@@ -122,6 +131,11 @@ const schema = z
     }
     if (!settings.WEBHOOK_AUTHORITY.startsWith('https://') && !isLoopbackUrl(settings.WEBHOOK_AUTHORITY)) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_AUTHORITY'], message: 'must be https (http only for a loopback test authority)' });
+    }
+    for (const domain of settings.INTERNAL_DOMAINS) {
+      if (!/^@?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i.test(domain)) {
+        ctx.addIssue({ code: 'custom', path: ['INTERNAL_DOMAINS'], message: `"${domain.slice(0, 64)}" is not a domain name` });
+      }
     }
     for (const asn of settings.HOSTING_ASNS) {
       if (!/^\d+$/.test(asn)) {
@@ -157,6 +171,12 @@ export interface Config {
   blastRadius: { max: number; windowMinutes: number };
   hunt: { backend: 'log-analytics' | 'defender' | 'none'; workspaceId?: string; endpoint?: string };
   hostingAsns: readonly number[];
+  diagnosis: {
+    /** Domains whose addresses are internal, besides the user's own UPN domain (lower-cased, no "@"). */
+    internalDomains: readonly string[];
+    /** Identity and access reports calls (signIns, directoryAudits) per 10 s from this instance. */
+    reportsRequestsPer10Seconds: number;
+  };
   maxAlertBytes: number;
   /** Entra ID bearer tokens for callers with managed identities; absent: function keys only. */
   callerTokens?: { audience: string; tenantId: string; allowedCallers: ReadonlySet<string>; authority: string };
@@ -203,6 +223,10 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     blastRadius: { max: s.BLAST_RADIUS_MAX, windowMinutes: s.BLAST_RADIUS_WINDOW_MINUTES },
     hunt: { backend: s.HUNT_BACKEND, workspaceId: s.LOG_ANALYTICS_WORKSPACE_ID, endpoint: s.LOG_ANALYTICS_ENDPOINT },
     hostingAsns: s.HOSTING_ASNS.length > 0 ? s.HOSTING_ASNS.map(Number) : RUNBOOK_HOSTING_ASNS,
+    diagnosis: {
+      internalDomains: s.INTERNAL_DOMAINS.map((domain) => domain.toLowerCase().replace(/^@/, '')),
+      reportsRequestsPer10Seconds: s.REPORTS_REQUESTS_PER_10_SECONDS,
+    },
     maxAlertBytes: s.MAX_ALERT_BYTES,
     callerTokens:
       s.WEBHOOK_AUDIENCE && s.WEBHOOK_TENANT_ID

@@ -2,12 +2,17 @@
 // function handlers what they need. Nothing else constructs SDK clients.
 import { callerAuthenticator, type CallerAuthenticator } from './auth/callers';
 import { loadConfig, type Config } from './config';
-import { createGraphClient } from './graph/client';
+import { SlidingWindowLimiter } from './diagnosis/rate-limiter';
+import { createGraphClient, credentialFor } from './graph/client';
 import { GraphContainmentActions } from './graph/containment-actions';
+import { DEFAULT_EVIDENCE_LIMITS, GraphEvidenceReader } from './graph/evidence/graph-evidence-reader';
+import { DEFAULT_LOG_ANALYTICS_ENDPOINT, LogAnalyticsClient } from './hunting/log-analytics';
+import { LogAnalyticsSignIns } from './hunting/sign-in-logs';
 import { GraphUserDirectory } from './graph/user-directory';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
-import type { IncidentStore } from './runbook/ports';
+import type { DiagnoseDeps } from './runbook/diagnose';
+import type { FindingStore, IncidentStore } from './runbook/ports';
 import { queueClient, tableClient } from './store/table-clients';
 import { LIMITS_TABLE, TableBlastRadiusLimiter } from './store/table-blast-radius';
 import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from './store/table-incident-store';
@@ -16,22 +21,47 @@ export interface Services {
   config: Config;
   callers: CallerAuthenticator;
   store: IncidentStore;
+  findings: FindingStore;
   contain: ContainDeps;
+  diagnose: DiagnoseDeps;
 }
 
 export function buildServices(config: Config): Services {
   const store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
   const graph = createGraphClient(config.graph);
+  const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue));
+  const clock = { now: () => new Date() };
+  // One limiter per process: every diagnosis on this instance shares the reports API budget.
+  const reportsLimiter = new SlidingWindowLimiter({ max: config.diagnosis.reportsRequestsPer10Seconds, windowMs: 10_000 });
+  // HUNT_BACKEND=log-analytics: sign-ins come from the Sentinel workspace, with user agent and ASN.
+  const signInLogs =
+    config.hunt.backend === 'log-analytics' && config.hunt.workspaceId
+      ? new LogAnalyticsSignIns(
+          new LogAnalyticsClient(
+            { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000 },
+            credentialFor(config.graph),
+          ),
+        )
+      : undefined;
   return {
     config,
     callers: callerAuthenticator(config),
     store,
+    findings: store,
+    diagnose: {
+      reader: new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs),
+      store,
+      findings: store,
+      queues,
+      clock,
+      settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
+    },
     contain: {
       actions: new GraphContainmentActions(graph),
       directory: new GraphUserDirectory(graph, config.graph.baseUrl),
       limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE), config.blastRadius.max, config.blastRadius.windowMinutes),
       store,
-      queues: new StorageFollowUpQueues((queue) => queueClient(config.storage, queue)),
+      queues,
       policy: {
         protectedAccounts: config.protectedAccounts,
         protectedGroupIds: config.protectedGroupIds,
@@ -39,7 +69,7 @@ export function buildServices(config: Config): Services {
         mode: config.containmentMode,
         minAutoContainSeverity: config.minAutoContainSeverity,
       },
-      clock: { now: () => new Date() },
+      clock,
     },
   };
 }

@@ -49,6 +49,29 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
     },
   },
   users: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addUser(newUserFromJson(body))) }) },
+  'audit-queries': {
+    GET: (t) => ({ status: 200, body: t.tenant.auditQueryBehaviour }),
+    POST(t, body) {
+      if (!isRecord(body)) throw controlError(400, 'body must be {"completesAfterMs"?: n, "recordCountLimit"?: n, "outcome"?: "succeeded" | "failed"}');
+      const { completesAfterMs, recordCountLimit, outcome, ...rest } = body;
+      if (Object.keys(rest).length > 0) throw controlError(400, `unknown field(s): ${Object.keys(rest).join(', ')}`);
+      const next = { ...t.tenant.auditQueryBehaviour };
+      if (completesAfterMs !== undefined) {
+        if (typeof completesAfterMs !== 'number' || completesAfterMs < 0) throw controlError(400, 'completesAfterMs must be a non-negative number');
+        next.completesAfterMs = completesAfterMs;
+      }
+      if (recordCountLimit !== undefined) {
+        if (typeof recordCountLimit !== 'number' || !Number.isInteger(recordCountLimit) || recordCountLimit < 0) throw controlError(400, 'recordCountLimit must be a non-negative integer');
+        next.recordCountLimit = recordCountLimit;
+      }
+      if (outcome !== undefined) {
+        if (outcome !== 'succeeded' && outcome !== 'failed') throw controlError(400, 'outcome must be "succeeded" or "failed"');
+        next.outcome = outcome;
+      }
+      t.tenant.auditQueryBehaviour = next;
+      return { status: 200, body: next };
+    },
+  },
   groups: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addGroup(newGroupFromJson(body))) }) },
   tokens: {
     // Shaped like a token endpoint's answer, for `curl ... | jq -r .access_token`.

@@ -8,9 +8,14 @@ export type { ClaimValue, PublicJwk, SimulatedIdentity, TokenRequest } from './i
 export { GroupExistsError, SimulatedTenant, UserExistsError } from './tenant';
 export type {
   AppRoleAssignmentRecord,
+  AuditQueryBehaviour,
+  AuditQueryRecord,
   AuthenticationMethodRecord,
   DeviceRecord,
+  MailFolderRecord,
+  MessageRecord,
   MessageRuleRecord,
+  NewSignIn,
   NewGroup,
   NewUser,
   PermissionGrantRecord,
@@ -23,6 +28,7 @@ export {
   SCENARIO_BENIGN,
   SCENARIO_CALLER,
   SCENARIO_GROUPS,
+  SCENARIO_MAILBOX,
   SCENARIO_NETWORKS,
   SCENARIO_TENANT,
   SCENARIO_USERS,

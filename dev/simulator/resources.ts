@@ -215,3 +215,69 @@ export function propertyNames<T>(names: Record<KeysOfUnion<T>, true>): readonly 
 }
 
 type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+
+/** A mail folder as `GET users/{id}/mailFolders/{id}` returns it. */
+export interface MailFolder {
+  id: string;
+  displayName: string;
+  parentFolderId: string;
+  childFolderCount: number;
+  unreadItemCount: number;
+  totalItemCount: number;
+  isHidden: boolean;
+}
+
+/** The message properties the simulator serves (a sent message in the mailbox). */
+export interface Message {
+  id: string;
+  internetMessageId: string;
+  subject: string;
+  sentDateTime: string;
+  from: Recipient;
+  toRecipients: Recipient[];
+  ccRecipients: Recipient[];
+  bccRecipients: Recipient[];
+  parentFolderId: string;
+}
+
+/** A unified audit log record as the Graph audit log query API returns it (microsoft.graph.security.auditLogRecord). */
+export interface AuditLogRecord {
+  '@odata.type': '#microsoft.graph.security.auditLogRecord';
+  id: string;
+  createdDateTime: string;
+  auditLogRecordType: string;
+  operation: string;
+  organizationId: string;
+  userType: 'regular' | 'admin' | 'system' | 'application';
+  userId: string;
+  service: string;
+  objectId: string | null;
+  userPrincipalName: string;
+  clientIp: string | null;
+  administrativeUnits: string[];
+  /** The workload's own audit data (for Exchange, the unified audit log's AuditData). */
+  auditData: Record<string, unknown>;
+}
+
+export type AuditLogQueryStatus = 'notStarted' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** microsoft.graph.security.auditLogQuery as the simulator answers it. */
+export interface AuditLogQuery {
+  '@odata.type': '#microsoft.graph.security.auditLogQuery';
+  id: string;
+  displayName: string | null;
+  filterStartDateTime: string | null;
+  filterEndDateTime: string | null;
+  recordTypeFilters: string[];
+  keywordFilter: string | null;
+  serviceFilters: string[];
+  operationFilters: string[];
+  userPrincipalNameFilters: string[];
+  ipAddressFilters: string[];
+  objectIdFilters: string[];
+  administrativeUnitIdFilters: string[];
+  status: AuditLogQueryStatus;
+  isRecordCountLimitExceeded: boolean;
+  recordCountLimit: number;
+  approximateReturnedRecordCount: number;
+}

@@ -1,7 +1,7 @@
 // The seeded AiTM story in the fictional wingtip-lab.example tenant: Avery Chen's session is stolen
 // from a hosting-ASN IP, after which the attacker plants an inbox rule, an OAuth grant, an MFA phone and a
 // device, and the same IP is used against a second user. Samples and tests depend on these exact values.
-import type { RiskLevel, SignIn } from './resources';
+import type { AuditLogRecord, Recipient, RiskLevel, SignIn } from './resources';
 import { isoSeconds, SignInRecord, SimulatedTenant } from './tenant';
 
 const DOMAIN = 'wingtip-lab.example';
@@ -84,6 +84,51 @@ export const SCENARIO_BENIGN = {
   authenticatorMethod: { id: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d', displayName: 'iPhone 14', minutesBeforeNow: 180 * 1440 },
   passwordMethod: { id: '28c10230-6103-485e-b985-444c60001490', minutesBeforeNow: 120 * 1440 },
   device: { id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b02', deviceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02', displayName: 'WTL-LT-0417', minutesBeforeNow: 400 * 1440 },
+} as const;
+
+/**
+ * The victim's mailbox as the audit log and Graph mail see it: folders the rules move to, what the
+ * attacker sent (one message to a colleague, one to an outside party: the BEC follow-up of runbook 5.3)
+ * and read, next to the user's own mail. Offsets are minutes before now().
+ */
+export const SCENARIO_MAILBOX = {
+  folders: {
+    inbox: { id: 'AAMkADRpbmJveC13aW5ndGlwLWxhYgAuAAAAAAABAQ==', displayName: 'Inbox' },
+    sentItems: { id: 'AAMkADRzZW50LXdpbmd0aXAtbGFiAC4AAAAAAAEB', displayName: 'Sent Items' },
+    rssFeeds: { id: SCENARIO_ATTACK.inboxRule.moveToFolderId, displayName: SCENARIO_ATTACK.inboxRule.moveToFolderName },
+    newsletters: { id: SCENARIO_BENIGN.inboxRule.moveToFolderId, displayName: SCENARIO_BENIGN.inboxRule.moveToFolderName },
+  },
+  attackerSends: [
+    {
+      minutesBeforeNow: 166,
+      internetMessageId: '<PH0PR11MB4791A1B2C3D4E5F6@PH0PR11MB4791.namprd11.prod.outlook.example>',
+      subject: 'Updated remittance details',
+      to: 'blake.morris@wingtip-lab.example',
+    },
+    {
+      minutesBeforeNow: 158,
+      internetMessageId: '<PH0PR11MB4791F6E5D4C3B2A1@PH0PR11MB4791.namprd11.prod.outlook.example>',
+      subject: 'Invoice 4471: new bank details',
+      to: 'ap@northwind-traders.example',
+    },
+  ],
+  benignSends: [
+    {
+      minutesBeforeNow: 300,
+      internetMessageId: '<PH0PR11MB47910A0B0C0D0E0F@PH0PR11MB4791.namprd11.prod.outlook.example>',
+      subject: 'Q3 expense report',
+      to: 'casey.nguyen@wingtip-lab.example',
+    },
+  ],
+  /** MailItemsAccessed: the attacker's sync right after the stolen session landed, and a later bind. */
+  attackerReads: [
+    { minutesBeforeNow: 178, items: 412, accessType: 'Sync', folder: '\\Inbox' },
+    { minutesBeforeNow: 164, items: 23, accessType: 'Bind', folder: '\\Inbox' },
+  ],
+  benignReads: [
+    { minutesBeforeNow: 600, items: 31, accessType: 'Bind', folder: '\\Inbox' },
+    { minutesBeforeNow: 240, items: 12, accessType: 'Bind', folder: '\\Inbox' },
+  ],
 } as const;
 
 const APPS = {
@@ -178,6 +223,7 @@ export function seedScenario(tenant: SimulatedTenant, now: Date): void {
   seedAuthenticationMethods(tenant, at);
   seedDevices(tenant, at);
   seedDirectoryAudits(tenant, at);
+  seedMailboxAudit(tenant, at);
 }
 
 function buildSignIn(spec: SignInSpec, n: number, createdDateTime: string): SignInRecord {
@@ -458,6 +504,173 @@ function seedDirectoryAudits(tenant: SimulatedTenant, at: At): void {
     },
   );
   tenant.directoryAudits.sort((a, b) => b.activityDateTime.localeCompare(a.activityDateTime));
+}
+
+function recipient(address: string): Recipient {
+  return { emailAddress: { name: address, address } };
+}
+
+/** UAL CreationTime: whole seconds, no zone designator. */
+function ualTime(iso: string): string {
+  return iso.replace(/\.\d+Z$|Z$/, '');
+}
+
+interface ExchangeRecordSpec {
+  n: number;
+  at: string;
+  operation: string;
+  recordType: 'exchangeItem' | 'exchangeAdmin' | 'exchangeItemAggregated';
+  network: Network;
+  objectId: string | null;
+  data: Record<string, unknown>;
+}
+
+const UAL_RECORD_TYPES = { exchangeAdmin: 1, exchangeItem: 2, exchangeItemAggregated: 50 } as const;
+
+function exchangeRecord(tenant: SimulatedTenant, spec: ExchangeRecordSpec): AuditLogRecord {
+  const id = seededGuid('ua1e', spec.n);
+  const upn = victim.userPrincipalName;
+  const item = spec.recordType !== 'exchangeAdmin';
+  return {
+    '@odata.type': '#microsoft.graph.security.auditLogRecord',
+    id,
+    createdDateTime: spec.at,
+    auditLogRecordType: spec.recordType,
+    operation: spec.operation,
+    organizationId: tenant.tenantId,
+    userType: 'regular',
+    userId: upn,
+    service: 'Exchange',
+    objectId: spec.objectId,
+    userPrincipalName: upn,
+    clientIp: spec.network.ipAddress,
+    administrativeUnits: [],
+    auditData: {
+      '@odata.type': '#microsoft.graph.security.auditData',
+      CreationTime: ualTime(spec.at),
+      Id: id,
+      Operation: spec.operation,
+      OrganizationId: tenant.tenantId,
+      RecordType: UAL_RECORD_TYPES[spec.recordType],
+      ResultStatus: item ? 'Succeeded' : 'True',
+      UserKey: victim.id,
+      UserType: 0,
+      Version: 1,
+      Workload: 'Exchange',
+      // Exchange appends the client port; Graph's record-level clientIp does not.
+      ClientIP: `${spec.network.ipAddress}:${50_000 + spec.n}`,
+      UserId: upn,
+      ...(item
+        ? {
+            ClientIPAddress: spec.network.ipAddress,
+            ClientInfoString: `Client=OWA;${spec.network.userAgent}`,
+            ExternalAccess: false,
+            LogonType: 0,
+            MailboxOwnerUPN: upn,
+            SessionId: seededGuid(spec.network === attacker ? '5e55' : '5e50', 1),
+          }
+        : { ObjectId: spec.objectId, ExternalAccess: false, OriginatingServer: 'PH0PR11MB4791 (15.20.7000.000)', SessionId: seededGuid(spec.network === attacker ? '5e55' : '5e50', 1) }),
+      ...spec.data,
+    },
+  };
+}
+
+function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
+  const { folders, attackerSends, benignSends, attackerReads, benignReads } = SCENARIO_MAILBOX;
+  const upn = victim.userPrincipalName;
+  for (const folder of Object.values(folders)) {
+    tenant.mailFolders.push({
+      userId: victim.id,
+      folder: { id: folder.id, displayName: folder.displayName, parentFolderId: 'AAMkADRyb290LXdpbmd0aXAtbGFiAC4AAAAAAAEA', childFolderCount: 0, unreadItemCount: 0, totalItemCount: 0, isHidden: false },
+    });
+  }
+  let n = 0;
+  const planted = SCENARIO_ATTACK.inboxRule;
+  const benignRule = SCENARIO_BENIGN.inboxRule;
+  tenant.mailboxAudit.push(
+    exchangeRecord(tenant, {
+      n: ++n,
+      at: at(benignRule.minutesBeforeNow),
+      operation: 'New-InboxRule',
+      recordType: 'exchangeAdmin',
+      network: corporate,
+      objectId: `${upn}\\${benignRule.displayName}`,
+      data: {
+        Parameters: [
+          { Name: 'Name', Value: benignRule.displayName },
+          { Name: 'From', Value: 'newsletter' },
+          { Name: 'MoveToFolder', Value: benignRule.moveToFolderName },
+        ],
+      },
+    }),
+    exchangeRecord(tenant, {
+      n: ++n,
+      at: at(SCENARIO_ATTACK.minutesBeforeNow.inboxRule),
+      operation: 'New-InboxRule',
+      recordType: 'exchangeAdmin',
+      network: attacker,
+      objectId: `${upn}\\${planted.displayName}`,
+      data: {
+        Parameters: [
+          { Name: 'Mailbox', Value: upn },
+          { Name: 'Name', Value: planted.displayName },
+          { Name: 'ForwardTo', Value: planted.forwardTo },
+          { Name: 'MoveToFolder', Value: planted.moveToFolderName },
+          { Name: 'MarkAsRead', Value: 'True' },
+          { Name: 'StopProcessingRules', Value: 'True' },
+        ],
+      },
+    }),
+  );
+  const sends = [...attackerSends.map((send) => ({ ...send, network: attacker })), ...benignSends.map((send) => ({ ...send, network: corporate }))];
+  sends.forEach((send, i) => {
+    const sentAt = at(send.minutesBeforeNow);
+    const messageId = `AAMkADRzZW50LW1lc3NhZ2UtAAAA${String(i + 1).padStart(4, '0')}=`;
+    tenant.messages.push({
+      userId: victim.id,
+      message: {
+        id: messageId,
+        internetMessageId: send.internetMessageId,
+        subject: send.subject,
+        sentDateTime: sentAt,
+        from: recipient(upn),
+        toRecipients: [recipient(send.to)],
+        ccRecipients: [],
+        bccRecipients: [],
+        parentFolderId: folders.sentItems.id,
+      },
+    });
+    tenant.mailboxAudit.push(
+      exchangeRecord(tenant, {
+        n: ++n,
+        at: sentAt,
+        operation: 'Send',
+        recordType: 'exchangeItem',
+        network: send.network,
+        objectId: null,
+        data: { Item: { Id: messageId, InternetMessageId: send.internetMessageId, Subject: send.subject, ParentFolder: { Path: '\\Sent Items' }, SizeInBytes: 14_210 } },
+      }),
+    );
+  });
+  const reads = [...attackerReads.map((read) => ({ ...read, network: attacker })), ...benignReads.map((read) => ({ ...read, network: corporate }))];
+  for (const read of reads) {
+    tenant.mailboxAudit.push(
+      exchangeRecord(tenant, {
+        n: ++n,
+        at: at(read.minutesBeforeNow),
+        operation: 'MailItemsAccessed',
+        recordType: 'exchangeItemAggregated',
+        network: read.network,
+        objectId: null,
+        data: {
+          OperationCount: read.items,
+          OperationProperties: [{ Name: 'MailAccessType', Value: read.accessType }, { Name: 'IsThrottled', Value: 'False' }],
+          Folders: [{ Path: read.folder, FolderItems: [] }],
+        },
+      }),
+    );
+  }
+  tenant.mailboxAudit.sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
 }
 
 /** Stable, recognisable ids so samples and tests can name seeded objects. */

@@ -10,6 +10,7 @@ import { badRequest, defaultError, errorBody, GraphHttpError, RequestIds } from 
 import { FaultBook, FaultRule } from './faults';
 import { SimulatedIdentity, TokenIssuer } from './identity';
 import { handleIdentity, matchIdentityEndpoint } from './identity-routes';
+import { answerLogAnalyticsQuery, logAnalyticsErrorBody } from './log-analytics';
 import { redactSecrets } from './json';
 import { parseQueryOptions } from './odata';
 import { matchRoute } from './router';
@@ -193,7 +194,43 @@ class Simulator implements TenantSimulator, ControlTarget {
       const result = await handleIdentity(this.identity, identityEndpoint, method, segments[0]);
       return send(res, result.status, result.body, CONTROL_CONTENT_TYPE, result.headers);
     }
+    if (segments?.[0] === 'v1' && segments[1]?.toLowerCase() === 'workspaces') return this.handleLogAnalytics(req, res, method, url, segments, ids);
     return this.handleGraph(req, res, method, url, segments, ids);
+  }
+
+  /** The Log Analytics stand-in: logged, delayed and faulted like Graph calls. */
+  private async handleLogAnalytics(req: IncomingMessage, res: ServerResponse, method: string, url: URL, segments: string[], ids: RequestIds): Promise<void> {
+    const entry: RequestLogEntry = {
+      method,
+      path: decodeURIComponent(url.pathname),
+      query: url.search.slice(1),
+      status: 0,
+      requestId: ids.requestId,
+      receivedAt: new Date().toISOString(),
+      finishedAt: '',
+      authorization: req.headers.authorization !== undefined,
+    };
+    this.log.push(entry);
+    res.setHeader('x-ms-request-id', ids.requestId);
+    const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
+      entry.status = status;
+      entry.finishedAt = new Date().toISOString();
+      send(res, status, body, CONTROL_CONTENT_TYPE, headers);
+    };
+    const body = await readBody(req);
+    if (body.kind === 'json') entry.body = body.value;
+    if (!(await pause(this.latency, res))) return;
+    const fault = this.faults.take(method, entry.path);
+    if (fault?.status === 'hang') return;
+    const fail = (error: GraphHttpError) => answer(error.status, logAnalyticsErrorBody(error, ids.requestId), error.headers);
+    if (fault) return fail(faultError(fault.status, fault));
+    if (segments.length !== 4 || segments[3].toLowerCase() !== 'query') return fail(new GraphHttpError(404, 'PathNotFoundError', `The requested path does not exist: ${url.pathname}`));
+    if (method !== 'POST') return fail(new GraphHttpError(405, 'MethodNotAllowed', 'Use POST to run a query.'));
+    try {
+      answer(200, answerLogAnalyticsQuery(this.tenant, body.kind === 'json' ? body.value : undefined));
+    } catch (error) {
+      fail(asGraphError(error));
+    }
   }
 
   private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, segments: string[], ids: RequestIds): Promise<void> {

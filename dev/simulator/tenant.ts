@@ -5,11 +5,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type {
   AppRoleAssignment,
+  AuditLogQuery,
+  AuditLogRecord,
   AuthenticationMethod,
   Device,
   DirectoryAudit,
   DirectoryRole,
   GraphUser,
+  MailFolder,
+  Message,
   MessageRule,
   OAuth2PermissionGrant,
   SignIn,
@@ -83,6 +87,51 @@ export interface DeviceRecord {
   registeredUserIds: string[];
 }
 
+export interface MailFolderRecord {
+  userId: string;
+  folder: MailFolder;
+}
+
+export interface MessageRecord {
+  userId: string;
+  message: Message;
+}
+
+/** A query made through the audit log query API, with the records it matched when it was created. */
+export interface AuditQueryRecord {
+  query: AuditLogQuery;
+  /** Wall-clock ms when created: the query runs for `completesAfterMs` from then. */
+  createdAtMs: number;
+  completesAfterMs: number;
+  outcome: 'succeeded' | 'failed';
+  records: AuditLogRecord[];
+}
+
+/** How the simulated Purview audit search behaves: how long queries run, and their record limit. */
+export interface AuditQueryBehaviour {
+  /** A query answers running until this long after it was created; default 0 (succeeded at the first poll). */
+  completesAfterMs: number;
+  /** More matching records than this: the query keeps the first ones and says isRecordCountLimitExceeded. */
+  recordCountLimit: number;
+  /** 'failed' makes new queries end failed. */
+  outcome: 'succeeded' | 'failed';
+}
+
+/** A sign-in to add, with Graph's fields defaulted; the user agent and ASN are simulator-only facts. */
+export interface NewSignIn {
+  user: SimUser;
+  createdDateTime: string;
+  ipAddress: string;
+  userAgent?: string;
+  autonomousSystemNumber?: number;
+  appDisplayName?: string;
+  appId?: string;
+  errorCode?: number;
+  riskLevel?: SignIn['riskLevelDuringSignIn'];
+  city?: string;
+  countryOrRegion?: string;
+}
+
 export type NewUser = Partial<SimUser> & { userPrincipalName: string };
 
 export class SimulatedTenant {
@@ -95,6 +144,12 @@ export class SimulatedTenant {
   readonly authenticationMethods: AuthenticationMethodRecord[] = [];
   readonly devices: DeviceRecord[] = [];
   readonly directoryAudits: DirectoryAudit[] = [];
+  readonly mailFolders: MailFolderRecord[] = [];
+  readonly messages: MessageRecord[] = [];
+  /** The unified audit log's Exchange records (what the audit log query API searches). */
+  readonly mailboxAudit: AuditLogRecord[] = [];
+  readonly auditQueries: AuditQueryRecord[] = [];
+  auditQueryBehaviour: AuditQueryBehaviour = { completesAfterMs: 0, recordCountLimit: 50_000, outcome: 'succeeded' };
 
   /** The tenant's id seeds its directory role object ids; the seeded simulator uses SCENARIO_TENANT.id. */
   constructor(readonly tenantId: string = randomUUID()) {}
@@ -140,6 +195,41 @@ export class SimulatedTenant {
     };
     this.users.push(added);
     return added;
+  }
+
+  /** Adds a sign-in with Graph's documented shape; ids are generated. Keeps the log newest first. */
+  addSignIn(spec: NewSignIn): SignInRecord {
+    const failed = spec.errorCode !== undefined && spec.errorCode !== 0;
+    const risk = spec.riskLevel ?? 'none';
+    const signIn: SignIn = {
+      id: randomUUID(),
+      createdDateTime: spec.createdDateTime,
+      userDisplayName: spec.user.displayName,
+      userPrincipalName: spec.user.userPrincipalName,
+      userId: spec.user.id,
+      appId: spec.appId ?? '4765445b-32c6-49b0-83e6-1d93765276ca',
+      appDisplayName: spec.appDisplayName ?? 'OfficeHome',
+      ipAddress: spec.ipAddress,
+      clientAppUsed: 'Browser',
+      correlationId: randomUUID(),
+      conditionalAccessStatus: failed ? 'notApplied' : 'success',
+      isInteractive: true,
+      riskDetail: 'none',
+      riskLevelAggregated: risk,
+      riskLevelDuringSignIn: risk,
+      riskState: risk === 'none' ? 'none' : 'atRisk',
+      riskEventTypes_v2: [],
+      resourceDisplayName: 'Microsoft Graph',
+      resourceId: '00000003-0000-0000-c000-000000000000',
+      status: { errorCode: spec.errorCode ?? 0, failureReason: failed ? 'Sign-in was blocked.' : null, additionalDetails: null },
+      deviceDetail: { deviceId: '', displayName: '', operatingSystem: 'Windows10', browser: 'Edge 120.0.0', isCompliant: false, isManaged: false, trustType: '' },
+      location: { city: spec.city ?? 'Seattle', state: '', countryOrRegion: spec.countryOrRegion ?? 'US', geoCoordinates: { altitude: null, latitude: 0, longitude: 0 } },
+      appliedConditionalAccessPolicies: [],
+    };
+    const record: SignInRecord = { signIn, userAgent: spec.userAgent ?? '', autonomousSystemNumber: spec.autonomousSystemNumber ?? 0 };
+    this.signIns.push(record);
+    this.signIns.sort((a, b) => b.signIn.createdDateTime.localeCompare(a.signIn.createdDateTime));
+    return record;
   }
 
   /** Object ids are GUIDs, compared case-insensitively. */

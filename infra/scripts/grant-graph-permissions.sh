@@ -25,7 +25,9 @@ contain|RoleManagement.Read.Directory|name the directory roles a user holds (tra
 diagnose|AuditLog.Read.All|sign-ins of the last 24 h and directory audits|2.1
 diagnose|AuditLogsQuery-Exchange.Read.All|mailbox audit (MailItemsAccessed, Send, New-InboxRule) through the audit log query API, Exchange records only|2.2
 diagnose|MailboxSettings.Read|read inbox rules|2.2
+diagnose|Mail.ReadBasic.All|folder names of inbox-rule targets and recipients of what the attacker sent (no bodies)|2.2, 5.3
 diagnose|DelegatedPermissionGrant.Read.All|read the user's OAuth2 permission grants|2.3
+diagnose|Directory.Read.All|list the user's app role assignments (the documented least-privileged application permission)|2.3
 diagnose|UserAuthenticationMethod.Read.All|read the user's authentication (MFA) methods|2.4
 diagnose|Device.Read.All|read devices and their registered owners|2.5
 hunt|ThreatHunting.Read.All|advanced hunting in Defender XDR (HUNT_BACKEND=defender)|4.1-4.3

@@ -9,7 +9,8 @@ import { BoundedRetryHandler } from './retry';
 
 export const GRAPH_VERSION = 'v1.0';
 
-function credentialFor(settings: Config['graph']): TokenCredential | undefined {
+/** The credential the app reads Graph (and Log Analytics) with; none for the loopback simulator. */
+export function credentialFor(settings: Config['graph']): TokenCredential | undefined {
   switch (settings.auth) {
     case 'none':
       return undefined;

@@ -18,6 +18,8 @@ export function nextLinkPath(nextLink: string, baseUrl: string): string {
 export interface PageLimits {
   /** Stop after this many items; the result says it was truncated. */
   maxItems?: number;
+  /** Awaited before each page is requested, e.g. a rate limiter's turn. */
+  beforePage?: () => Promise<unknown>;
 }
 
 export interface Collection<T> {
@@ -31,6 +33,7 @@ export async function listAll(client: Client, baseUrl: string, firstPath: string
   let next: string | undefined = firstPath;
   try {
     while (next !== undefined) {
+      await limits.beforePage?.();
       const page: unknown = await client.api(next).get();
       items.push(...list(field(page, 'value')));
       if (items.length >= maxItems) {

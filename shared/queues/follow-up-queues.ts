@@ -2,7 +2,7 @@
 // Functions queue trigger reads by default (host.json messageEncoding "base64").
 import type { QueueClient } from '@azure/storage-queue';
 import { StorageError } from '../errors';
-import type { FollowUpMessage, FollowUpQueueName, FollowUpQueues } from '../runbook/ports';
+import type { EnqueueOptions, FollowUpMessage, FollowUpQueueName, FollowUpQueues } from '../runbook/ports';
 
 export function encodeQueueMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
@@ -29,11 +29,13 @@ export class StorageFollowUpQueues implements FollowUpQueues {
     return ready;
   }
 
-  async enqueue(queue: FollowUpQueueName, message: FollowUpMessage): Promise<void> {
+  async enqueue(queue: FollowUpQueueName, message: FollowUpMessage, options: EnqueueOptions = {}): Promise<void> {
     const client = this.clientFor(queue);
     try {
       await this.ensure(queue, client);
-      await client.sendMessage(encodeQueueMessage(message));
+      // A delayed message (a deferred look later) is sent invisible; Storage Queues allow up to 7 days.
+      const delay = Math.min(Math.max(0, Math.round(options.delaySeconds ?? 0)), 7 * 24 * 3600);
+      await client.sendMessage(encodeQueueMessage(message), delay > 0 ? { visibilityTimeout: delay } : {});
     } catch (error) {
       throw new StorageError(`queueing ${queue} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
     }

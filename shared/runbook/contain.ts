@@ -98,7 +98,10 @@ export async function approveHeldIncident(stored: StoredIncident, deps: ContainD
       containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller }),
     ]);
     if (!claimed) throw new ConflictError(`incident ${incident.id} changed while being approved; reload it and try again`);
-    return containment.proceed(claimed, { replayed: false, approval: { approvedBy: actor.caller }, counted: incident.countedInBlastRadius === true });
+    const result = await containment.proceed(claimed, { replayed: false, approval: { approvedBy: actor.caller }, counted: incident.countedInBlastRadius === true });
+    // The pack made while the incident was held had no T0: diagnose again now that there is one.
+    if (result.ok && result.incident.t0 !== undefined) await containment.enqueueFollowUps(result.incident, ['diagnose']);
+    return result;
   });
 }
 
@@ -367,9 +370,9 @@ class UserContainment {
     return this.finish(stored, replayed, true);
   }
 
-  private async enqueueFollowUps(incident: Incident): Promise<void> {
+  async enqueueFollowUps(incident: Incident, queues: readonly FollowUpQueueName[] = FOLLOW_UPS): Promise<void> {
     await Promise.all(
-      FOLLOW_UPS.map((queue) =>
+      queues.map((queue) =>
         this.deps.queues.enqueue(queue, {
           version: 1,
           incidentId: incident.id,

@@ -1,6 +1,6 @@
-// The receiving end of the queued phases. Diagnosis (Phase 2) and the pivot hunt (Phase 4) are their
-// own issues; for now each records on the incident's timeline that its message arrived, and a message
-// that failed every attempt is recorded as a visible failure instead of vanishing into a poison queue.
+// The receiving end of the queued phases. Diagnosis (Phase 2) lives in diagnose.ts; the pivot hunt
+// (Phase 4) is its own issue and for now records on the incident's timeline that its message arrived. A
+// message that failed every attempt is recorded as a visible failure instead of vanishing into a poison queue.
 import { ulid } from 'ulid';
 import type { FollowUpMessage, FollowUpQueueName, IncidentStore } from './ports';
 

@@ -2,6 +2,7 @@
 // runbook's words. Pure data; the store persists it.
 import type { AlertSource, AlertUser } from '../alerts/types';
 import type { Severity } from '../config';
+import type { AttackerWindow, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
 import type { GraphWriteRequest } from './ports';
 
 export const INCIDENT_STATES = [
@@ -82,6 +83,35 @@ export interface Incident {
   /** A redelivery could change the outcome: transient Graph or directory failure. */
   retryable?: boolean;
   alertRaw: string;
+  /** Phase 2: the evidence pack's state and summary; the findings are rows of their own. */
+  diagnosis?: DiagnosisRecord;
+}
+
+/** The attacker window as recorded on the incident (the sign-in reasons live on the findings). */
+export type RecordedWindow = Omit<AttackerWindow, 'suspiciousSignIns'>;
+
+/** What diagnosis records on the incident row: enough to read the pack's state without its findings. */
+export interface DiagnosisRecord {
+  /** complete: every source settled (read, truncated, or unavailable for good). */
+  status: 'in_progress' | 'complete';
+  runs: number;
+  startedAt: string;
+  updatedAt: string;
+  completedAt?: string;
+  /** The "now" of the latest run: sources were read up to it. */
+  asOf: string;
+  lookbackStart: string;
+  window: RecordedWindow;
+  sources: Partial<Record<SourceName, SourceOutcome>>;
+  counts: Record<Verdict, number>;
+  /** Whether containment held: no successful sign-in or attacker mailbox activity after T0. Absent: cannot say. */
+  containmentHeld?: boolean;
+  /** Recipients of what the attacker sent (runbook 5.3). */
+  recipients: { internal: string[]; external: string[] };
+  /** One paragraph for people. */
+  summary: string;
+  /** The Purview audit query the mailbox audit comes from, kept so a later run picks it up instead of starting another. */
+  mailboxAuditQuery?: { id: string; createdAt: string; deferrals: number };
 }
 
 /** An incident with the store's concurrency token, so updates never overwrite someone else's change. */

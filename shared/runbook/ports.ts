@@ -1,6 +1,19 @@
 // The ports the runbook phases work through. Adapters: shared/graph (Graph), shared/store (Table
 // Storage), shared/queues (Queue Storage). Unit tests may use tiny fakes; integration tests use the
 // real adapters against Azurite and the tenant simulator.
+import type {
+  AppRoleAssignmentEvidence,
+  AuthenticationMethodEvidence,
+  DeviceEvidence,
+  DiagnosedUser,
+  DirectoryAuditEvidence,
+  Finding,
+  GrantEvidence,
+  InboxRuleEvidence,
+  MailboxAuditEvidence,
+  SentMessageEvidence,
+  SignInEvidence,
+} from '../diagnosis/types';
 import type { UserFacts } from '../policy/containment-policy';
 import type { Incident, StoredIncident, TimelineEvent } from './incident';
 
@@ -82,10 +95,72 @@ export interface FollowUpMessage {
   t0?: string;
 }
 
+export interface EnqueueOptions {
+  /** Keep the message invisible this long (a deferred look later); default 0. */
+  delaySeconds?: number;
+}
+
 export interface FollowUpQueues {
-  enqueue(queue: FollowUpQueueName, message: FollowUpMessage): Promise<void>;
+  enqueue(queue: FollowUpQueueName, message: FollowUpMessage, options?: EnqueueOptions): Promise<void>;
 }
 
 export interface Clock {
   now(): Date;
+}
+
+// ----- Phase 2: diagnosis -----
+
+/** A collection read from a source: `truncated` when a limit stopped the read before the end. */
+export interface Gathered<T> {
+  items: T[];
+  truncated: boolean;
+  /** What was read, for the record: "Graph v1.0 GET /auditLogs/signIns". */
+  via: string;
+  /** What degraded without failing the read, e.g. a fallback to another source. */
+  notes?: string[];
+}
+
+/** A Purview audit log query (Graph `security/auditLog/queries`): asynchronous, polled until it settles. */
+export interface MailboxAuditQuery {
+  id: string;
+  /** notStarted | running | succeeded | failed | cancelled (or a value Graph adds later). */
+  status: string;
+  /** isRecordCountLimitExceeded: the query stopped at its record limit. */
+  truncated: boolean;
+}
+
+/**
+ * The evidence sources of runbook 2.1-2.5, read-only. Each method reads one source and throws GraphError
+ * on failure; the caller decides what a failure means for the pack. A user is addressed by object id
+ * when known, else by UPN.
+ */
+export interface EvidenceReader {
+  user(userKey: string): Promise<DiagnosedUser>;
+  signIns(user: DiagnosedUser, since: string): Promise<Gathered<SignInEvidence>>;
+  directoryAudits(user: DiagnosedUser, since: string): Promise<Gathered<DirectoryAuditEvidence>>;
+  startMailboxAuditQuery(user: DiagnosedUser, since: string, until: string, label: string): Promise<MailboxAuditQuery>;
+  mailboxAuditQuery(id: string): Promise<MailboxAuditQuery>;
+  mailboxAuditRecords(id: string): Promise<Gathered<MailboxAuditEvidence>>;
+  inboxRules(user: DiagnosedUser): Promise<Gathered<InboxRuleEvidence>>;
+  /** Display names of mail folders by id; ids it cannot find are left out. */
+  folderNames(user: DiagnosedUser, folderIds: readonly string[]): Promise<Map<string, string>>;
+  /** The sent messages with these InternetMessageIds, looked up in the mailbox for their recipients. */
+  sentMessages(user: DiagnosedUser, internetMessageIds: readonly string[]): Promise<Map<string, SentMessageEvidence>>;
+  oauthGrants(user: DiagnosedUser): Promise<Gathered<GrantEvidence>>;
+  appRoleAssignments(user: DiagnosedUser): Promise<Gathered<AppRoleAssignmentEvidence>>;
+  authenticationMethods(user: DiagnosedUser): Promise<Gathered<AuthenticationMethodEvidence>>;
+  /** Devices by directory object id; one the directory no longer has comes back `missing`. */
+  devices(ids: readonly string[]): Promise<DeviceEvidence[]>;
+}
+
+/** A finding as kept in the incident's partition. */
+export interface StoredFinding extends Finding {
+  /** When the diagnosis run that last wrote it saw it. */
+  observedAt: string;
+}
+
+/** Findings live in the incident's partition, one row per (kind, provider id): re-running diagnosis upserts. */
+export interface FindingStore {
+  upsertFindings(incidentId: string, findings: readonly Finding[], observedAt: string): Promise<void>;
+  findings(incidentId: string): Promise<StoredFinding[]>;
 }

@@ -1,11 +1,15 @@
 // How incidents and timeline events are laid out as table entities. Nested values are JSON strings;
 // every string property stays under the 64 KiB Table Storage limit.
+import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { TableEntity } from '@azure/data-tables';
-import type { Incident, TimelineEvent } from '../runbook/incident';
+import { FINDING_KINDS, type Finding, type FindingKind, type Verdict } from '../diagnosis/types';
+import type { DiagnosisRecord, Incident, TimelineEvent } from '../runbook/incident';
+import type { StoredFinding } from '../runbook/ports';
 
 export const INCIDENT_ROW = 'incident';
 export const EVENT_ROW_PREFIX = 'event-';
+export const FINDING_ROW_PREFIX = 'finding-';
 
 /** Table Storage caps a string property at 64 KiB (32K UTF-16 characters). */
 const MAX_PROPERTY_CHARS = 30_000;
@@ -57,7 +61,18 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     countedInBlastRadius: incident.countedInBlastRadius,
     retryable: incident.retryable,
     alertRaw: cap(incident.alertRaw),
+    diagnosis: incident.diagnosis === undefined ? undefined : encodeDiagnosis(incident.diagnosis),
   };
+}
+
+/**
+ * The diagnosis record is bounded by construction (capped lists, a capped summary); should it still
+ * outgrow a property, the summary is shortened rather than the JSON cut mid-way.
+ */
+function encodeDiagnosis(record: DiagnosisRecord): string {
+  const full = JSON.stringify(record);
+  if (full.length <= MAX_PROPERTY_CHARS) return full;
+  return JSON.stringify({ ...record, summary: record.summary.slice(0, 2000), window: { ...record.window, notes: record.window.notes.slice(0, 5), attackerIps: record.window.attackerIps.slice(0, 20), knownIps: record.window.knownIps.slice(0, 20) } });
 }
 
 export function decodeIncident(entity: Record<string, unknown>): Incident {
@@ -86,6 +101,7 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     countedInBlastRadius: entity.countedInBlastRadius === true ? true : undefined,
     retryable: entity.retryable === true ? true : undefined,
     alertRaw: str(entity, 'alertRaw') ?? '',
+    diagnosis: json<DiagnosisRecord | undefined>(entity, 'diagnosis', undefined),
   };
 }
 
@@ -112,5 +128,60 @@ export function decodeEvent(entity: Record<string, unknown>): TimelineEvent {
     actor: str(entity, 'actor') ?? '',
     summary: str(entity, 'summary') ?? '',
     detail: json<Record<string, unknown> | undefined>(entity, 'detail', undefined),
+  };
+}
+
+/** A finding's row: one per (kind, provider id), so a re-run replaces rather than adds. */
+export function findingRowKey(kind: FindingKind, providerId: string): string {
+  return `${FINDING_ROW_PREFIX}${kind}-${createHash('sha256').update(providerId).digest('hex').slice(0, 40)}`;
+}
+
+/** Raw evidence is kept, capped: enough to see what the provider said, never a row past its limits. */
+export const MAX_RAW_CHARS = 16_000;
+
+function cappedJson(value: unknown, max: number): string {
+  const text = JSON.stringify(value ?? null) ?? 'null';
+  return text.length <= max ? text : JSON.stringify({ truncated: true, chars: text.length, head: text.slice(0, max - 100) });
+}
+
+export function encodeFinding(incidentId: string, finding: Finding, observedAt: string): TableEntity<Record<string, unknown>> {
+  return {
+    partitionKey: incidentId,
+    rowKey: findingRowKey(finding.kind, finding.providerId),
+    kind: finding.kind,
+    providerId: cap(finding.providerId),
+    title: cap(finding.title),
+    createdAt: finding.createdAt,
+    createdAtFrom: finding.createdAtFrom === undefined ? undefined : cap(finding.createdAtFrom),
+    verdict: finding.verdict,
+    reasons: cappedJson(finding.reasons, MAX_PROPERTY_CHARS),
+    source: finding.source,
+    actor: finding.actor === undefined ? undefined : cappedJson(finding.actor, 4_000),
+    details: cappedJson(finding.details, MAX_PROPERTY_CHARS),
+    target: finding.target === undefined ? undefined : JSON.stringify(finding.target),
+    raw: cappedJson(finding.raw, MAX_RAW_CHARS),
+    observedAt,
+  };
+}
+
+const VERDICTS: readonly Verdict[] = ['suspicious', 'benign', 'unknown'];
+
+export function decodeFinding(entity: Record<string, unknown>): StoredFinding {
+  const kind = str(entity, 'kind') as FindingKind;
+  const verdict = str(entity, 'verdict') as Verdict;
+  return {
+    kind: FINDING_KINDS.includes(kind) ? kind : 'sign_in',
+    providerId: str(entity, 'providerId') ?? '',
+    title: str(entity, 'title') ?? '',
+    createdAt: str(entity, 'createdAt'),
+    createdAtFrom: str(entity, 'createdAtFrom'),
+    verdict: VERDICTS.includes(verdict) ? verdict : 'unknown',
+    reasons: json<string[]>(entity, 'reasons', []),
+    source: str(entity, 'source') as Finding['source'],
+    actor: json<Finding['actor']>(entity, 'actor', undefined),
+    details: json<Record<string, unknown>>(entity, 'details', {}),
+    target: json<Finding['target']>(entity, 'target', undefined),
+    raw: json<unknown>(entity, 'raw', null),
+    observedAt: str(entity, 'observedAt') ?? '',
   };
 }

@@ -1,11 +1,22 @@
 // IncidentStore over Azure Table Storage. One partition per incident (PartitionKey = incident id) holds
-// the incident row and its timeline events, so a state change and its events commit in one
+// the incident row, its timeline events and its findings, so a state change and its events commit in one
 // transaction. The alert gate is a separate table of insert-only rows.
 import { RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
-import type { ClaimResult, IncidentFilter, IncidentStore } from '../runbook/ports';
-import { decodeEvent, decodeIncident, encodeEvent, encodeIncident, INCIDENT_ROW, EVENT_ROW_PREFIX } from './incident-entities';
+import type { Finding } from '../diagnosis/types';
+import type { ClaimResult, FindingStore, IncidentFilter, IncidentStore, StoredFinding } from '../runbook/ports';
+import {
+  decodeEvent,
+  decodeFinding,
+  decodeIncident,
+  encodeEvent,
+  encodeFinding,
+  encodeIncident,
+  EVENT_ROW_PREFIX,
+  FINDING_ROW_PREFIX,
+  INCIDENT_ROW,
+} from './incident-entities';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_GATE_TABLE = 'AlertGate';
@@ -32,7 +43,7 @@ function odataString(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-export class TableIncidentStore implements IncidentStore {
+export class TableIncidentStore implements IncidentStore, FindingStore {
   private ready?: Promise<void>;
 
   constructor(
@@ -175,5 +186,35 @@ export class TableIncidentStore implements IncidentStore {
     // ULIDs sort by creation time; newest first is what a person scanning the list wants.
     return found.sort((a, b) => b.id.localeCompare(a.id));
   }
-}
 
+  /** Upserts (Replace) in transactions of up to 100 rows; a re-run of diagnosis overwrites its own rows. */
+  async upsertFindings(id: string, findings: readonly Finding[], observedAt: string): Promise<void> {
+    await this.ensureTables();
+    const unique = new Map(findings.map((finding) => {
+      const entity = encodeFinding(id, finding, observedAt);
+      return [entity.rowKey, entity] as const;
+    }));
+    const entities = [...unique.values()];
+    try {
+      for (let i = 0; i < entities.length; i += 100) {
+        await this.incidents.submitTransaction(entities.slice(i, i + 100).map((entity): TransactionAction => ['upsert', entity, 'Replace']));
+      }
+    } catch (error) {
+      throw storageError('recording findings', error);
+    }
+  }
+
+  async findings(id: string): Promise<StoredFinding[]> {
+    await this.ensureTables();
+    const found: StoredFinding[] = [];
+    const filter = `PartitionKey eq ${odataString(id)} and RowKey ge '${FINDING_ROW_PREFIX}' and RowKey lt '${FINDING_ROW_PREFIX}~'`;
+    try {
+      for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+        found.push(decodeFinding(entity));
+      }
+    } catch (error) {
+      throw storageError('reading findings', error);
+    }
+    return found;
+  }
+}

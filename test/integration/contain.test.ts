@@ -124,10 +124,11 @@ describe('POST /api/contain', () => {
     const response = await fetch(`${stack.baseUrl}/api/incidents/${firstIncident.id}`, { headers: { 'x-functions-key': FUNCTION_KEY } });
     expect(response.status).toBe(200);
     const detail = (await response.json()) as { state: string; timeline: Array<{ kind: string; mark?: string; at: string }> };
-    expect(detail.state).toBe('contained');
+    // The queued diagnosis (Phase 2) moved the contained incident on to diagnosed.
+    expect(detail.state).toBe('diagnosed');
     const kinds = detail.timeline.map((event) => event.kind);
     expect(kinds).toEqual(
-      expect.arrayContaining(['alert_received', 'revokeSessions_succeeded', 'disableAccount_succeeded', 'contained', 'follow_ups_queued', 'diagnose_received', 'hunt_received']),
+      expect.arrayContaining(['alert_received', 'revokeSessions_succeeded', 'disableAccount_succeeded', 'contained', 'follow_ups_queued', 'diagnosed', 'hunt_received']),
     );
     expect(detail.timeline.find((event) => event.kind === 'contained')).toMatchObject({ mark: 'T0', at: firstIncident.t0 });
   });
@@ -136,7 +137,7 @@ describe('POST /api/contain', () => {
     simulator.clearRequestLog();
     const response = await post(sentinelSample);
     expect(response.status).toBe(200);
-    expect(response.json.incidents[0]).toMatchObject({ id: firstIncident.id, state: 'contained', replayed: true });
+    expect(response.json.incidents[0]).toMatchObject({ id: firstIncident.id, state: 'diagnosed', replayed: true });
     expect(simulator.requestLog.filter(isGraphWrite)).toHaveLength(0);
   });
 
@@ -197,7 +198,7 @@ describe('POST /api/contain', () => {
     const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: { 'x-functions-key': FUNCTION_KEY } })).json()) as {
       timeline: Array<{ kind: string }>;
     };
-    expect(detail.timeline.filter((event) => event.kind === 'diagnose_received')).toHaveLength(1);
+    expect(detail.timeline.filter((event) => /^(diagnosed|diagnosis_completed|diagnosis_partial|diagnosis_deferred)$/.test(event.kind))).toHaveLength(1);
     expect(detail.timeline.filter((event) => event.kind === 'containment_retry')).toHaveLength(1);
   });
 

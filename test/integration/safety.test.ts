@@ -97,6 +97,9 @@ describe('privileged, hybrid, severity', () => {
     expect(held.json.incidents[0].reason).toMatch(/PRIVILEGED_USERS=approve/);
     expect(writesTo(erin.id, erin.userPrincipalName)).toHaveLength(0);
 
+    // The first pack is made while the incident is held (no T0 yet).
+    await stack.host.drainQueues(30_000);
+    expect((await incident(held.json.incidents[0].id)).json.state).toBe('awaiting_approval');
     const approved = await decide(held.json.incidents[0].id, 'approve', JSON.stringify({ comment: 'confirmed by phone' }));
     expect(approved.status).toBe(200);
     expect(approved.json.state).toBe('contained');
@@ -104,6 +107,9 @@ describe('privileged, hybrid, severity', () => {
     expect(erin.revokeCount).toBe(1);
     const approvedEvent = (await incident(held.json.incidents[0].id)).json.timeline?.find((event) => event.kind === 'approved');
     expect(approvedEvent).toMatchObject({ actor: 'function-key', summary: 'Approved by function-key: confirmed by phone' });
+    // Diagnosis runs again now that there is a T0, and moves the incident on.
+    await stack.host.drainQueues(30_000);
+    expect((await incident(held.json.incidents[0].id)).json.state).toBe('diagnosed');
   });
 
   it('a 403 when disabling a privileged user becomes awaiting_approval with the reason, not a crash', async () => {

@@ -43,8 +43,11 @@ export interface ContainBody {
   error?: { code: string; message: string; missing?: string };
 }
 
-/** Graph calls that change the tenant. checkMemberGroups is a POST that only reads. */
+/**
+ * Graph calls that change the tenant. checkMemberGroups is a POST that only reads, and so is creating an
+ * audit log query (a search of the unified audit log, which diagnosis runs).
+ */
 export function isGraphWrite(entry: { method: string; path: string }): boolean {
   if (entry.method === 'GET') return false;
-  return !(entry.method === 'POST' && /\/(checkMemberGroups|getMemberGroups|checkMemberObjects)$/i.test(entry.path));
+  return !(entry.method === 'POST' && /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries)$/i.test(entry.path));
 }

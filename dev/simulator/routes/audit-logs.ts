@@ -74,17 +74,36 @@ const directoryAudits = collectionRoute<DirectoryAudit>({
   }),
   context: () => 'auditLogs/directoryAudits',
   list: (ctx) => [...ctx.tenant.directoryAudits].sort((a, b) => b.activityDateTime.localeCompare(a.activityDateTime)),
-  filter: timeWindowOnly,
+  filter: auditFilter,
   paging: AUDIT_PAGING,
 });
 
+const TARGET_ANY = /^targetResources\/any\(\s*(\w+)\s*:\s*\1\/id\s+eq\s+'((?:[^']|'')*)'\s*\)$/i;
+const INITIATOR = /^initiatedBy\/user\/(id|userPrincipalName)\s+eq\s+'((?:[^']|'')*)'$/i;
+
 /**
- * Only activityDateTime clauses are evaluated; other clauses (e.g. `targetResources/any(...)`) are
- * accepted but not applied, so callers get a superset and must still check targetResources themselves.
+ * activityDateTime clauses, `initiatedBy/user/id` or `/userPrincipalName eq`, and
+ * `targetResources/any(t:t/id eq '...')` are evaluated, as Graph documents them; other clauses are
+ * accepted but not applied, so callers get a superset and must still check what they asked for.
  */
-function timeWindowOnly(filter: string): (audit: DirectoryAudit) => boolean {
-  const window = splitConjunction(filter).filter((clause) => clauseField(clause).toLowerCase() === 'activitydatetime');
-  return window.length === 0 ? () => true : compileFilter(window.join(' and '), AUDIT_FILTER);
+function auditFilter(filter: string): (audit: DirectoryAudit) => boolean {
+  const clauses = splitConjunction(filter);
+  const window = clauses.filter((clause) => clauseField(clause).toLowerCase() === 'activitydatetime');
+  const tests: Array<(audit: DirectoryAudit) => boolean> = window.length === 0 ? [] : [compileFilter(window.join(' and '), AUDIT_FILTER)];
+  for (const clause of clauses) {
+    const target = TARGET_ANY.exec(clause.trim());
+    if (target) {
+      const id = target[2].replace(/''/g, "'").toLowerCase();
+      tests.push((audit) => audit.targetResources.some((t) => t.id.toLowerCase() === id));
+    }
+    const initiator = INITIATOR.exec(clause.trim());
+    if (initiator) {
+      const value = initiator[2].replace(/''/g, "'").toLowerCase();
+      const byId = initiator[1].toLowerCase() === 'id';
+      tests.push((audit) => (byId ? audit.initiatedBy.user?.id : audit.initiatedBy.user?.userPrincipalName)?.toLowerCase() === value);
+    }
+  }
+  return (audit) => tests.every((test) => test(audit));
 }
 
 export const auditLogRoutes: readonly GraphRoute[] = [signIns, directoryAudits];

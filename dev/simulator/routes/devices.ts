@@ -1,5 +1,8 @@
 // Graph devices related to a user: owned and registered devices, where an attacker's device registration
-// shows up (runbook 2.5 / 3.4). Both are directoryObject collections, so items carry "@odata.type".
+// shows up (runbook 2.5 / 3.4). Both are directoryObject collections, so items carry "@odata.type". A
+// device is also read by its object id (`devices/{id}`), the route app-only callers have.
+import { resourceNotFound } from '../errors';
+import { METADATA, project } from '../odata';
 import { Device, propertyNames } from '../resources';
 import type { GraphRoute, RouteContext } from '../router';
 import type { DeviceRecord } from '../tenant';
@@ -46,4 +49,17 @@ const registeredDevices = collectionRoute<DirectoryDevice>({
   list: devicesOf((record) => record.registeredUserIds),
 });
 
-export const deviceRoutes: readonly GraphRoute[] = [ownedDevices, registeredDevices];
+const getDevice: GraphRoute = {
+  method: 'GET',
+  path: 'devices/{deviceId}',
+  query: ['$select'],
+  handle(ctx) {
+    const id = ctx.params.deviceId.toLowerCase();
+    const record = ctx.tenant.devices.find((r) => r.device.id.toLowerCase() === id);
+    if (!record) throw resourceNotFound(ctx.params.deviceId);
+    const device = { '@odata.type': '#microsoft.graph.device', ...record.device };
+    return { status: 200, body: { '@odata.context': `${METADATA}#devices/$entity`, ...project(device, ctx.query.select ?? DEVICE_PROPERTIES, DEVICE_PROPERTIES, 'microsoft.graph.device') } };
+  },
+};
+
+export const deviceRoutes: readonly GraphRoute[] = [ownedDevices, registeredDevices, getDevice];

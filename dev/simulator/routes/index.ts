@@ -1,6 +1,7 @@
 // Every Graph v1.0 route the simulator serves, one file per Graph area.
 import type { GraphRoute } from '../router';
 import { applicationRoutes } from './applications';
+import { auditLogQueryRoutes } from './audit-log-query';
 import { auditLogRoutes } from './audit-logs';
 import { authenticationRoutes } from './authentication';
 import { deviceRoutes } from './devices';
@@ -16,4 +17,5 @@ export const graphRoutes: readonly GraphRoute[] = [
   ...deviceRoutes,
   ...directoryRoutes,
   ...auditLogRoutes,
+  ...auditLogQueryRoutes,
 ];
