@@ -42,6 +42,21 @@ export interface SignInJudgment {
   suspiciousTotal: number;
 }
 
+function suspiciousSignIn(signIn: SignInEvidence, reasons: string[]): Finding {
+  return {
+    kind: 'sign_in',
+    providerId: signIn.id,
+    title: title(signIn),
+    createdAt: signIn.createdDateTime,
+    verdict: 'suspicious',
+    reasons,
+    source: 'signIns',
+    actor: { ip: signIn.ipAddress, userAgent: signIn.userAgent },
+    details: details(signIn),
+    raw: signIn.raw,
+  };
+}
+
 export function judgeSignIns(ctx: JudgmentContext, signIns: readonly SignInEvidence[]): SignInJudgment {
   const findings: Finding[] = [];
   let afterT0Succeeded = 0;
@@ -74,18 +89,7 @@ export function judgeSignIns(ctx: JudgmentContext, signIns: readonly SignInEvide
       afterT0RefusedFromAttacker++;
       suspiciousTotal++;
       if (findings.length < MAX_SIGN_IN_FINDINGS) {
-        findings.push({
-          kind: 'sign_in',
-          providerId: signIn.id,
-          title: title(signIn),
-          createdAt: signIn.createdDateTime,
-          verdict: 'suspicious',
-          reasons: [`the attacker tried again ${duration(minutesBetween(ctx.t0 as string, signIn.createdDateTime))} after containment; ${outcome(signIn)}`],
-          source: 'signIns',
-          actor: { ip: signIn.ipAddress, userAgent: signIn.userAgent },
-          details: details(signIn),
-          raw: signIn.raw,
-        });
+        findings.push(suspiciousSignIn(signIn, [`the attacker tried again ${duration(minutesBetween(ctx.t0 as string, signIn.createdDateTime))} after containment; ${outcome(signIn)}`]));
       }
       continue;
     }
@@ -93,18 +97,7 @@ export function judgeSignIns(ctx: JudgmentContext, signIns: readonly SignInEvide
     if (reasons === undefined) continue;
     suspiciousTotal++;
     if (findings.length >= MAX_SIGN_IN_FINDINGS) continue;
-    findings.push({
-      kind: 'sign_in',
-      providerId: signIn.id,
-      title: title(signIn),
-      createdAt: signIn.createdDateTime,
-      verdict: 'suspicious',
-      reasons: [...reasons, outcome(signIn)],
-      source: 'signIns',
-      actor: { ip: signIn.ipAddress, userAgent: signIn.userAgent },
-      details: details(signIn),
-      raw: signIn.raw,
-    });
+    findings.push(suspiciousSignIn(signIn, [...reasons, outcome(signIn)]));
   }
   return { findings, afterT0Succeeded, afterT0RefusedFromAttacker, suspiciousTotal };
 }
