@@ -192,7 +192,7 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       const item = Array.isArray(value) && value.length > 0 ? value[0] : value;
       // Two nested "huge" mutations multiply; keep each body within a few MB so the harness, not the
       // parser, is never what runs out of memory.
-      const itemChars = Math.max(1, (JSON.stringify(item) ?? '').length);
+      const itemChars = Math.max(1, serialize(item).length);
       const length = Math.min(480 + (mutation.size % 800), Math.max(1, Math.floor(HUGE_BODY_CHARS / itemChars)));
       set(slot, Array.from({ length }, () => item));
       return;
