@@ -7,7 +7,8 @@ import { createGraphClient, credentialFor } from './graph/client';
 import { GraphContainmentActions } from './graph/containment-actions';
 import { DEFAULT_EVIDENCE_LIMITS, GraphEvidenceReader } from './graph/evidence/graph-evidence-reader';
 import { DEFAULT_LOG_ANALYTICS_ENDPOINT, LogAnalyticsClient } from './hunting/log-analytics';
-import { LogAnalyticsSignIns } from './hunting/sign-in-logs';
+import { DefenderHunting } from './hunting/defender';
+import { DefenderSignIns, LogAnalyticsSignIns, type HuntingSignIns } from './hunting/sign-in-logs';
 import { GraphUserDirectory } from './graph/user-directory';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
@@ -34,15 +35,18 @@ export function buildServices(config: Config): Services {
   // One limiter per process: every diagnosis on this instance shares the reports API budget.
   const reportsLimiter = new SlidingWindowLimiter({ max: config.diagnosis.reportsRequestsPer10Seconds, windowMs: 10_000 });
   // HUNT_BACKEND=log-analytics: sign-ins come from the Sentinel workspace, with user agent and ASN.
-  const signInLogs =
-    config.hunt.backend === 'log-analytics' && config.hunt.workspaceId
-      ? new LogAnalyticsSignIns(
-          new LogAnalyticsClient(
-            { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000 },
-            credentialFor(config.graph),
-          ),
-        )
-      : undefined;
+  // HUNT_BACKEND=defender: from Defender advanced hunting (AADSignInEventsBeta) through Graph, with user agent.
+  let signInLogs: HuntingSignIns | undefined;
+  if (config.hunt.backend === 'log-analytics' && config.hunt.workspaceId) {
+    signInLogs = new LogAnalyticsSignIns(
+      new LogAnalyticsClient(
+        { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000 },
+        credentialFor(config.graph),
+      ),
+    );
+  } else if (config.hunt.backend === 'defender') {
+    signInLogs = new DefenderSignIns(new DefenderHunting(graph));
+  }
   return {
     config,
     callers: callerAuthenticator(config),

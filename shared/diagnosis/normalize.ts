@@ -328,6 +328,42 @@ export function normalizeAll<T>(items: readonly unknown[], normalize: (value: un
  * A row of SigninLogs or AADNonInteractiveUserSignInLogs (Log Analytics): what Graph v1.0 lacks is here,
  * the user agent and the ASN (a string column), and non-interactive sign-ins (token use) too.
  */
+/** AADSignInEventsBeta's RiskLevelAggregated: 0 not set, 1 none, 10 low, 50 medium, 100 high. */
+const DEFENDER_RISK: Readonly<Record<number, string>> = { 1: 'none', 10: 'low', 50: 'medium', 100: 'high' };
+
+/** LogonType holds e.g. ["interactiveUser"] or ["nonInteractiveUser"]; anything else is not known. */
+function defenderInteractive(logonType: unknown): boolean | undefined {
+  const value = stringOnly(logonType)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value.includes('noninteractive')) return false;
+  if (value.includes('interactive')) return true;
+  return undefined;
+}
+
+/** A Defender advanced hunting AADSignInEventsBeta row: the user agent, but no ASN column. */
+export function signInFromDefender(row: unknown): SignInEvidence | undefined {
+  const id = text(field(row, 'ReportId'));
+  const createdDateTime = isoTime(field(row, 'Timestamp'));
+  if (id === undefined || createdDateTime === undefined) return undefined;
+  const errorCode = num(field(row, 'ErrorCode'));
+  const risk = num(field(row, 'RiskLevelAggregated'));
+  return {
+    id,
+    createdDateTime,
+    ipAddress: normalizeIp(field(row, 'IPAddress')),
+    userAgent: capped(stringOnly(field(row, 'UserAgent')), 1024),
+    appId: stringOnly(field(row, 'ApplicationId')),
+    appDisplayName: capped(stringOnly(field(row, 'Application'))),
+    clientAppUsed: capped(stringOnly(field(row, 'ClientAppUsed'))),
+    succeeded: errorCode === 0,
+    errorCode,
+    riskLevel: risk === undefined ? undefined : DEFENDER_RISK[risk],
+    location: stringOnly(field(row, 'Country')),
+    interactive: defenderInteractive(field(row, 'LogonType')),
+    raw: row,
+  };
+}
+
 export function signInFromLogAnalytics(row: unknown): SignInEvidence | undefined {
   const id = text(field(row, 'Id'));
   const createdDateTime = isoTime(field(row, 'CreatedDateTime')) ?? isoTime(field(row, 'TimeGenerated'));

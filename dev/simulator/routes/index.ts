@@ -6,6 +6,7 @@ import { auditLogRoutes } from './audit-logs';
 import { authenticationRoutes } from './authentication';
 import { deviceRoutes } from './devices';
 import { directoryRoutes } from './directory';
+import { huntingRoutes } from './hunting';
 import { mailRoutes } from './mail';
 import { userRoutes } from './users';
 
@@ -18,4 +19,5 @@ export const graphRoutes: readonly GraphRoute[] = [
   ...directoryRoutes,
   ...auditLogRoutes,
   ...auditLogQueryRoutes,
+  ...huntingRoutes,
 ];

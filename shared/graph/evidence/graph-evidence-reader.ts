@@ -22,7 +22,7 @@ import {
 } from '../../diagnosis/normalize';
 import type { RateLimiter } from '../../diagnosis/rate-limiter';
 import { refusal } from '../../diagnosis/sources';
-import type { LogAnalyticsSignIns } from '../../hunting/sign-in-logs';
+import type { HuntingSignIns } from '../../hunting/sign-in-logs';
 import type {
   AppRoleAssignmentEvidence,
   AuthenticationMethodEvidence,
@@ -77,8 +77,8 @@ export class GraphEvidenceReader implements EvidenceReader {
     private readonly baseUrl: string,
     private readonly reportsLimiter: RateLimiter,
     private readonly limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
-    /** HUNT_BACKEND=log-analytics: sign-ins from Sentinel, with user agent and ASN. */
-    private readonly signInLogs?: LogAnalyticsSignIns,
+    /** HUNT_BACKEND=log-analytics: sign-ins from Sentinel, with user agent and ASN; =defender: from advanced hunting, with user agent. */
+    private readonly signInLogs?: HuntingSignIns,
   ) {}
 
   private async get(path: string): Promise<unknown> {
@@ -104,18 +104,19 @@ export class GraphEvidenceReader implements EvidenceReader {
   }
 
   /**
-   * From Log Analytics when it is configured; when the workspace refuses us (no Log Analytics Reader, no
-   * such workspace), from Graph instead, and the outcome says so. A transient workspace failure throws.
+   * From the hunting backend when one is configured (Log Analytics, Defender advanced hunting); when it
+   * refuses us (no Log Analytics Reader or ThreatHunting.Read.All, no such workspace), from Graph instead,
+   * and the outcome says so. A transient hunting failure throws.
    */
   async signIns(user: DiagnosedUser, since: string): Promise<Gathered<SignInEvidence>> {
     if (this.signInLogs) {
       try {
         return await this.signInLogs.signIns(user, since);
       } catch (error) {
-        const refused = refusal(error, 'Log Analytics Reader on the workspace');
+        const refused = refusal(error, this.signInLogs.permission);
         if (refused === undefined) throw error;
         const graph = await this.graphSignIns(user, since);
-        return { ...graph, notes: [`Log Analytics ${refused}: read from Graph instead (interactive sign-ins only, no user agent or ASN)`] };
+        return { ...graph, notes: [`${this.signInLogs.name} ${refused}: read from Graph instead (interactive sign-ins only, no user agent or ASN)`] };
       }
     }
     return this.graphSignIns(user, since);
