@@ -2,40 +2,16 @@
 // stand-in) with user agent and ASN, so the window can start at a hosting-ASN sign-in the alert never
 // named; a workspace that refuses us falls back to Graph, and the pack says so. (Its own file:
 // configuration is read once per process.)
-import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_NETWORKS, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
-import { request, type ContainBody } from '../support/http';
+import { useDiagnosisStack } from '../support/diagnosis-stack';
 
-const FUNCTION_KEY = 'diagnosis-la-test-key-0123456789';
-const headers = { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY };
-
-interface DetailBody {
-  diagnosis: {
-    window: { start?: string; anchor?: { description: string }; attackerIps: string[]; attackerUserAgents: string[] };
-    sources: Record<string, { status: string; via: string; items: number; notes?: string[] }>;
-  };
-  findings: Array<{ kind: string; providerId: string; verdict: string; reasons: string[] }>;
-}
-
-let stack: LocalStack;
+const diagnosisStack = useDiagnosisStack('diagnosis-la-test-key-0123456789', { HUNT_BACKEND: 'log-analytics' });
+const diagnose = (alert: object) => diagnosisStack.current.diagnose(alert);
 let simulator: TenantSimulator;
 
-beforeAll(async () => {
-  stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { HUNT_BACKEND: 'log-analytics' } });
-  simulator = stack.simulator!;
+beforeAll(() => {
+  simulator = diagnosisStack.current.stack.simulator!;
 });
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-async function diagnose(alert: object): Promise<DetailBody> {
-  const contained = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) });
-  expect(contained.status).toBe(200);
-  await stack.host.drainQueues(30_000);
-  const detail = await request<DetailBody>(`${stack.baseUrl}/api/incidents/${contained.json.incidents[0].id}`, { headers });
-  return detail.json;
-}
 
 it('reads sign-ins from SigninLogs with user agent and ASN, and words reasons by the hosting ASN', async () => {
   simulator.clearRequestLog();
