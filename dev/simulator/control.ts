@@ -2,25 +2,20 @@
 // request log, inject faults and latency, add users and groups, issue caller tokens. Never delayed,
 // faulted or logged.
 import { GraphHttpError } from './errors';
-import { faultRuleFromJson, FaultRule } from './faults';
-import { SimulatedIdentity, tokenRequestFromJson } from './identity';
+import { faultRuleFromJson } from './faults';
+import { tokenRequestFromJson } from './identity';
 import { isRecord } from './json';
-import type { RequestLogEntry } from './server';
-import { GroupExistsError, NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser, UserExistsError } from './tenant';
+import type { TenantSimulator } from './server';
+import { GroupExistsError, NewGroup, NewUser, UserExistsError } from './tenant';
 
-export interface ControlTarget {
-  readonly tenant: SimulatedTenant;
-  readonly identity: SimulatedIdentity;
-  readonly requestLog: readonly RequestLogEntry[];
+/** What the control routes act on: the simulator's own API, plus two views only they need. */
+export type ControlTarget = Pick<
+  TenantSimulator,
+  'tenant' | 'identity' | 'requestLog' | 'setLatency' | 'addFault' | 'clearFaults' | 'clearRequestLog' | 'addUser' | 'addGroup'
+> & {
   readonly latencyMs: number;
   describeFaults(): object[];
-  setLatency(ms: number): void;
-  addFault(rule: FaultRule): void;
-  clearFaults(): void;
-  clearRequestLog(): void;
-  addUser(user: NewUser): SimUser;
-  addGroup(group: NewGroup): SimGroup;
-}
+};
 
 export interface ControlResult {
   status: number;

@@ -198,19 +198,26 @@ class Simulator implements TenantSimulator, ControlTarget {
     return this.handleGraph(req, res, method, url, segments, ids);
   }
 
-  /** The Log Analytics stand-in: logged, delayed and faulted like Graph calls. */
-  private async handleLogAnalytics(req: IncomingMessage, res: ServerResponse, method: string, url: URL, segments: string[], ids: RequestIds): Promise<void> {
+  /** Starts a request-log entry; the caller fills in status, finish time and body as the request ends. */
+  private logRequest(req: IncomingMessage, method: string, path: string, url: URL, ids: RequestIds): RequestLogEntry {
     const entry: RequestLogEntry = {
       method,
-      path: decodeURIComponent(url.pathname),
+      path,
       query: url.search.slice(1),
       status: 0,
       requestId: ids.requestId,
       receivedAt: new Date().toISOString(),
       finishedAt: '',
+      // Whether a token was sent, never its value.
       authorization: req.headers.authorization !== undefined,
     };
     this.log.push(entry);
+    return entry;
+  }
+
+  /** The Log Analytics stand-in: logged, delayed and faulted like Graph calls. */
+  private async handleLogAnalytics(req: IncomingMessage, res: ServerResponse, method: string, url: URL, segments: string[], ids: RequestIds): Promise<void> {
+    const entry = this.logRequest(req, method, decodeURIComponent(url.pathname), url, ids);
     res.setHeader('x-ms-request-id', ids.requestId);
     const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
       entry.status = status;
@@ -253,17 +260,7 @@ class Simulator implements TenantSimulator, ControlTarget {
     segments: string[] | undefined,
     ids: RequestIds,
   ): Promise<void> {
-    const entry: RequestLogEntry = {
-      method,
-      path: segments ? decodeURIComponent(url.pathname) : url.pathname,
-      query: url.search.slice(1),
-      status: 0,
-      requestId: ids.requestId,
-      receivedAt: new Date().toISOString(),
-      finishedAt: '',
-      authorization: req.headers.authorization !== undefined,
-    };
-    this.log.push(entry);
+    const entry = this.logRequest(req, method, segments ? decodeURIComponent(url.pathname) : url.pathname, url, ids);
     res.once('close', () => {
       if (!entry.finishedAt) entry.finishedAt = new Date().toISOString();
     });
