@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Puts a function key for the Sentinel playbook into Key Vault: a host key named "sentinel-playbook"
-# on the Function App (created if absent), copied to the secret the playbook reads
-# (FUNCTION_KEY_SECRET_NAME, default contain-function-key). Run it after the code is deployed (the app
-# must be running to hold keys). Not needed when the playbook uses Entra ID tokens (WEBHOOK_AUDIENCE).
+# Puts the key the Sentinel playbook sends into Key Vault: a function key named "sentinel-playbook" of
+# the contain function (created if absent), copied to the secret the playbook reads
+# (FUNCTION_KEY_SECRET_NAME, default contain-function-key). A function key opens POST /api/contain and
+# nothing else; a host key would open every route, approvals included, so none is made here, and a host
+# key of that name left by an earlier version of this script is removed. Run it after the code is
+# deployed (the app must be running to hold keys). Not needed when the playbook uses Entra ID tokens
+# (WEBHOOK_AUDIENCE).
 #
 # Dry run by default; --apply makes the changes. Idempotent: an existing key is reused and the secret is
 # written only when it differs; --rotate makes a new key value. The key is never printed.
@@ -22,6 +25,7 @@ RG="${AZURE_RESOURCE_GROUP:-}"
 APP="${AZURE_FUNCTION_APP_NAME:-}"
 VAULT="${KEY_VAULT_NAME:-}"
 SECRET="${FUNCTION_KEY_SECRET_NAME:-contain-function-key}"
+FUNCTION="contain"
 KEY_NAME="sentinel-playbook"
 
 while [ $# -gt 0 ]; do
@@ -45,16 +49,16 @@ fi
 
 mode="DRY RUN (nothing changes; add --apply)"
 [ "$APPLY" = 1 ] && mode="APPLY"
-echo "Function App $APP ($RG) -> Key Vault $VAULT secret $SECRET   mode: $mode"
+echo "Function App $APP ($RG), function $FUNCTION -> Key Vault $VAULT secret $SECRET   mode: $mode"
 
-key="$(az functionapp keys list --resource-group "$RG" --name "$APP" --query "functionKeys.\"$KEY_NAME\"" -o tsv --only-show-errors)"
+key="$(az functionapp function keys list --resource-group "$RG" --name "$APP" --function-name "$FUNCTION" --query "\"$KEY_NAME\"" -o tsv --only-show-errors)"
 if [ -z "$key" ] || [ "$ROTATE" = 1 ]; then
-  if [ -z "$key" ]; then echo "  create   host key $KEY_NAME"; else echo "  rotate   host key $KEY_NAME"; fi
+  if [ -z "$key" ]; then echo "  create   function key $KEY_NAME of $FUNCTION"; else echo "  rotate   function key $KEY_NAME of $FUNCTION"; fi
   if [ "$APPLY" = 1 ]; then
-    key="$(az functionapp keys set --resource-group "$RG" --name "$APP" --key-type functionKeys --key-name "$KEY_NAME" --query value -o tsv --only-show-errors)"
+    key="$(az functionapp function keys set --resource-group "$RG" --name "$APP" --function-name "$FUNCTION" --key-name "$KEY_NAME" --query value -o tsv --only-show-errors)"
   fi
 else
-  echo "  ok       host key $KEY_NAME exists"
+  echo "  ok       function key $KEY_NAME of $FUNCTION exists"
 fi
 
 current="$(az keyvault secret show --vault-name "$VAULT" --name "$SECRET" --query value -o tsv --only-show-errors 2>/dev/null || true)"
@@ -69,6 +73,16 @@ else
     trap 'rm -f "$tmp"' EXIT
     printf '%s' "$key" >"$tmp"
     az keyvault secret set --vault-name "$VAULT" --name "$SECRET" --file "$tmp" --encoding utf-8 -o none --only-show-errors
+  fi
+fi
+
+# Earlier versions stored a host key of this name; it opens every function, so it goes once the secret
+# holds the function key (the playbook reads the secret on every run).
+legacy="$(az functionapp keys list --resource-group "$RG" --name "$APP" --query "functionKeys.\"$KEY_NAME\"" -o tsv --only-show-errors)"
+if [ -n "$legacy" ]; then
+  echo "  remove   host key $KEY_NAME (left by an earlier version; a host key opens every function)"
+  if [ "$APPLY" = 1 ]; then
+    az functionapp keys delete --resource-group "$RG" --name "$APP" --key-type functionKeys --key-name "$KEY_NAME" -o none --only-show-errors
   fi
 fi
 [ "$APPLY" = 1 ] || echo "Dry run. Re-run with --apply to change it."

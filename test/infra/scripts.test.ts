@@ -65,7 +65,7 @@ function run(w: World, script: string, args: string[], env: Record<string, strin
     .map((line) => JSON.parse(line) as string[]);
   const writes = calls.filter((call) => {
     const method = call[call.indexOf('--method') + 1];
-    return (call[0] === 'rest' && method !== 'GET') || call[2] === 'set';
+    return (call[0] === 'rest' && method !== 'GET') || call.slice(0, 4).some((word) => ['set', 'delete', 'update', 'create'].includes(word));
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, writes };
 }
@@ -75,7 +75,7 @@ function stateOf(w: World) {
     roles: Array<{ value: string; id: string }>;
     assignments: Array<{ appRoleId: string; id: string }>;
     roleAssignments: Array<{ roleDefinitionId: string }>;
-    apps: Record<string, Record<string, string>>;
+    apps: Record<string, { host?: Record<string, string>; functions?: Record<string, Record<string, string>> }>;
     secrets: Record<string, string>;
   };
 }
@@ -179,32 +179,49 @@ describe('grant-graph-permissions.sh', () => {
 describe('store-function-key.sh', () => {
   const args = ['--resource-group', 'rg-aitm', '--app', 'func-aitm', '--vault', 'kv-aitm'];
 
-  test('dry run creates nothing; --apply creates the key and stores it; a second run changes nothing', () => {
+  test('dry run creates nothing; --apply creates a function key of contain and stores it; a second run changes nothing', () => {
     const w = world();
     const dry = run(w, STORE_KEY, args);
     expect(dry.status).toBe(0);
-    expect(dry.stdout).toMatch(/create +host key sentinel-playbook/);
+    expect(dry.stdout).toMatch(/create +function key sentinel-playbook of contain/);
     expect(dry.writes).toEqual([]);
     const apply = run(w, STORE_KEY, [...args, '--apply']);
     expect(apply.status).toBe(0);
     const state = stateOf(w);
-    const key = state.apps['rg-aitm/func-aitm']['sentinel-playbook'];
+    const key = state.apps['rg-aitm/func-aitm'].functions?.contain?.['sentinel-playbook'];
     expect(key).toBe('generated-key-1');
+    // A key that opens contain only: no host key was made (a host key opens approvals too).
+    expect(state.apps['rg-aitm/func-aitm'].host ?? {}).toEqual({});
+    expect(apply.writes.filter((call) => call[0] === 'functionapp')).toEqual([
+      expect.arrayContaining(['function', 'keys', 'set', '--function-name', 'contain', '--key-name', 'sentinel-playbook']),
+    ]);
     expect(state.secrets['kv-aitm/contain-function-key']).toBe(key);
     expect(apply.stdout + apply.stderr).not.toContain(key);
     // The key goes through a file, never on a command line.
-    expect(apply.calls.flat().some((arg) => arg.includes(key))).toBe(false);
+    expect(apply.calls.flat().some((arg) => arg.includes(key ?? '?'))).toBe(false);
     const again = run(w, STORE_KEY, [...args, '--apply']);
     expect(again.writes).toEqual([]);
     expect(again.stdout).toMatch(/ok +secret contain-function-key holds the key/);
   });
 
-  test('an existing key is reused; --rotate replaces key and secret', () => {
-    const w = world({ apps: { 'rg-aitm/func-aitm': { 'sentinel-playbook': 'existing-key' } } });
+  test('an existing function key is reused; --rotate replaces key and secret', () => {
+    const w = world({ apps: { 'rg-aitm/func-aitm': { functions: { contain: { 'sentinel-playbook': 'existing-key' } } } } });
     run(w, STORE_KEY, [...args, '--apply'], { FUNCTION_KEY_SECRET_NAME: 'webhook-key' });
     expect(stateOf(w).secrets['kv-aitm/webhook-key']).toBe('existing-key');
     run(w, STORE_KEY, [...args, '--apply', '--rotate'], { FUNCTION_KEY_SECRET_NAME: 'webhook-key' });
     expect(stateOf(w).secrets['kv-aitm/webhook-key']).toBe('generated-key-1');
+    expect(stateOf(w).apps['rg-aitm/func-aitm'].functions?.contain?.['sentinel-playbook']).toBe('generated-key-1');
+  });
+
+  test('the host key an earlier version made is replaced by the function key and then removed', () => {
+    const w = world({ apps: { 'rg-aitm/func-aitm': { host: { 'sentinel-playbook': 'old-host-key', default: 'host-default' } } }, secrets: { 'kv-aitm/contain-function-key': 'old-host-key' } });
+    const dry = run(w, STORE_KEY, args);
+    expect(dry.stdout).toMatch(/remove +host key sentinel-playbook/);
+    expect(dry.writes).toEqual([]);
+    expect(run(w, STORE_KEY, [...args, '--apply']).status).toBe(0);
+    const state = stateOf(w);
+    expect(state.secrets['kv-aitm/contain-function-key']).toBe('generated-key-1');
+    expect(state.apps['rg-aitm/func-aitm'].host).toEqual({ default: 'host-default' });
   });
 
   test('takes its defaults from the azd environment and refuses to guess without them', () => {
