@@ -85,6 +85,19 @@ param webhookAudience string = ''
 @description('More WEBHOOK_ALLOWED_CALLERS (object or application ids, comma separated) besides the caller identity this template creates.')
 param webhookExtraAllowedCallers string = ''
 
+@description('APPROVER_ROLE: app role of the webhook\'s app registration that a human approver\'s Entra user token must carry to approve, reject, eradicate or recover (infra/app-roles.json declares it).')
+param approverRole string = 'Incidents.Approve'
+
+@description('READER_ROLE: app role that lets a human read incidents (the approver role reads too).')
+param readerRole string = 'Incidents.Read'
+
+@description('APPROVER_GROUP_IDS: object ids of groups an approver must also be in, comma separated; empty: the app role alone decides.')
+param approverGroupIds string = ''
+
+@description('APPROVAL_AUTH: token (approvals need an approver\'s Entra user token) or function-key (any function key approves: weak, for a lab only).')
+@allowed(['token', 'function-key'])
+param approvalAuth string = 'token'
+
 // ---- Scale
 
 @description('Flex Consumption: most instances the app scales out to.')
@@ -197,6 +210,11 @@ var appSettings = {
   WEBHOOK_TENANT_ID: tokensEnabled ? tenant().tenantId : ''
   WEBHOOK_ALLOWED_CALLERS: tokensEnabled ? join(filter(concat([callerIdentity.properties.principalId], split(webhookExtraAllowedCallers, ',')), caller => !empty(trim(caller))), ',') : ''
   WEBHOOK_AUTHORITY: environment().authentication.loginEndpoint
+  // Human approvers: Entra user tokens carrying an app role of the webhook's app registration.
+  APPROVER_ROLE: approverRole
+  READER_ROLE: readerRole
+  APPROVER_GROUP_IDS: approverGroupIds
+  APPROVAL_AUTH: approvalAuth
 }
 
 module functionApp 'app/function-app.bicep' = {

@@ -80,6 +80,12 @@ const schema = z
       .url({ protocol: /^https?$/ })
       .default('https://login.microsoftonline.com')
       .transform((value) => value.replace(/\/+$/, '')),
+    // Human approvers (issue 9 section 2). Declared here so infra and docs are checked against them;
+    // the approver authentication that reads them lands with the h2-approvers branch.
+    APPROVER_ROLE: z.string().trim().min(1).default('Incidents.Approve'),
+    READER_ROLE: z.string().trim().min(1).default('Incidents.Read'),
+    APPROVER_GROUP_IDS: csv,
+    APPROVAL_AUTH: z.enum(['token', 'function-key']).default('token'),
   })
   .superRefine((settings, ctx) => {
     if (settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.GRAPH_BASE_URL)) {

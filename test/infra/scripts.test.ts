@@ -231,3 +231,94 @@ describe('store-function-key.sh', () => {
     expect(run(w, STORE_KEY, []).status).toBe(64);
   });
 });
+
+describe('declare-app-roles.sh', () => {
+  const DECLARE = path.join(ROOT, 'infra/scripts/declare-app-roles.sh');
+  const APP = 'aaaaaaaa-1111-2222-3333-444444444444';
+  const ANALYST = 'a1a1a1a1-0000-0000-0000-000000000001';
+  const SOC_GROUP = 'b2b2b2b2-0000-0000-0000-000000000002';
+  const declared = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/app-roles.json'), 'utf8')) as Array<{ id: string; value: string; allowedMemberTypes: string[]; isEnabled: boolean }>;
+  const approverId = declared.find((role) => role.value === 'Incidents.Approve')?.id;
+  const readerId = declared.find((role) => role.value === 'Incidents.Read')?.id;
+  const otherRole = { id: 'cccccccc-0000-0000-0000-000000000003', value: 'Something.Else', displayName: 'x', description: 'x', allowedMemberTypes: ['Application'], isEnabled: true };
+
+  function tenant(app: Record<string, unknown> = {}) {
+    return world({
+      appRegistrations: { [APP]: { appRoles: [otherRole], ...app } },
+      users: { 'analyst@contoso.example': ANALYST, [ANALYST]: ANALYST },
+      groups: { [SOC_GROUP]: SOC_GROUP },
+    });
+  }
+  const registration = (w: World) =>
+    (stateOf(w) as unknown as { appRegistrations: Record<string, { appRoles: typeof declared; spId?: string }> }).appRegistrations[APP];
+
+  test('infra/app-roles.json declares the roles the app and the templates default to, for users', () => {
+    expect(declared.map((role) => role.value).sort()).toEqual(['Incidents.Approve', 'Incidents.Read']);
+    expect(declared.every((role) => role.isEnabled && role.allowedMemberTypes.join() === 'User')).toBe(true);
+    const main = fs.readFileSync(path.join(ROOT, 'infra/main.bicep'), 'utf8');
+    expect(main).toMatch(/^param approverRole string = 'Incidents\.Approve'$/m);
+    expect(main).toMatch(/^param readerRole string = 'Incidents\.Read'$/m);
+    expect(fs.readFileSync(DECLARE, 'utf8')).toContain(`APPROVER_ROLE_ID="${approverId}"`);
+    expect(fs.readFileSync(DECLARE, 'utf8')).toContain(`READER_ROLE_ID="${readerId}"`);
+  });
+
+  test('dry run reports the roles, the service principal and the assignments it would make, and changes nothing', () => {
+    const w = tenant();
+    const dry = run(w, DECLARE, ['--app-id', APP, '--approver', 'analyst@contoso.example', '--reader-group', SOC_GROUP]);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toMatch(/add +app role Incidents\.Approve/);
+    expect(dry.stdout).toMatch(/add +app role Incidents\.Read/);
+    expect(dry.stdout).toMatch(/create +service principal/);
+    expect(dry.stdout).toMatch(/assign +Incidents\.Approve -> user analyst@contoso\.example/);
+    expect(dry.stdout).toMatch(/assign +Incidents\.Read -> group/);
+    expect(dry.writes).toEqual([]);
+    expect(registration(w).appRoles).toEqual([otherRole]);
+  });
+
+  test('--apply declares both roles beside the app\'s other roles, assigns them, and a second run changes nothing', () => {
+    const w = tenant();
+    const apply = run(w, DECLARE, ['--app-id', APP, '--approver', 'analyst@contoso.example', '--reader-group', SOC_GROUP, '--apply']);
+    expect(apply.status).toBe(0);
+    const app = registration(w);
+    expect(app.appRoles).toEqual([otherRole, ...declared]);
+    expect(app.spId).toBeTruthy();
+    const assignments = stateOf(w).assignments as unknown as Array<{ principalId: string; resourceId: string; appRoleId: string }>;
+    expect(assignments.map(({ principalId, resourceId, appRoleId }) => ({ principalId, resourceId, appRoleId }))).toEqual([
+      { principalId: ANALYST, resourceId: app.spId, appRoleId: approverId },
+      { principalId: SOC_GROUP, resourceId: app.spId, appRoleId: readerId },
+    ]);
+    // The assignment is made on the app's service principal (appRoleAssignedTo).
+    expect(apply.writes.filter((call) => call[0] === 'rest').map((call) => call[call.indexOf('--url') + 1])).toEqual([
+      `https://graph.microsoft.com/v1.0/servicePrincipals/${app.spId}/appRoleAssignedTo`,
+      `https://graph.microsoft.com/v1.0/servicePrincipals/${app.spId}/appRoleAssignedTo`,
+    ]);
+    const again = run(w, DECLARE, ['--app-id', APP, '--approver', ANALYST, '--reader-group', SOC_GROUP, '--apply']);
+    expect(again.status).toBe(0);
+    expect(again.writes).toEqual([]);
+    expect(again.stdout).toMatch(/ok +app role Incidents\.Approve/);
+    expect(again.stdout).toMatch(/ok +Incidents\.Approve -> user/);
+  });
+
+  test('role values follow APPROVER_ROLE / READER_ROLE; a disabled role of that value is enabled, not duplicated', () => {
+    const disabled = { id: 'dddddddd-0000-0000-0000-000000000004', value: 'SOC.Approve', displayName: 'x', description: 'x', allowedMemberTypes: ['Application'], isEnabled: false };
+    const w = tenant({ appRoles: [otherRole, disabled] });
+    const env = { APPROVER_ROLE: 'SOC.Approve', WEBHOOK_AUDIENCE: `api://${APP}` };
+    const apply = run(w, DECLARE, ['--approver', 'analyst@contoso.example', '--apply'], env);
+    expect(apply.status).toBe(0);
+    expect(apply.stdout).toMatch(/enable +app role SOC\.Approve/);
+    const roles = registration(w).appRoles;
+    expect(roles.filter((role) => role.value === 'SOC.Approve')).toEqual([{ ...disabled, isEnabled: true, allowedMemberTypes: ['Application', 'User'] }]);
+    expect(roles.map((role) => role.value)).toEqual(['Something.Else', 'SOC.Approve', 'Incidents.Read']);
+    expect((stateOf(w).assignments as unknown as Array<{ appRoleId: string }>).map((a) => a.appRoleId)).toEqual([disabled.id]);
+  });
+
+  test('refuses to guess: no app id, a group by name, or a role value that is not one', () => {
+    const w = tenant();
+    expect(run(w, DECLARE, []).status).toBe(64);
+    expect(run(w, DECLARE, ['--app-id', APP, '--approver-group', 'SOC analysts']).status).toBe(64);
+    expect(run(w, DECLARE, ['--app-id', APP], { APPROVER_ROLE: 'Incidents Approve' }).status).toBe(64);
+    expect(run(w, DECLARE, ['--app-id', APP], { APPROVER_ROLE: 'Incidents.Read' }).status).toBe(64);
+    expect(run(w, DECLARE, ['--app-id', 'eeeeeeee-0000-0000-0000-000000000005']).status).not.toBe(0); // no such app
+    expect(stateOf(w).assignments).toEqual([]);
+  });
+});
