@@ -1,5 +1,5 @@
-// The automation rule: when Sentinel creates an incident from one of the chosen analytics rules, run
-// the playbook. Sentinel runs playbooks as its own service principal ("Azure Security Insights"), which
+// The automation rules: when Sentinel creates an incident from one of the chosen analytics rules, or
+// adds alerts to one, run the playbook. Sentinel runs playbooks as its own service principal ("Azure Security Insights"), which
 // needs Microsoft Sentinel Automation Contributor on the playbook's resource group.
 
 @description('Name of the Log Analytics workspace Microsoft Sentinel runs on (in this resource group).')
@@ -40,39 +40,74 @@ resource sentinelRunsPlaybooks 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 }
 
-resource rule 'Microsoft.SecurityInsights/automationRules@2025-09-01' = {
+// Incidents from the chosen analytics rules. Both rules below carry it: an incident from another rule
+// never runs the playbook, however it changes.
+var fromChosenRules = {
+  conditionType: 'Property'
+  conditionProperties: {
+    propertyName: 'IncidentRelatedAnalyticRuleIds'
+    operator: 'Contains'
+    propertyValues: ruleResourceIds
+  }
+}
+
+var runPlaybook = [
+  {
+    order: 1
+    actionType: 'RunPlaybook'
+    actionConfiguration: {
+      logicAppResourceId: playbookId
+      tenantId: tenant().tenantId
+    }
+  }
+]
+
+// A new incident: contain the users its first alerts name.
+resource onCreated 'Microsoft.SecurityInsights/automationRules@2025-09-01' = {
   name: guid(workspace.id, playbookId, 'aitm-contain')
   scope: workspace
   dependsOn: [sentinelRunsPlaybooks]
   properties: {
-    displayName: 'AiTM containment: run ${last(split(playbookId, '/'))}'
+    displayName: 'AiTM containment: run ${last(split(playbookId, '/'))} (incident created)'
     order: order
     triggeringLogic: {
       isEnabled: true
       triggersOn: 'Incidents'
       triggersWhen: 'Created'
+      conditions: [fromChosenRules]
+    }
+    actions: runPlaybook
+  }
+}
+
+// Alerts grouped into an open incident later can name users the first run never saw. The playbook
+// posts the whole incident again; the webhook's exactly-once gate answers users already handled as
+// replays and contains only the new ones. Only "alerts added" triggers it: the playbook's own comment
+// (also an update) does not, so it cannot loop.
+resource onAlertsAdded 'Microsoft.SecurityInsights/automationRules@2025-09-01' = {
+  name: guid(workspace.id, playbookId, 'aitm-contain', 'alerts-added')
+  scope: workspace
+  dependsOn: [sentinelRunsPlaybooks]
+  properties: {
+    displayName: 'AiTM containment: run ${last(split(playbookId, '/'))} (alerts added)'
+    order: order
+    triggeringLogic: {
+      isEnabled: true
+      triggersOn: 'Incidents'
+      triggersWhen: 'Updated'
       conditions: [
+        fromChosenRules
         {
-          conditionType: 'Property'
+          conditionType: 'PropertyArrayChanged'
           conditionProperties: {
-            propertyName: 'IncidentRelatedAnalyticRuleIds'
-            operator: 'Contains'
-            propertyValues: ruleResourceIds
+            arrayType: 'Alerts'
+            changeType: 'Added'
           }
         }
       ]
     }
-    actions: [
-      {
-        order: 1
-        actionType: 'RunPlaybook'
-        actionConfiguration: {
-          logicAppResourceId: playbookId
-          tenantId: tenant().tenantId
-        }
-      }
-    ]
+    actions: runPlaybook
   }
 }
 
-output name string = rule.name
+output names array = [onCreated.name, onAlertsAdded.name]

@@ -1,7 +1,8 @@
 // Sentinel wiring, deployed on its own into the resource group of the Sentinel workspace: the playbook
-// that calls POST /api/contain, the automation rule that runs it for incidents from the chosen
-// analytics rules, and (optionally) read access to the workspace for the app's pivot hunt.
-//   az deployment group create -g <sentinel RG> -f infra/sentinel/main.bicep -p @infra/sentinel/main.parameters.json
+// that calls POST /api/contain, the automation rules that run it for incidents from the chosen
+// analytics rules (when created, and when alerts are added), and (optionally) read access to the
+// workspace for the app's pivot hunt. The parameters come from the environment (main.bicepparam):
+//   az deployment group create -g <sentinel RG> -n aitm-contain-sentinel -f infra/sentinel/main.bicep -p infra/sentinel/main.bicepparam
 targetScope = 'resourceGroup'
 
 @description('Name of the Log Analytics workspace Microsoft Sentinel runs on, in this resource group.')
@@ -40,7 +41,7 @@ param analyticRuleIds array = []
 @maxValue(1000)
 param automationRuleOrder int = 10
 
-@description('Object id of the "Azure Security Insights" service principal (az ad sp show --id 98785600-1bb7-4fb9-b9fa-19afe2c8a360 --query id -o tsv); lets Sentinel run the playbook.')
+@description('Object id of the "Azure Security Insights" service principal (az ad sp show --id 98785600-1bb7-4fb9-b9fa-19afe2c8a360 --query id -o tsv); lets Sentinel run the playbook. Leave it empty if that permission was already granted in the portal (Sentinel > Settings > Playbook permissions): ARM refuses a second assignment of the same role to the same principal at the same scope, whatever its name.')
 param sentinelServicePrincipalId string = ''
 
 @description('Write the webhook\'s answer on the incident as a comment.')
@@ -97,4 +98,4 @@ resource huntReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
 }
 
 output PLAYBOOK_ID string = playbook.outputs.id
-output AUTOMATION_RULE_NAME string = empty(analyticRuleIds) ? '' : automationRule!.outputs.name
+output AUTOMATION_RULE_NAMES array = empty(analyticRuleIds) ? [] : automationRule!.outputs.names

@@ -127,26 +127,66 @@ var contain = {
   }
 }
 
-var comment = {
-  Comment_on_incident: {
-    type: 'ApiConnection'
-    runAfter: {
-      Contain: ['Succeeded', 'Failed', 'TimedOut']
+// Every way the run can end writes on the incident, so an analyst never has to open the run history to
+// learn that nothing was contained: the webhook's answer, or what failed. No comment carries a secret:
+// the key's value is only in Get_function_key's outputs (secured), and the failure comments name only
+// status codes, error codes and the webhook's own answer (which never echoes credentials).
+// Sentinel caps a comment at 30,000 characters; the webhook's answer is cut well below that.
+var containAnswer = '@{substring(string(body(\'Contain\')), 0, min(length(string(body(\'Contain\'))), 20000))}'
+
+func commentAction(after object, message string) object => {
+  type: 'ApiConnection'
+  runAfter: after
+  inputs: {
+    host: {
+      connection: {
+        name: '@parameters(\'$connections\')[\'azuresentinel\'][\'connectionId\']'
+      }
     }
-    inputs: {
-      host: {
-        connection: {
-          name: sentinelConnection
-        }
-      }
-      method: 'post'
-      path: '/Incidents/Comment'
-      body: {
-        incidentArmId: '@triggerBody()?[\'object\']?[\'id\']'
-        message: '<p>aitm-contain answered HTTP @{outputs(\'Contain\')?[\'statusCode\']}</p><pre>@{body(\'Contain\')}</pre>'
-      }
+    method: 'post'
+    path: '/Incidents/Comment'
+    body: {
+      incidentArmId: '@triggerBody()?[\'object\']?[\'id\']'
+      message: message
     }
   }
+}
+
+// A failure path ends the run as Failed after its comment (or after the comment itself failed), so the
+// run history and any alert on failed runs show it, not only the incident.
+func failRun(after string, code string, message string) object => {
+  type: 'Terminate'
+  runAfter: {
+    '${after}': ['Succeeded', 'Failed', 'TimedOut']
+  }
+  inputs: {
+    runStatus: 'Failed'
+    runError: {
+      code: code
+      message: message
+    }
+  }
+}
+
+var keyFailureComments = {
+  Comment_key_unavailable: commentAction(
+    { Get_function_key: ['Failed', 'TimedOut', 'Skipped'] },
+    '<p><b>aitm-contain was not called: the playbook could not read the function key from Key Vault</b> (HTTP @{coalesce(outputs(\'Get_function_key\')?[\'statusCode\'], \'none\')}, @{coalesce(body(\'Get_function_key\')?[\'error\']?[\'code\'], actions(\'Get_function_key\')?[\'error\']?[\'code\'], actions(\'Get_function_key\')?[\'status\'])}). The users of this incident are <b>not contained</b>. Check that the caller identity holds Key Vault Secrets User on the vault and that infra/scripts/store-function-key.sh --apply has stored the key, then run the playbook again.</p>'
+  )
+  Fail_key_unavailable: failRun('Comment_key_unavailable', 'FunctionKeyUnavailable', 'The function key could not be read from Key Vault; aitm-contain was not called.')
+}
+
+var answerComments = {
+  Comment_answer: commentAction(
+    { Contain: ['Succeeded'] },
+    '<p>aitm-contain answered HTTP @{outputs(\'Contain\')?[\'statusCode\']}</p><pre>${containAnswer}</pre>'
+  )
+  Comment_contain_failed: commentAction(
+    // Skipped only follows a failed Get_function_key, which has its own comment.
+    { Contain: ['Failed', 'TimedOut'] },
+    '<p><b>aitm-contain did not complete containment for this incident</b>: the call @{if(equals(actions(\'Contain\')?[\'status\'], \'TimedOut\'), \'timed out\', \'failed\')} after its retries (HTTP @{coalesce(outputs(\'Contain\')?[\'statusCode\'], \'none\')}, @{coalesce(actions(\'Contain\')?[\'error\']?[\'code\'], \'no error code\')}). Users may <b>not be contained</b>; run the playbook again once the cause is fixed (a repeat contains only what is missing).</p><pre>${containAnswer}</pre>'
+  )
+  Fail_contain_failed: failRun('Comment_contain_failed', 'ContainFailed', 'POST /api/contain failed or timed out after its retries.')
 }
 
 resource playbook 'Microsoft.Logic/workflows@2019-05-01' = {
@@ -186,7 +226,7 @@ resource playbook 'Microsoft.Logic/workflows@2019-05-01' = {
           }
         }
       }
-      actions: union(useKey ? getFunctionKey : {}, contain, commentOnIncident ? comment : {})
+      actions: union(useKey ? getFunctionKey : {}, contain, commentOnIncident ? union(useKey ? keyFailureComments : {}, answerComments) : {})
       outputs: {}
     }
     parameters: {
