@@ -1,5 +1,6 @@
 // The Sentinel playbook: a Logic App with the "Microsoft Sentinel incident" trigger that posts the
-// trigger body, unchanged, to POST /api/contain, then writes the outcome on the incident as a comment.
+// trigger body, unchanged, to POST /api/contain, then writes the outcome on the incident as a comment:
+// the webhook's answer, or what failed (the key could not be read, the call failed or timed out).
 // It runs as the caller identity main.bicep created and authenticates to the webhook with the function
 // key it reads from Key Vault, or with an Entra ID token for the webhook's app registration.
 
