@@ -6,10 +6,13 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
-  // jose ships ES modules only; Node loads them natively, jest's CommonJS runtime needs them compiled.
+  // ts-jest only transpiles: tsconfig.json sets isolatedModules, which makes ts-jest compile each file on its
+  // own without type checking, and makes tsc (run once before jest in `npm test`) reject code that would not
+  // transpile that way. jose ships ES modules only; Node loads them natively, jest's CommonJS runtime needs
+  // them compiled.
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, isolatedModules: true }],
+    '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
 };
