@@ -28,23 +28,34 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
-/** A state conflict: e.g. another delivery of the same alert holds the incident. */
+/** A state conflict the caller must resolve (reload, decide again): e.g. the incident is not awaiting approval. */
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
+}
+
+/** Someone else holds the work right now (another delivery, a containment still running); the same call later succeeds. */
+export class BusyError extends Error {
+  override readonly name = 'BusyError';
   constructor(
     message: string,
-    readonly retryAfterSeconds?: number,
+    readonly retryAfterSeconds: number,
   ) {
     super(message);
   }
 }
 
-/** A Microsoft Graph failure, keeping what the record and the support ticket need. */
-export class GraphError extends Error {
-  override readonly name = 'GraphError';
+/** The services we call out to; each failure names its service so the record and the support ticket say whom to ask. */
+export type UpstreamService = 'graph' | 'log-analytics';
+
+const SERVICE_NAMES: Readonly<Record<UpstreamService, string>> = { graph: 'Graph', 'log-analytics': 'Log Analytics' };
+
+/** A failure of a service we call (Microsoft Graph, Log Analytics), keeping what the record and the support ticket need. */
+export class UpstreamError extends Error {
+  override readonly name = 'UpstreamError';
   constructor(
+    readonly service: UpstreamService,
     message: string,
-    /** HTTP status; 0 when no response arrived (timeout, network). */
+    /** HTTP status; 0 when no response arrived (timeout, network, no token). */
     readonly status: number,
     readonly code: string,
     readonly requestId?: string,
@@ -55,6 +66,11 @@ export class GraphError extends Error {
 
   /** How many attempts the bounded retry made before giving up. */
   attempts = 1;
+
+  /** The service's name in words, for details and logs: "Graph", "Log Analytics". */
+  get serviceName(): string {
+    return SERVICE_NAMES[this.service];
+  }
 
   /** Whether the same call later may succeed: throttling, service trouble, no response. */
   get transient(): boolean {
@@ -94,18 +110,20 @@ export function toHttpResponse(error: unknown, invocationId: string): HttpRespon
     return error.status === 401 ? { ...response, headers: { 'WWW-Authenticate': 'Bearer' } } : response;
   }
   if (error instanceof NotFoundError) return problem(404, 'not_found', error.message);
-  if (error instanceof ConflictError) {
-    const response = problem(409, 'conflict', error.message);
-    if (error.retryAfterSeconds !== undefined) {
-      return { ...response, status: 503, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
-    }
-    return response;
+  if (error instanceof ConflictError) return problem(409, 'conflict', error.message);
+  if (error instanceof BusyError) {
+    return { ...problem(503, 'busy', error.message), headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof StorageError) {
     return { ...problem(503, 'storage_unavailable', 'incident store unavailable; retry', { invocationId }), headers: { 'Retry-After': '5' } };
   }
-  if (error instanceof GraphError) {
-    return problem(502, 'graph_error', error.message, { graphStatus: error.status, graphCode: error.code, requestId: error.requestId });
+  if (error instanceof UpstreamError) {
+    return problem(502, 'upstream_error', error.message, {
+      service: error.service,
+      upstreamStatus: error.status,
+      upstreamCode: error.code,
+      requestId: error.requestId,
+    });
   }
   return problem(500, 'internal', 'internal error', { invocationId });
 }

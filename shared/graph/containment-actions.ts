@@ -1,13 +1,13 @@
 // The two Phase 1 writes against Microsoft Graph (runbook 1.1 and 1.2), as the ContainmentActions port.
 // Both use the raw response so the record keeps the HTTP status and request-id of successes too.
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
-import type { GraphError } from '../errors';
+import type { UpstreamError } from '../errors';
 import type { ContainmentActions, GraphWriteReceipt, GraphWriteRequest } from '../runbook/ports';
 import { graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
 import { AttemptRecord } from './retry';
 import { GRAPH_VERSION } from './client';
 
-function withAttempts(error: GraphError, record: AttemptRecord): GraphError {
+function withAttempts(error: UpstreamError, record: AttemptRecord): UpstreamError {
   error.attempts = Math.max(1, record.attempts);
   return error;
 }

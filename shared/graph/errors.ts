@@ -1,14 +1,20 @@
-// Turns Graph responses and client failures into our GraphError, keeping status, code and request-id.
-import { GraphError } from '../errors';
+// Turns Graph responses and client failures into our UpstreamError (service 'graph'), keeping status, code and
+// request-id.
+import { UpstreamError } from '../errors';
 import { errorName, isTimeout } from './retry';
 import { field, path, text } from '../alerts/json';
+
+/** A Graph failure: an UpstreamError with its service named. */
+export function graphError(message: string, status: number, code: string, requestId?: string, retryAfterSeconds?: number): UpstreamError {
+  return new UpstreamError('graph', message, status, code, requestId, retryAfterSeconds);
+}
 
 export function requestIdOf(response: Response): string | undefined {
   return response.headers.get('request-id') ?? response.headers.get('client-request-id') ?? undefined;
 }
 
 /** Reads Graph's documented error body: {"error":{"code","message","innerError":{"request-id"}}}. */
-export async function graphErrorFromResponse(response: Response): Promise<GraphError> {
+export async function graphErrorFromResponse(response: Response): Promise<UpstreamError> {
   let body: unknown;
   try {
     body = await response.json();
@@ -20,27 +26,27 @@ export async function graphErrorFromResponse(response: Response): Promise<GraphE
   const message = text(field(error, 'message')) ?? `Graph answered ${response.status}`;
   const requestId = requestIdOf(response) ?? text(path(error, 'innerError', 'request-id'));
   const retryAfter = Number(response.headers.get('Retry-After'));
-  return new GraphError(message.slice(0, 500), response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  return graphError(message.slice(0, 500), response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
 }
 
 /** A failure before any response: timeout, connection refused, or the credential could not get a token. */
-export function graphErrorFromException(error: unknown): GraphError {
-  if (error instanceof GraphError) return error;
+export function graphErrorFromException(error: unknown): UpstreamError {
+  if (error instanceof UpstreamError) return error;
   // graph-client wraps a failed fetch in its own GraphError: the original error's name becomes `code`,
   // or (for a DOMException from another realm) the original error becomes `body`.
   if (isTimeout(error) || isTimeout({ name: field(error, 'code') }) || isTimeout(field(error, 'body'))) {
-    return new GraphError('Graph did not answer in time', 0, 'timeout');
+    return graphError('Graph did not answer in time', 0, 'timeout');
   }
   const name = errorName(error);
   if (name === 'CredentialUnavailableError' || name === 'AuthenticationError') {
-    return new GraphError(`could not get a Graph token: ${name}`, 0, 'credential_unavailable');
+    return graphError(`could not get a Graph token: ${name}`, 0, 'credential_unavailable');
   }
   // The library's own GraphError carries statusCode/code/requestId when it got a response.
   const statusCode = field(error, 'statusCode');
   const code = text(field(error, 'code'));
   const requestId = text(field(error, 'requestId'));
   if (typeof statusCode === 'number' && statusCode > 0) {
-    return new GraphError(error instanceof Error ? error.message.slice(0, 500) : 'Graph error', statusCode, code ?? `http_${statusCode}`, requestId);
+    return graphError(error instanceof Error ? error.message.slice(0, 500) : 'Graph error', statusCode, code ?? `http_${statusCode}`, requestId);
   }
-  return new GraphError('could not reach Graph', 0, 'network_error');
+  return graphError('could not reach Graph', 0, 'network_error');
 }

@@ -5,7 +5,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { NormalizedAlert } from '../alerts/types';
 import { describeUser } from '../alerts/types';
-import { ConflictError } from '../errors';
+import { BusyError } from '../errors';
 import type { Incident } from '../runbook/incident';
 import type { UserContainmentResult } from '../runbook/contain';
 
@@ -44,7 +44,7 @@ export function containResponse(alert: NormalizedAlert, results: readonly UserCo
       : [
           {
             user: describeUser(result.user),
-            code: result.error instanceof ConflictError ? 'in_progress' : 'containment_error',
+            code: result.error instanceof BusyError ? 'in_progress' : 'containment_error',
             message: result.error.message,
             retryable: result.retryable,
           },

@@ -1,6 +1,6 @@
 // Runs a Defender XDR advanced hunting query through Microsoft Graph (`POST /security/runHuntingQuery`,
 // ThreatHunting.Read.All), over the app's Graph client so retries and throttling are handled as for every
-// other Graph read: one KQL query in, rows as objects out. Failures are our GraphError.
+// other Graph read: one KQL query in, rows as objects out. Failures are our UpstreamError (service 'graph').
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { field, isObject, list } from '../alerts/json';
 import { graphErrorFromException } from '../graph/errors';

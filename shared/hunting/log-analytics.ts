@@ -1,9 +1,10 @@
 // Queries a Log Analytics (Sentinel) workspace over its REST API (`POST {endpoint}/v1/workspaces/{id}/query`),
-// with the app's own credential and a timeout: one KQL query in, rows as objects out. HTTP failures are
-// carried as GraphError (status, code, request-id, transient) so callers treat every source alike.
+// with the app's own credential and a timeout: one KQL query in, rows as objects out. Failures are
+// UpstreamError naming the service 'log-analytics' (status, code, request-id, transient), so callers treat
+// every source alike and the record says which service failed.
 import type { TokenCredential } from '@azure/identity';
 import { field, list, text } from '../alerts/json';
-import { GraphError } from '../errors';
+import { UpstreamError } from '../errors';
 
 export const DEFAULT_LOG_ANALYTICS_ENDPOINT = 'https://api.loganalytics.io';
 
@@ -35,9 +36,9 @@ export class LogAnalyticsClient {
       try {
         token = await this.credential.getToken(`${new URL(endpoint).origin}/.default`);
       } catch {
-        throw new GraphError('could not get a Log Analytics token', 0, 'credential_unavailable');
+        throw new UpstreamError('log-analytics', 'could not get a Log Analytics token', 0, 'credential_unavailable');
       }
-      if (!token) throw new GraphError('could not get a Log Analytics token', 0, 'credential_unavailable');
+      if (!token) throw new UpstreamError('log-analytics', 'could not get a Log Analytics token', 0, 'credential_unavailable');
       headers.authorization = `Bearer ${token.token}`;
     }
     let response: Response;
@@ -50,7 +51,7 @@ export class LogAnalyticsClient {
       });
     } catch (error) {
       const name = (error as { name?: unknown } | null)?.name;
-      throw new GraphError('Log Analytics did not answer', 0, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network_error');
+      throw new UpstreamError('log-analytics', 'Log Analytics did not answer', 0, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network_error');
     }
     const requestId = response.headers.get('x-ms-request-id') ?? response.headers.get('request-id') ?? undefined;
     let body: unknown;
@@ -64,7 +65,7 @@ export class LogAnalyticsClient {
       const code = text(field(error, 'code')) ?? `http_${response.status}`;
       const message = text(field(error, 'message')) ?? `Log Analytics answered ${response.status}`;
       // 200 with an error is a partial result; retrying may give the whole one.
-      throw new GraphError(message.slice(0, 500), response.ok ? 503 : response.status, code, requestId);
+      throw new UpstreamError('log-analytics', message.slice(0, 500), response.ok ? 503 : response.status, code, requestId);
     }
     const table = list(field(body, 'tables'))[0];
     const columns = list(field(table, 'columns')).map((column) => text(field(column, 'name')) ?? '');

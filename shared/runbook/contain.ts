@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { AlertUser, NormalizedAlert } from '../alerts/types';
 import { describeUser, userKey } from '../alerts/types';
-import { ConflictError, GraphError, toError } from '../errors';
+import { BusyError, ConflictError, toError, UpstreamError } from '../errors';
 import { disableAccountRequest, revokeSessionsRequest } from '../graph/containment-actions';
 import { afterInspection, preflight, type Approval, type Hold, type SafetyPolicy, type UserFacts } from '../policy/containment-policy';
 import {
@@ -110,7 +110,7 @@ async function guarded(user: AlertUser, work: (timings: StepTimings) => Promise<
   try {
     return await work(timings);
   } catch (error) {
-    return { ok: false, user, error: toError(error), retryable: !(error instanceof ConflictError && error.retryAfterSeconds === undefined), timings };
+    return { ok: false, user, error: toError(error), retryable: !(error instanceof ConflictError), timings };
   }
 }
 
@@ -287,7 +287,7 @@ class UserContainment {
         } catch (error) {
           const durationMs = Math.round(performance.now() - started);
           this.timings[action] = durationMs;
-          const graph = error instanceof GraphError ? error : undefined;
+          const graph = error instanceof UpstreamError ? error : undefined;
           return {
             ...base,
             result: 'failed',
@@ -307,7 +307,7 @@ class UserContainment {
 
   /** The directory could not be read, so protection cannot be verified: act on nothing. */
   private couldNotVerify(stored: StoredIncident, error: Error, replayed: boolean): Promise<UserContainmentResult> {
-    const graph = error instanceof GraphError ? error : undefined;
+    const graph = error instanceof UpstreamError ? error : undefined;
     const transient = graph?.transient ?? true;
     const reason = `could not verify the user before acting (Graph ${graph?.status ?? '-'} ${graph?.code ?? error.message}); nothing was sent`;
     return this.hold({ ...stored, incident: { ...stored.incident, retryable: transient || undefined } }, 'failed', reason, [
@@ -319,7 +319,7 @@ class UserContainment {
     const next: Incident = { ...stored.incident, state, reason, updatedAt: this.now() };
     if (state !== 'failed') delete next.retryable;
     const updated = await this.timed('record', () => this.deps.store.update(next, stored.etag, events));
-    if (!updated) throw new ConflictError('incident changed while containment ran; retry', 2);
+    if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
     return this.finish(updated, replayed);
   }
 
@@ -366,7 +366,7 @@ class UserContainment {
       this.timed('record', () => this.deps.store.update(next, current.etag, events)),
       next.followUpsQueuedAt === undefined ? this.timed('enqueue', () => this.enqueueFollowUps(next)) : undefined,
     ]);
-    if (!stored) throw new ConflictError('incident changed while containment ran; retry', 2);
+    if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);
     return this.finish(stored, replayed, true);
   }
 
@@ -432,7 +432,7 @@ class UserContainment {
       // Otherwise the holder is between recording the outcome and queueing the follow-ups: wait,
       // rather than queue them a second time.
       if (Date.now() >= deadline) {
-        throw new ConflictError(`containment of incident ${incidentId} is still in progress`, 5);
+        throw new BusyError(`containment of incident ${incidentId} is still in progress`, 5);
       }
       await new Promise((resolve) => setTimeout(resolve, this.timing.pollMs));
     }

@@ -7,7 +7,7 @@
 // retries the whole diagnosis (idempotent: findings are upserted by provider id). The mailbox audit is an
 // asynchronous Purview query: polled for a while, then looked at again later through a delayed message.
 import { ulid } from 'ulid';
-import { ConflictError, GraphError, NotFoundError, toError } from '../errors';
+import { BusyError, NotFoundError, toError, UpstreamError } from '../errors';
 import { minutesBetween, plural } from '../diagnosis/describe';
 import { judgePack, type Pack } from '../diagnosis/judge';
 import { deviceRegistrations } from '../diagnosis/judge-directory';
@@ -365,7 +365,7 @@ class Diagnosis {
         // An earlier run's query still running is picked up; one Purview no longer has is started afresh.
         let query: MailboxAuditQuery | undefined = pending
           ? await this.deps.reader.mailboxAuditQuery(pending.id).catch((error: unknown) => {
-              if (error instanceof GraphError && error.status === 404) return undefined;
+              if (error instanceof UpstreamError && error.status === 404) return undefined;
               throw error;
             })
           : undefined;
@@ -456,7 +456,7 @@ class Diagnosis {
       current ??= await this.deps.store.get(stored.incident.id);
       if (!current) throw new NotFoundError(`incident ${stored.incident.id} disappeared while being diagnosed`);
       if (current.incident.state === 'containing') {
-        if (performance.now() > settleBy) throw new ConflictError(`incident ${stored.incident.id} is still being contained; diagnosis will retry`, 5);
+        if (performance.now() > settleBy) throw new BusyError(`incident ${stored.incident.id} is still being contained; diagnosis will retry`, 5);
         await this.sleep(this.timing.settlePollMs);
         current = undefined;
         continue;
@@ -468,7 +468,7 @@ class Diagnosis {
       if (updated) return updated;
       current = undefined;
     }
-    throw new ConflictError(`incident ${stored.incident.id} kept changing while diagnosis recorded; retry`, 5);
+    throw new BusyError(`incident ${stored.incident.id} kept changing while diagnosis recorded; retry`, 5);
   }
 
   private events(incident: Incident, record: DiagnosisRecord, pack: Pack, transient: SourceName[], diagnosed: boolean): TimelineEvent[] {

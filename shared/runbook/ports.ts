@@ -29,13 +29,13 @@ export interface GraphWriteReceipt {
   attempts: number;
 }
 
-/** Runbook 1.1 and 1.2. Failures throw GraphError. */
+/** Runbook 1.1 and 1.2. Failures throw UpstreamError. */
 export interface ContainmentActions {
   revokeSessions(userId: string): Promise<GraphWriteReceipt>;
   disableAccount(userId: string): Promise<GraphWriteReceipt>;
 }
 
-/** Reads about the user before any write; failures throw GraphError. */
+/** Reads about the user before any write; failures throw UpstreamError. */
 export interface UserDirectory {
   inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts>;
 }
@@ -130,7 +130,7 @@ export interface MailboxAuditQuery {
 }
 
 /**
- * The evidence sources of runbook 2.1-2.5, read-only. Each method reads one source and throws GraphError
+ * The evidence sources of runbook 2.1-2.5, read-only. Each method reads one source and throws UpstreamError
  * on failure; the caller decides what a failure means for the pack. A user is addressed by object id
  * when known, else by UPN.
  */

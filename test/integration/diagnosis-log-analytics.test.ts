@@ -43,7 +43,7 @@ it('falls back to Graph when the workspace refuses us, and says so', async () =>
     expect(pack.diagnosis.sources.signIns).toMatchObject({ status: 'complete', items: 8 });
     expect(pack.diagnosis.sources.signIns.via).toMatch(/^Graph v1\.0/);
     expect(pack.diagnosis.sources.signIns.notes).toEqual([
-      'Log Analytics unavailable: missing permission Log Analytics Reader on the workspace (Graph 403 InsufficientAccessError): read from Graph instead (interactive sign-ins only, no user agent or ASN)',
+      'Log Analytics unavailable: missing permission Log Analytics Reader on the workspace (Log Analytics 403 InsufficientAccessError): read from Graph instead (interactive sign-ins only, no user agent or ASN)',
     ]);
     expect(pack.diagnosis.window.anchor?.description).toBe(`suspicious sign-in (${SCENARIO_NETWORKS.attacker.ipAddress})`);
   } finally {

@@ -1,7 +1,8 @@
 // The diagnose phase over tiny fakes of its ports: partial failure, the queue retry, the deferred mailbox
 // audit, idempotent re-runs and the state it leaves the incident in. The real adapters are exercised
 // end to end in test/integration/diagnosis.test.ts.
-import { GraphError } from '../../shared/errors';
+import { UpstreamError } from '../../shared/errors';
+import { graphError } from '../../shared/graph/errors';
 import type { Finding } from '../../shared/diagnosis/types';
 import { DEFAULT_DIAGNOSE_TIMING, diagnoseIncident, DiagnosisRetryError, type DiagnoseDeps } from '../../shared/runbook/diagnose';
 import type { Incident, IncidentState, StoredIncident, TimelineEvent } from '../../shared/runbook/incident';
@@ -109,7 +110,7 @@ function gathered<T>(items: T[]): Gathered<T> {
   return { items, truncated: false, via: 'fake' };
 }
 
-type Failures = Partial<Record<keyof EvidenceReader, GraphError>>;
+type Failures = Partial<Record<keyof EvidenceReader, UpstreamError>>;
 
 /** The provider's objects, built once: the same ids on every read, as Graph's. */
 const STORY = {
@@ -155,7 +156,7 @@ class StoryReader implements EvidenceReader {
   }
   async mailboxAuditQuery(id: string): Promise<MailboxAuditQuery> {
     this.track('mailboxAuditQuery');
-    if (this.gone.has(id)) throw new GraphError('The audit log query was not found.', 404, 'ResourceNotFound');
+    if (this.gone.has(id)) throw graphError('The audit log query was not found.', 404, 'ResourceNotFound');
     const status = this.queryStatuses.length > 1 ? (this.queryStatuses.shift() as string) : this.queryStatuses[0];
     return { id, status, truncated: false };
   }
@@ -206,8 +207,8 @@ function deps(reader: EvidenceReader, store: MemoryStore, queues = new MemoryQue
   };
 }
 
-const forbidden = () => new GraphError('Insufficient privileges to complete the operation.', 403, 'Authorization_RequestDenied', 'req-403');
-const unavailable = () => new GraphError('The service is temporarily unavailable.', 503, 'ServiceUnavailable', 'req-503');
+const forbidden = () => graphError('Insufficient privileges to complete the operation.', 403, 'Authorization_RequestDenied', 'req-403');
+const unavailable = () => graphError('The service is temporarily unavailable.', 503, 'ServiceUnavailable', 'req-503');
 
 describe('diagnoseIncident', () => {
   it('a complete pack moves a contained incident to diagnosed, with its findings and one event', async () => {

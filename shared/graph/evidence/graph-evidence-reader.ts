@@ -1,12 +1,13 @@
 // The evidence sources of runbook 2.1-2.5 over Microsoft Graph v1.0 (the EvidenceReader port): one
 // read per source, normalized by shared/diagnosis/normalize. Sign-ins and directory audits go through
-// the reports rate limiter; everything throws our GraphError.
+// the reports rate limiter; every Graph failure throws our UpstreamError (a user without any key, a local
+// check, is a ValidationError).
 //
 // Devices: app-only callers cannot list /users/{id}/registeredDevices or /ownedDevices, so devices
 // registered in the window are found through the directory audit ("Register device", "Add registered
 // owner to device", which name the device) and read by id from /devices/{id} (Device.Read.All).
 import type { Client } from '@microsoft/microsoft-graph-client';
-import { GraphError } from '../../errors';
+import { UpstreamError, ValidationError } from '../../errors';
 import { field, isObject, list, text } from '../../alerts/json';
 import {
   appRoleAssignmentFromGraph,
@@ -36,7 +37,7 @@ import type {
   SignInEvidence,
 } from '../../diagnosis/types';
 import type { EvidenceReader, Gathered, MailboxAuditQuery } from '../../runbook/ports';
-import { graphErrorFromException } from '../errors';
+import { graphError, graphErrorFromException } from '../errors';
 import { listAll } from '../paging';
 
 export interface EvidenceLimits {
@@ -67,7 +68,7 @@ function odataTime(iso: string): string {
 
 function segment(user: DiagnosedUser): string {
   const key = user.id ?? user.upn;
-  if (key === undefined) throw new GraphError('the user has neither an object id nor a UPN', 400, 'no_user_key');
+  if (key === undefined) throw new ValidationError('the user has neither an object id nor a UPN', 422, { field: 'user' });
   return encodeURIComponent(key);
 }
 
@@ -196,7 +197,7 @@ export class GraphEvidenceReader implements EvidenceReader {
           const name = text(field(await this.get(`/users/${segment(user)}/mailFolders/${encodeURIComponent(id)}?$select=displayName`), 'displayName'));
           if (name !== undefined) names.set(id, name.slice(0, 256));
         } catch (error) {
-          if (!(error instanceof GraphError && error.status === 404)) throw error;
+          if (!(error instanceof UpstreamError && error.status === 404)) throw error;
         }
       }),
     );
@@ -236,7 +237,7 @@ export class GraphEvidenceReader implements EvidenceReader {
         try {
           return deviceFromGraph(await this.get(`/devices/${encodeURIComponent(id)}?$select=${select}`)) ?? { id, missing: true, raw: null };
         } catch (error) {
-          if (error instanceof GraphError && error.status === 404) return { id, missing: true, raw: null };
+          if (error instanceof UpstreamError && error.status === 404) return { id, missing: true, raw: null };
           throw error;
         }
       }),
@@ -246,6 +247,6 @@ export class GraphEvidenceReader implements EvidenceReader {
 
 function auditQueryFrom(body: unknown): MailboxAuditQuery {
   const id = text(field(body, 'id'));
-  if (!isObject(body) || id === undefined) throw new GraphError('the audit log query answer has no id', 502, 'unexpected_answer');
+  if (!isObject(body) || id === undefined) throw graphError('the audit log query answer has no id', 502, 'unexpected_answer');
   return { id, status: text(field(body, 'status')) ?? 'unknown', truncated: field(body, 'isRecordCountLimitExceeded') === true };
 }
