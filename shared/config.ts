@@ -1,11 +1,10 @@
 // All settings, read once from the environment and validated; the one module that touches process.env.
 // A bad setting fails fast with a message naming it, before any alert is acted on.
 import { z } from 'zod';
+import { SEVERITIES, type Severity } from './alerts/severity';
 
 /** The runbook's hosting ASNs (AWS, Amazon, DigitalOcean, Microsoft, OVH, Nocix, Linode). */
 export const RUNBOOK_HOSTING_ASNS: readonly number[] = [16509, 14618, 14061, 24940, 16276, 63949, 20473];
-
-const SEVERITIES = ['informational', 'low', 'medium', 'high'] as const;
 
 const csv = z
   .string()
@@ -149,9 +148,6 @@ const schema = z
       }
     }
   });
-
-export type Severity = (typeof SEVERITIES)[number];
-export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES;
 
 export type StorageSettings =
   | { kind: 'connection-string'; connectionString: string }

@@ -10,7 +10,7 @@
 // A notification whose `monitorCondition` is "Resolved" asks for nothing: it is acknowledged (200, no
 // state change). Key: `azure-monitor:<alert instance id>` from `essentials.alertId`, the same for a
 // fired notification's retries and distinct per dimension combination.
-import type { Severity } from '../config';
+import type { Severity } from './severity';
 import { ValidationError } from '../errors';
 import { AlertAcknowledged } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';

@@ -1,6 +1,6 @@
 // The 422s every parser gives, worded the same way: "<shape>: <what is wrong> (<field path>)", with
 // `shape` and `missing` or `invalid` in the details so a caller's automation can read them.
-import type { Severity } from '../config';
+import type { Severity } from './severity';
 import { ValidationError } from '../errors';
 import { LIMITS } from './facts';
 import { text } from './json';

@@ -1,5 +1,5 @@
 // The normalized alert: what every supported payload shape is reduced to before any decision is made.
-import type { Severity } from '../config';
+import type { Severity } from './severity';
 
 /** Which payload shape the alert arrived in (see parse-alert.ts); the alert key says which alert it is. */
 export type AlertSource = 'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual';

@@ -1,6 +1,6 @@
 // Normalizers for the values alerts carry: severities, user identifiers, IP addresses, timestamps.
 import { isIP } from 'node:net';
-import type { Severity } from '../config';
+import type { Severity } from './severity';
 import type { AlertUser } from './types';
 
 const SEVERITY_WORDS: Readonly<Record<string, Severity>> = {

@@ -1,7 +1,7 @@
 // The safety gates, applied per user before any Graph write. Pure functions: what the runbook step
 // may do given the settings, the alert and what the directory says about the user.
 import type { AlertUser } from '../alerts/types';
-import { SEVERITY_ORDER, type Severity } from '../config';
+import { SEVERITY_ORDER, type Severity } from '../alerts/severity';
 
 export interface SafetyPolicy {
   /** Lower-cased UPNs and object ids. */
