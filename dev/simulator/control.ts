@@ -1,11 +1,11 @@
 // The simulator's own control API under /_sim, for curl users and scripts: inspect state and the
 // request log, inject faults and latency, add users and groups, issue caller tokens. Never delayed,
 // faulted or logged.
+import type { TenantSimulator } from './api';
 import { GraphHttpError } from './errors';
 import { faultRuleFromJson } from './faults';
 import { tokenRequestFromJson } from './identity';
 import { isRecord } from './json';
-import type { TenantSimulator } from './server';
 import { GroupExistsError, NewGroup, NewUser, UserExistsError } from './tenant';
 
 /** What the control routes act on: the simulator's own API, plus two views only they need. */

@@ -1,9 +1,8 @@
 // The incident record: one per (alert, user), its state machine and its timeline events, in the
 // runbook's words. Pure data; the store persists it.
 import type { AlertSource, AlertUser } from '../alerts/types';
-import type { Severity } from '../config';
+import type { Severity } from '../alerts/severity';
 import type { AttackerWindow, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
-import type { GraphWriteRequest } from './ports';
 
 export const INCIDENT_STATES = [
   'containing',
@@ -20,6 +19,13 @@ export const INCIDENT_STATES = [
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 export type ContainmentAction = 'revokeSessions' | 'disableAccount';
+
+/** A Graph write as recorded on the incident (and sent by the ContainmentActions port). */
+export interface GraphWriteRequest {
+  method: 'POST' | 'PATCH';
+  path: string;
+  body?: Readonly<Record<string, unknown>>;
+}
 
 export interface ActionOutcome {
   action: ContainmentAction;

@@ -17,11 +17,7 @@ import type {
 import type { UserFacts } from '../policy/containment-policy';
 import type { Incident, StoredIncident, TimelineEvent } from './incident';
 
-export interface GraphWriteRequest {
-  method: 'POST' | 'PATCH';
-  path: string;
-  body?: Readonly<Record<string, unknown>>;
-}
+export type { GraphWriteRequest } from './incident';
 
 export interface GraphWriteReceipt {
   status: number;

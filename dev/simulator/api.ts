@@ -1,0 +1,59 @@
+// The tenant simulator's public API, apart from its server so that the control routes (which act on it)
+// and the server (which implements it) both depend on these types and not on each other.
+import type { FaultRule } from './faults';
+import type { SimulatedIdentity } from './identity';
+import type { NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser } from './tenant';
+
+export interface SimulatorOptions {
+  /** Port to listen on; default 0 picks a free one. */
+  port?: number;
+  /** Listen address; default 127.0.0.1. Only loopback addresses are accepted. */
+  host?: string;
+  /** Delay before answering each Graph call; default 0. */
+  latencyMs?: number;
+  /**
+   * Tenant clock: the scenario is seeded relative to it, and tenant state changes (revocation,
+   * password reset) are stamped with it. Request-log times use the wall clock. Default `() => new Date()`.
+   */
+  now?: () => Date;
+}
+
+export interface TenantSimulator {
+  /** e.g. "http://127.0.0.1:41234" (no trailing slash, no /v1.0). */
+  readonly baseUrl: string;
+  /** Live in-memory state. */
+  readonly tenant: SimulatedTenant;
+  /** The tenant's token issuer (Entra ID stand-in); its authority is baseUrl. */
+  readonly identity: SimulatedIdentity;
+  /** Every Graph request (not /_sim control calls, not token-issuer calls), in arrival order. */
+  readonly requestLog: readonly RequestLogEntry[];
+  setLatency(ms: number): void;
+  /** The first matching rule with remaining `times` applies. */
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  clearRequestLog(): void;
+  /** id is generated (a GUID) if absent; accountEnabled defaults to true. */
+  addUser(user: NewUser): SimUser;
+  /** id is generated if absent; members are user ids or UPNs, or group ids; an unknown one throws TypeError. */
+  addGroup(group: NewGroup): SimGroup;
+  /** Closes the server and any hanging sockets promptly. */
+  stop(): Promise<void>;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** URL-decoded pathname, e.g. /v1.0/users/x/revokeSignInSessions. */
+  path: string;
+  /** Raw search string without '?'. */
+  query: string;
+  /** 0 while in flight, and for good if the request hung or the client gave up before an answer. */
+  status: number;
+  requestId: string;
+  receivedAt: string;
+  /** '' while in flight. */
+  finishedAt: string;
+  /** Parsed JSON body, with password values redacted. */
+  body?: unknown;
+  /** Whether an Authorization header was present; its value is never kept. */
+  authorization: boolean;
+}
