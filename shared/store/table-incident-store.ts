@@ -1,7 +1,7 @@
 // IncidentStore over Azure Table Storage. One partition per incident (PartitionKey = incident id) holds
 // the incident row, its timeline events and its findings, so a state change and its events commit in one
 // transaction. The alert gate is a separate table of insert-only rows.
-import { RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
@@ -37,6 +37,11 @@ function isConcurrencyLoss(error: unknown): boolean {
 function storageError(what: string, error: unknown): StorageError {
   const status = statusOf(error);
   return new StorageError(`${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
+}
+
+/** The rows of one incident's partition whose RowKey starts with prefix ('~' sorts after every key character we write). */
+function rowsWithPrefix(incidentId: string, prefix: string): string {
+  return odata`PartitionKey eq ${incidentId} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
 }
 
 function odataString(value: string): string {
@@ -153,7 +158,7 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   async timeline(id: string): Promise<TimelineEvent[]> {
     await this.ensureTables();
     const events: TimelineEvent[] = [];
-    const filter = `PartitionKey eq ${odataString(id)} and RowKey ge '${EVENT_ROW_PREFIX}' and RowKey lt '${EVENT_ROW_PREFIX}~'`;
+    const filter = rowsWithPrefix(id, EVENT_ROW_PREFIX);
     try {
       for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
         events.push(decodeEvent(entity));
@@ -207,7 +212,7 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   async findings(id: string): Promise<StoredFinding[]> {
     await this.ensureTables();
     const found: StoredFinding[] = [];
-    const filter = `PartitionKey eq ${odataString(id)} and RowKey ge '${FINDING_ROW_PREFIX}' and RowKey lt '${FINDING_ROW_PREFIX}~'`;
+    const filter = rowsWithPrefix(id, FINDING_ROW_PREFIX);
     try {
       for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
         found.push(decodeFinding(entity));
