@@ -37,7 +37,8 @@ it('stops at maxItems and says the result is truncated', async () => {
 
 it('keeps the Graph error of a failed page', async () => {
   await expect(listAll(client(), simulator.baseUrl, '/users/nobody@wingtip-lab.example/ownedDevices')).rejects.toMatchObject({
-    name: 'GraphError',
+    name: 'UpstreamError',
+    service: 'graph',
     status: 404,
     code: 'Request_ResourceNotFound',
   });
