@@ -1,10 +1,14 @@
 // Graph middleware that retries throttling and transient service errors within a short time budget.
 // Containment is a race against the attacker: we wait for Retry-After only while the whole call stays
-// within seconds, then give up and let the caller's own retry (or a human) take over.
+// within seconds, then give up and let the caller's own retry (or a human) take over. Every wait has a
+// floor and a jittered exponential part, so `Retry-After: 0` (or none) from a throttling Graph cannot
+// turn many concurrent containments into a request storm that keeps the tenant throttled.
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 const BASE_BACKOFF_MS = 200;
+/** The least wait between two attempts, whatever Retry-After says. */
+export const MIN_RETRY_WAIT_MS = 100;
 /** No attempt is given less than this: below it, even a healthy Graph call would time out. */
 const MIN_ATTEMPT_MS = 250;
 
@@ -20,6 +24,8 @@ export interface BoundedRetryOptions {
   attemptTimeoutMs: number;
   /** Injected for tests; defaults to a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** A number in [0, 1) spreading the waits of concurrent callers; injected for tests, default Math.random. */
+  random?: () => number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -33,12 +39,25 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/**
+ * The wait before attempt `attempt + 1`: "equal jitter" over an exponential backoff (half fixed, half
+ * random, so the waits still grow and concurrent callers spread out), never below the floor, and never
+ * shorter than a Retry-After the service asked for.
+ */
+export function retryWaitMs(attempt: number, retryAfter: number | undefined, random: number): number {
+  const backoff = BASE_BACKOFF_MS * 2 ** (attempt - 1);
+  const jittered = backoff / 2 + (backoff / 2) * Math.min(Math.max(random, 0), 1);
+  return Math.round(Math.max(MIN_RETRY_WAIT_MS, retryAfter ?? 0, jittered));
+}
+
 export class BoundedRetryHandler implements Middleware {
   private next?: Middleware;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   constructor(private readonly options: BoundedRetryOptions) {
     this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
   }
 
   setNext(next: Middleware): void {
@@ -63,7 +82,7 @@ export class BoundedRetryHandler implements Middleware {
       // No response at all (timeout, reset connection) is retried too: both writes are idempotent, and
       // a fresh connection is the usual cure for a hung one.
       const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.has(response.status));
-      const wait = (response && retryAfterMs(response.headers.get('Retry-After'))) ?? BASE_BACKOFF_MS * 2 ** (attempt - 1);
+      const wait = retryWaitMs(attempt, response ? retryAfterMs(response.headers.get('Retry-After')) : undefined, this.random());
       if (!retryable || Date.now() - started + wait + MIN_ATTEMPT_MS > this.options.budgetMs) {
         if (failure !== undefined) throw failure;
         return;

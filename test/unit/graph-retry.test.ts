@@ -1,6 +1,6 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { MiddlewareControl } from '@microsoft/microsoft-graph-client/lib/src/middleware/MiddlewareControl';
-import { AttemptRecord, BoundedRetryHandler, retryAfterMs } from '../../shared/graph/retry';
+import { AttemptRecord, BoundedRetryHandler, MIN_RETRY_WAIT_MS, retryAfterMs, retryWaitMs } from '../../shared/graph/retry';
 import { nextLinkPath } from '../../shared/graph/paging';
 
 /** Answers with the given statuses in order: the transport seam, not our own code. */
@@ -14,10 +14,10 @@ class ScriptedTransport implements Middleware {
   }
 }
 
-function run(script: Array<{ status: number; retryAfter?: string }>, budgetMs: number) {
+function run(script: Array<{ status: number; retryAfter?: string }>, budgetMs: number, random: () => number = () => 1) {
   const waits: number[] = [];
   const transport = new ScriptedTransport(script);
-  const handler = new BoundedRetryHandler({ budgetMs, attemptTimeoutMs: 1000, sleep: async (ms) => void waits.push(ms) });
+  const handler = new BoundedRetryHandler({ budgetMs, attemptTimeoutMs: 1000, sleep: async (ms) => void waits.push(ms), random });
   handler.setNext(transport);
   const record = new AttemptRecord();
   const context: Context = { request: 'https://graph.example/v1.0/users/x', options: { method: 'POST' }, middlewareControl: new MiddlewareControl([record]) };
@@ -38,7 +38,7 @@ describe('BoundedRetryHandler', () => {
   it('retries an attempt that got no response while the budget allows, then rethrows', async () => {
     const waits: number[] = [];
     let calls = 0;
-    const handler = new BoundedRetryHandler({ budgetMs: 1000, attemptTimeoutMs: 300, sleep: async (ms) => void waits.push(ms) });
+    const handler = new BoundedRetryHandler({ budgetMs: 1000, attemptTimeoutMs: 300, sleep: async (ms) => void waits.push(ms), random: () => 1 });
     handler.setNext({
       execute: async () => {
         calls++;
@@ -48,6 +48,43 @@ describe('BoundedRetryHandler', () => {
     await expect(handler.execute({ request: 'https://graph.example/v1.0/users/x', options: {} })).rejects.toMatchObject({ name: 'TimeoutError' });
     expect(calls).toBe(3);
     expect(waits).toEqual([200, 400]);
+  });
+
+  it('never retries Retry-After: 0 at once: the waits have a floor and grow, so a throttled call makes few requests', async () => {
+    // The sleep is injected, so the budget is spent only by the waits the handler asks for.
+    const waits: number[] = [];
+    let clock = 0;
+    const realNow = Date.now;
+    Date.now = () => clock;
+    try {
+      const transport = new ScriptedTransport([{ status: 429, retryAfter: '0' }]);
+      const handler = new BoundedRetryHandler({
+        budgetMs: 8000,
+        attemptTimeoutMs: 1000,
+        sleep: async (ms) => {
+          waits.push(ms);
+          clock += ms;
+          if (waits.length > 50) throw new Error('request storm: the handler keeps retrying without waiting');
+        },
+        random: () => 0,
+      });
+      handler.setNext(transport);
+      const context: Context = { request: 'https://graph.example/v1.0/users/x', options: { method: 'POST' } };
+      await handler.execute(context);
+      expect(context.response?.status).toBe(429);
+      expect(waits).toEqual([100, 200, 400, 800, 1600, 3200]);
+      expect(transport.calls).toBe(7);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+
+  it('spreads the waits of concurrent callers by the injected random source, within [half, full] backoff', () => {
+    expect(retryWaitMs(3, undefined, 0)).toBe(400);
+    expect(retryWaitMs(3, undefined, 0.5)).toBe(600);
+    expect(retryWaitMs(3, undefined, 0.999)).toBe(800);
+    expect(retryWaitMs(1, 0, 0)).toBe(MIN_RETRY_WAIT_MS);
+    expect(retryWaitMs(1, 5000, 0.3)).toBe(5000);
   });
 
   it('does not retry other failures', async () => {
