@@ -1,7 +1,7 @@
 // POST /api/contain — runbook Phase 1. Takes a Sentinel or manual alert, revokes the user's sessions and
 // disables the account (in parallel), records T0, queues diagnosis and the pivot hunt.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { AlertAcknowledged } from '../shared/alerts/acknowledged';
+import { isAcknowledgement } from '../shared/alerts/acknowledged';
 import { decodeAlertBody, parseAlert } from '../shared/alerts/parse-alert';
 import { describeUser } from '../shared/alerts/types';
 import { httpAuthLevel } from '../shared/config';
@@ -19,6 +19,10 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
     const caller = await callers.authenticate(request);
     requireJsonContentType(request);
     const alert = parseAlert(decodeAlertBody(await readLimitedBody(request, config.maxAlertBytes), config.maxAlertBytes));
+    if (isAcknowledgement(alert)) {
+      context.info(JSON.stringify({ event: 'alert_acknowledged', shape: alert.shape, reason: alert.reason }));
+      return { status: 200, jsonBody: { acknowledged: true, shape: alert.shape, reason: alert.reason, incidents: [] } };
+    }
     const parseMs = Math.round(performance.now() - started);
     const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: caller.id });
     const totalMs = Math.round(performance.now() - started);
@@ -41,10 +45,6 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
     }
     return containResponse(alert, results);
   } catch (error) {
-    if (error instanceof AlertAcknowledged) {
-      context.info(JSON.stringify({ event: 'alert_acknowledged', shape: error.shape, reason: error.reason }));
-      return { status: 200, jsonBody: { acknowledged: true, shape: error.shape, reason: error.reason, incidents: [] } };
-    }
     if (error instanceof ValidationError || error instanceof AuthError) {
       context.warn(JSON.stringify({ event: 'alert_refused', status: error.status, reason: error.message }));
     } else {

@@ -12,12 +12,12 @@
 // fired notification's retries and distinct per dimension combination.
 import type { Severity } from './severity';
 import { ValidationError } from '../errors';
-import { AlertAcknowledged } from './acknowledged';
+import { acknowledge, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { factRole } from './field-names';
 import { fieldAny, fieldCI, isObject, list, path, text } from './json';
 import { invalidField, missingField, requiredId, titleText } from './refusals';
-import type { AlertUser, NormalizedAlert } from './types';
+import type { AlertUser } from './types';
 import { cleanText, toIsoTime, unique, userFromIdentifier } from './values';
 
 const SHAPE = 'Azure Monitor alert';
@@ -102,7 +102,7 @@ function resolvedBecause(essentials: unknown, body: unknown): string | undefined
   return undefined;
 }
 
-export function parseAzureMonitorAlert(body: unknown, raw: string): NormalizedAlert {
+export function parseAzureMonitorAlert(body: unknown, raw: string): ParsedAlert {
   const schemaId = text(fieldCI(body, 'schemaId'));
   if (schemaId !== undefined && schemaId.toLowerCase() !== COMMON_SCHEMA) {
     throw new ValidationError(
@@ -117,7 +117,7 @@ export function parseAzureMonitorAlert(body: unknown, raw: string): NormalizedAl
   const rule = titleText(fieldCI(essentials, 'alertRule'));
   const resolved = resolvedBecause(essentials, body);
   if (resolved !== undefined) {
-    throw new AlertAcknowledged(SHAPE, `${resolved}${rule !== undefined ? ` for rule "${rule}"` : ''}; nothing to contain`);
+    return acknowledge(SHAPE, `${resolved}${rule !== undefined ? ` for rule "${rule}"` : ''}; nothing to contain`);
   }
   const alertId = requiredId(SHAPE, fieldCI(essentials, 'alertId'), 'data.essentials.alertId', 'alert id');
   const severity = monitorSeverity(fieldCI(essentials, 'severity'));

@@ -3,11 +3,11 @@
 // first/lastActivityDateTime and evidence[] (see graph-evidence.ts).
 // Key: `defender-alert:<providerAlertId>` (the id in the product that raised it, falling back to `id`):
 // the same value Sentinel keeps as the SecurityAlert VendorOriginalId, so both copies meet.
+import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { fieldCI, list, text } from './json';
 import { readGraphEvidence } from './graph-evidence';
 import { optionalId, requiredId, requiredSeverity, titleText } from './refusals';
-import type { NormalizedAlert } from './types';
 import { cleanText, toIsoTime } from './values';
 
 const SHAPE = 'Defender alert';
@@ -31,7 +31,10 @@ export function readDefenderAlert(alert: unknown, facts: AlertFacts, budget: num
   return evidence.length;
 }
 
-export function parseDefenderAlert(body: unknown, raw: string): NormalizedAlert {
+export function parseDefenderAlert(body: unknown, raw: string): ParsedAlert {
+  // Graph security alert status: new, inProgress, resolved (any classification).
+  const closed = acknowledgeClosed(SHAPE, fieldCI(body, 'status'), 'status', ['resolved']);
+  if (closed !== undefined) return closed;
   const id = requiredId(SHAPE, fieldCI(body, 'id'), 'id', 'alert id');
   const severity = requiredSeverity(SHAPE, fieldCI(body, 'severity'), 'severity');
   const facts = new AlertFacts();

@@ -3,11 +3,11 @@
 // security alert v2 whose evidence names the users. Without the expanded alerts there is nobody to
 // contain, and the refusal says how to ask for them.
 // Key: `defender-incident:<id>`, which a Sentinel incident mirroring the same Defender incident shares.
+import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { readDefenderAlert } from './defender-alert';
 import { fieldCI, isObject, list, text } from './json';
 import { missingField, requiredId, requiredSeverity, titleText } from './refusals';
-import type { NormalizedAlert } from './types';
 import { cleanText, toIsoTime, unique } from './values';
 
 const SHAPE = 'Defender incident';
@@ -26,7 +26,10 @@ function times(alerts: readonly unknown[], key: string): number[] {
     .map((time) => Date.parse(time));
 }
 
-export function parseDefenderIncident(body: unknown, raw: string): NormalizedAlert {
+export function parseDefenderIncident(body: unknown, raw: string): ParsedAlert {
+  // Graph security incident status: active, inProgress, resolved, redirected, awaitingAction.
+  const closed = acknowledgeClosed(SHAPE, fieldCI(body, 'status'), 'status', ['resolved']);
+  if (closed !== undefined) return closed;
   const id = requiredId(SHAPE, fieldCI(body, 'id'), 'id', 'incident id');
   const severity = requiredSeverity(SHAPE, fieldCI(body, 'severity'), 'severity');
   const alerts = list(fieldCI(body, 'alerts')).slice(0, LIMITS.entities);

@@ -1,6 +1,7 @@
 // From request bytes to a NormalizedAlert: size, encoding and JSON checks, then shape detection.
 // Every refusal is a ValidationError that says what was wrong; nothing here touches state.
 import { ValidationError } from '../errors';
+import type { ParsedAlert } from './acknowledged';
 import { isAzureMonitorAlert, parseAzureMonitorAlert } from './azure-monitor';
 import { isDefenderAlert, parseDefenderAlert } from './defender-alert';
 import { isDefenderIncident, parseDefenderIncident } from './defender-incident';
@@ -8,7 +9,6 @@ import { field, isObject, list } from './json';
 import { isManualAlert, parseManualAlert } from './manual';
 import { isSentinelAlert, parseSentinelAlert } from './sentinel-alert';
 import { isSentinelIncident, parseSentinelIncident } from './sentinel-incident';
-import type { NormalizedAlert } from './types';
 
 /** How much of the payload is kept on the incident: enough to read, small enough for one table property. */
 export const RAW_ALERT_KEEP_CHARS = 16 * 1024;
@@ -20,7 +20,7 @@ const SUPPORTED =
 
 interface Shape {
   detect(body: unknown): boolean;
-  parse(body: unknown, raw: string): NormalizedAlert;
+  parse(body: unknown, raw: string): ParsedAlert;
 }
 
 /**
@@ -45,6 +45,15 @@ export interface DecodedAlertBody {
   text: string;
 }
 
+/**
+ * The parser's own message quotes the body ("Unexpected token 'x', \"xyz...\" is not valid JSON"): the
+ * caller is told where it broke, never the characters, so a refusal does not echo what was sent.
+ */
+export function malformedJson(error: unknown): ValidationError {
+  const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+  return new ValidationError(`malformed JSON${position !== undefined ? ` at position ${position}` : ''}: expected a JSON alert`, 400);
+}
+
 export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): DecodedAlertBody {
   if (bytes.byteLength > maxBytes) {
     throw new ValidationError(`alert body is ${bytes.byteLength} bytes; the limit is ${maxBytes}`, 413);
@@ -59,7 +68,7 @@ export function decodeAlertBody(bytes: Uint8Array, maxBytes: number): DecodedAle
   try {
     return { json: JSON.parse(textBody), text: textBody };
   } catch (error) {
-    throw new ValidationError(`malformed JSON: ${error instanceof Error ? error.message : 'parse error'}`, 400);
+    throw malformedJson(error);
   }
 }
 
@@ -88,13 +97,19 @@ function unwrap(body: unknown): unknown {
   return body;
 }
 
-export function parseAlert({ json, text }: DecodedAlertBody): NormalizedAlert {
+/**
+ * The alert to act on, or an acknowledgement (a closed or resolved notification: 200, nothing written).
+ * The raw payload kept for the record is the alert itself: an envelope's `headers` (which carry the
+ * caller's Authorization, cookies, function key) are never stored.
+ */
+export function parseAlert({ json, text }: DecodedAlertBody): ParsedAlert {
   const body = unwrap(json);
   if (!isObject(body)) {
     throw new ValidationError(`expected a JSON object; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });
   }
+  const kept = body === json ? text : JSON.stringify(body);
   // Cut on a character boundary: half a surrogate pair is not text.
-  const raw = text.slice(0, RAW_ALERT_KEEP_CHARS).replace(/[\ud800-\udbff]$/, '');
+  const raw = kept.slice(0, RAW_ALERT_KEEP_CHARS).replace(/[\ud800-\udbff]$/, '');
   const shape = SHAPES.find((candidate) => candidate.detect(body));
   if (shape === undefined) {
     throw new ValidationError(`unrecognised alert shape; supported shapes: ${SUPPORTED}`, 422, { shape: 'unknown' });

@@ -6,12 +6,12 @@
 // Protection, Defender for Cloud) is keyed by the id the originating product gave it (VendorOriginalId,
 // else ProviderAlertId), which is the Graph security alert's `providerAlertId`, so the Sentinel and
 // Defender copies of one alert meet. Alerts of Sentinel's own analytics rules are keyed by SystemAlertId.
+import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { factRole } from './field-names';
 import { embeddedJson, field, fieldAny, fieldCI, isObject, text } from './json';
 import { invalidField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
 import { readSentinelEntities } from './sentinel-entities';
-import type { NormalizedAlert } from './types';
 import { cleanText, toIsoTime } from './values';
 
 const SHAPE = 'Sentinel alert';
@@ -54,8 +54,11 @@ function readExtendedProperties(value: unknown, facts: AlertFacts, depth = 0): v
   }
 }
 
-export function parseSentinelAlert(body: unknown, raw: string): NormalizedAlert {
+export function parseSentinelAlert(body: unknown, raw: string): ParsedAlert {
   const alert = alertRecord(body);
+  // SecurityAlert Status: New, InProgress, Resolved, Dismissed; the last two close the alert.
+  const closed = acknowledgeClosed(SHAPE, fieldCI(alert, 'Status'), 'Status', ['resolved', 'dismissed', 'closed']);
+  if (closed !== undefined) return closed;
   const systemAlertId = requiredId(SHAPE, fieldCI(alert, 'SystemAlertId'), 'SystemAlertId', 'alert id');
   const severity = requiredSeverity(SHAPE, fieldAny(alert, 'Severity', 'AlertSeverity'), 'Severity (or AlertSeverity)');
 

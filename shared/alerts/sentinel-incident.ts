@@ -7,11 +7,11 @@
 // Key: an incident that Microsoft Defender XDR also holds (its `additionalData.providerIncidentUrl` points
 // at the Defender portal, or its provider is Defender XDR) is keyed by the Defender incident id, so the
 // Sentinel and Defender copies of one incident meet; any other incident by its Sentinel name (a GUID).
+import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { field, fieldCI, isObject, list, path, text } from './json';
 import { missingField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
 import { readSentinelEntities } from './sentinel-entities';
-import type { NormalizedAlert } from './types';
 import { cleanText, toIsoTime, unique } from './values';
 
 const SHAPE = 'Sentinel incident';
@@ -54,10 +54,13 @@ function entityLists(body: unknown, incident: unknown): Array<readonly unknown[]
   ];
 }
 
-export function parseSentinelIncident(body: unknown, raw: string): NormalizedAlert {
+export function parseSentinelIncident(body: unknown, raw: string): ParsedAlert {
   const { incident, prefix } = incidentResource(body) ?? { incident: body, prefix: '' };
   const properties = field(incident, 'properties');
   if (!isObject(properties)) throw missingField(SHAPE, `${prefix}properties`, 'incident properties');
+  // The automation rule also fires on updates: closing the incident is one, and asks for nothing.
+  const closed = acknowledgeClosed(SHAPE, fieldCI(properties, 'status'), `${prefix}properties.status`, ['closed']);
+  if (closed !== undefined) return closed;
   const name = requiredId(SHAPE, field(incident, 'name'), `${prefix}name`, 'incident name');
   const severity = requiredSeverity(SHAPE, field(properties, 'severity'), `${prefix}properties.severity`);
 

@@ -4,11 +4,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeAlertBody, parseAlert } from '../../shared/alerts/parse-alert';
+import { alertOf } from '../support/alerts';
 import type { NormalizedAlert } from '../../shared/alerts/types';
 import { ValidationError } from '../../shared/errors';
 
 const sampleText = (name: string): string => readFileSync(path.join(__dirname, '../../samples/alerts', name), 'utf8');
-const fromText = (body: string): NormalizedAlert => parseAlert(decodeAlertBody(new TextEncoder().encode(body), 1024 * 1024));
+const fromText = (body: string): NormalizedAlert => alertOf(parseAlert(decodeAlertBody(new TextEncoder().encode(body), 1024 * 1024)));
 
 function refusedText(body: string): ValidationError {
   try {

@@ -2,8 +2,9 @@
 // read (users, IPs, user agents, ASNs, times), what the alert key is, and how each shape refuses.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { AlertAcknowledged } from '../../shared/alerts/acknowledged';
+import { isAcknowledgement, type ParsedAlert } from '../../shared/alerts/acknowledged';
 import { decodeAlertBody, parseAlert } from '../../shared/alerts/parse-alert';
+import { alertOf } from '../support/alerts';
 import type { NormalizedAlert } from '../../shared/alerts/types';
 import { ValidationError } from '../../shared/errors';
 
@@ -12,7 +13,8 @@ type Json = Record<string, any>;
 
 const sampleText = (name: string): string => readFileSync(path.join(__dirname, '../../samples/alerts', name), 'utf8');
 const sample = (name: string): Json => JSON.parse(sampleText(name)) as Json;
-const parse = (body: unknown): NormalizedAlert => parseAlert({ json: body, text: JSON.stringify(body) ?? '' });
+const parsed = (body: unknown): ParsedAlert => parseAlert({ json: body, text: JSON.stringify(body) ?? '' });
+const parse = (body: unknown): NormalizedAlert => alertOf(parsed(body));
 
 function refusal(body: unknown): ValidationError {
   try {
@@ -43,7 +45,7 @@ describe('every sample parses (from bytes, as the webhook reads it)', () => {
     ['azure-monitor-log-alert-search-results.json', 'azure-monitor', [DREW]],
     ['manual.json', 'manual', [{ upn: AVERY.upn }]],
   ])('%s -> %s', (name, source, users) => {
-    const alert = parseAlert(decodeAlertBody(new Uint8Array(readFileSync(path.join(__dirname, '../../samples/alerts', name))), 1 << 20));
+    const alert = alertOf(parseAlert(decodeAlertBody(new Uint8Array(readFileSync(path.join(__dirname, '../../samples/alerts', name))), 1 << 20)));
     expect(alert.source).toBe(source);
     expect(alert.users).toEqual(users);
     expect(alert.severity).toBe('high');
@@ -469,18 +471,13 @@ describe('Azure Monitor common alert schema', () => {
   });
 
   it('acknowledges a resolved notification instead of containing anyone', () => {
-    expect(() => parse(sample('azure-monitor-resolved.json'))).toThrow(AlertAcknowledged);
-    try {
-      parse(sample('azure-monitor-resolved.json'));
-    } catch (error) {
-      expect(error).toMatchObject({ shape: 'Azure Monitor alert', reason: expect.stringContaining('Resolved') });
-    }
+    expect(parsed(sample('azure-monitor-resolved.json'))).toEqual({ acknowledged: true, shape: 'Azure Monitor alert', reason: expect.stringContaining('Resolved') });
     const firedFalse = sample('azure-monitor-log-alert.json');
     firedFalse.data.essentials.fired = false;
-    expect(() => parse(firedFalse)).toThrow(AlertAcknowledged);
+    expect(isAcknowledgement(parsed(firedFalse))).toBe(true);
     const lowerCase = sample('azure-monitor-log-alert.json');
     lowerCase.data.essentials.monitorCondition = 'resolved';
-    expect(() => parse(lowerCase)).toThrow(AlertAcknowledged);
+    expect(isAcknowledgement(parsed(lowerCase))).toBe(true);
   });
 
   it.each([
@@ -518,6 +515,42 @@ describe('envelopes', () => {
   it('unwraps a Logic App forwarding triggerOutputs() ({headers, body})', () => {
     const body = { headers: { 'Content-Type': 'application/json' }, body: sample('sentinel-incident.json') };
     expect(parse(body).alertKey).toBe('sentinel-incident:3c9a7e51-2d4b-4f8e-b1a6-5e7c9d0f2a13');
+  });
+
+  it("never keeps the envelope's headers in the raw alert: they carry the caller's credentials", () => {
+    const body = {
+      headers: { Authorization: 'Bearer eyJ.secret-token', Cookie: 'session=secret-cookie', 'x-functions-key': 'secret-key' },
+      body: sample('sentinel-incident.json'),
+    };
+    const alert = parse(body);
+    expect(alert.raw).not.toMatch(/secret-|Authorization|x-functions-key/i);
+    expect(JSON.parse(alert.raw)).toEqual(sample('sentinel-incident.json'));
+  });
+});
+
+describe('closed and resolved notifications are acknowledged, whatever the classification', () => {
+  it.each([
+    ['Sentinel incident (trigger body) status Closed', 'sentinel-incident.json', (body: Json) => Object.assign(body.object.properties, { status: 'Closed', classification: 'TruePositive' })],
+    ['Sentinel incident (REST) status closed', 'sentinel-incident-rest.json', (body: Json) => Object.assign(body.properties, { status: 'closed', classification: 'BenignPositive' })],
+    ['Sentinel alert (SecurityAlert) Status Resolved', 'sentinel-alert-securityalert.json', (body: Json) => Object.assign(body, { Status: 'Resolved' })],
+    ['Sentinel alert (trigger body) Status Dismissed', 'sentinel-alert-trigger.json', (body: Json) => Object.assign(body, { Status: 'Dismissed' })],
+    ['Graph alert status resolved', 'defender-alert-v2.json', (body: Json) => Object.assign(body, { status: 'resolved', classification: 'truePositive' })],
+    ['Defender incident status resolved', 'defender-incident.json', (body: Json) => Object.assign(body, { status: 'Resolved', classification: 'falsePositive' })],
+  ])('%s', (_label, name, close) => {
+    const body = sample(name);
+    close(body);
+    expect(parsed(body)).toEqual({ acknowledged: true, shape: expect.any(String), reason: expect.stringMatching(/status is (closed|resolved|dismissed); nothing to contain/i) });
+  });
+
+  it('an open or in-progress status is an alert to act on', () => {
+    for (const status of ['New', 'Active', 'InProgress']) {
+      const body = sample('sentinel-incident.json');
+      body.object.properties.status = status;
+      expect(isAcknowledgement(parsed(body))).toBe(false);
+    }
+    const graph = sample('defender-alert-v2.json');
+    graph.status = 'inProgress';
+    expect(isAcknowledgement(parsed(graph))).toBe(false);
   });
 });
 

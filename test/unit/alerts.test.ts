@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeAlertBody, parseAlert } from '../../shared/alerts/parse-alert';
 import { ValidationError } from '../../shared/errors';
+import { alertOf } from '../support/alerts';
 
 const sample = (name: string): unknown => JSON.parse(readFileSync(path.join(__dirname, '../../samples/alerts', name), 'utf8'));
 const clone = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -20,7 +21,7 @@ function refusal(body: unknown): ValidationError {
 
 describe('Sentinel incident (Logic Apps trigger body)', () => {
   it('normalizes the sample: user from accountName@upnSuffix and aadUserId, IP, severity, stable key', () => {
-    const alert = parseAlert(decoded(sample('sentinel-incident.json')));
+    const alert = alertOf(parseAlert(decoded(sample('sentinel-incident.json'))));
     expect(alert.source).toBe('sentinel-incident');
     expect(alert.alertKey).toBe('sentinel-incident:3c9a7e51-2d4b-4f8e-b1a6-5e7c9d0f2a13');
     expect(alert.alertId).toBe('Sentinel incident #4187');
@@ -34,7 +35,7 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
     const body = clone(sample('sentinel-incident.json')) as { object: { properties: { relatedEntities: Array<{ kind: string; properties: Record<string, unknown> }> } } };
     const account = body.object.properties.relatedEntities[0];
     account.properties = { accountName: 'avery.chen', ntDomain: 'WINGTIP', aadUserId: '5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B01' };
-    expect(parseAlert(decoded(body)).users).toEqual([{ upn: undefined, objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01' }]);
+    expect(alertOf(parseAlert(decoded(body))).users).toEqual([{ upn: undefined, objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01' }]);
   });
 
   it('gives one user per distinct account, merging duplicates case-insensitively', () => {
@@ -44,7 +45,7 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
       { kind: 'Account', properties: { accountName: 'casey.nguyen', upnSuffix: 'wingtip-lab.example' } },
       { kind: 'Host', properties: { hostName: 'desktop-1' } },
     );
-    expect(parseAlert(decoded(body)).users.map((user) => user.upn)).toEqual(['avery.chen@wingtip-lab.example', 'casey.nguyen@wingtip-lab.example']);
+    expect(alertOf(parseAlert(decoded(body))).users.map((user) => user.upn)).toEqual(['avery.chen@wingtip-lab.example', 'casey.nguyen@wingtip-lab.example']);
   });
 
   it('refuses an incident without an Account entity, naming what is missing', () => {
@@ -73,7 +74,7 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
 
 describe('manual alert', () => {
   it('normalizes the sample', () => {
-    const alert = parseAlert(decoded(sample('manual.json')));
+    const alert = alertOf(parseAlert(decoded(sample('manual.json'))));
     expect(alert).toMatchObject({
       source: 'manual',
       alertKey: 'manual:soc-manual-2026-11-27-001',
@@ -98,7 +99,7 @@ describe('manual alert', () => {
   });
 
   it('accepts an object id and lower-cases identifiers', () => {
-    const alert = parseAlert(decoded({ user: '5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B01', alertId: 'X' }));
+    const alert = alertOf(parseAlert(decoded({ user: '5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B01', alertId: 'X' })));
     expect(alert.users).toEqual([{ objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01' }]);
     expect(alert.alertKey).toBe('manual:x');
   });
@@ -133,7 +134,7 @@ describe('body decoding and shape detection', () => {
     const deepArray = decodeAlertBody(bytes('['.repeat(100_000) + ']'.repeat(100_000)), 1_000_000);
     expect(() => parseAlert(deepArray)).toThrow(expect.objectContaining({ status: 422 }));
     const deepObject = `{"user":"a@b.example","alertId":"deep","pad":${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}}`;
-    const alert = parseAlert(decodeAlertBody(bytes(deepObject), 1_000_000));
+    const alert = alertOf(parseAlert(decodeAlertBody(bytes(deepObject), 1_000_000)));
     expect(alert.users).toEqual([{ upn: 'a@b.example' }]);
     expect(alert.raw.length).toBeLessThanOrEqual(16 * 1024);
   });
@@ -148,6 +149,6 @@ describe('UPN characters', () => {
   );
 
   it.each(["o'brien@x.example", 'a_b-c.d@x.example', 'a!b#c^d~e@x.example'])('accepts %s', (user) => {
-    expect(parseAlert(decoded({ user, alertId: 'chars' })).users).toEqual([{ upn: user }]);
+    expect(alertOf(parseAlert(decoded({ user, alertId: 'chars' }))).users).toEqual([{ upn: user }]);
   });
 });
