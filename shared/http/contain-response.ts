@@ -5,7 +5,7 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { NormalizedAlert } from '../alerts/types';
 import { describeUser } from '../alerts/types';
-import { BusyError } from '../errors';
+import { BusyError, ConflictError, StorageError, UpstreamError } from '../errors';
 import type { Incident } from '../runbook/incident';
 import type { UserContainmentResult } from '../runbook/contain';
 
@@ -33,6 +33,18 @@ export function incidentView(incident: Incident) {
   };
 }
 
+/**
+ * What the caller is told about a user whose containment did not settle. Storage and unexpected errors
+ * carry SDK text (hosts, ports, request ids of our storage account): that goes to the log line, the
+ * caller gets a plain sentence. Graph's (or Log Analytics') own message and our busy/conflict messages
+ * are for the caller.
+ */
+export function publicErrorMessage(error: Error): string {
+  if (error instanceof UpstreamError || error instanceof BusyError || error instanceof ConflictError) return error.message;
+  if (error instanceof StorageError) return 'incident store unavailable; retry';
+  return 'internal error';
+}
+
 export function containResponse(alert: NormalizedAlert, results: readonly UserContainmentResult[]): HttpResponseInit {
   const retryable = results.some((result) => result.retryable);
   const incidents = results.flatMap((result) =>
@@ -45,7 +57,7 @@ export function containResponse(alert: NormalizedAlert, results: readonly UserCo
           {
             user: describeUser(result.user),
             code: result.error instanceof BusyError ? 'in_progress' : 'containment_error',
-            message: result.error.message,
+            message: publicErrorMessage(result.error),
             retryable: result.retryable,
           },
         ],
