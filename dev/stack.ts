@@ -2,7 +2,7 @@
 // local function host serving the app's function definitions. Used by `npm start`, the demo, the
 // benchmark and the integration tests, so all of them run the same wiring.
 import { randomBytes } from 'node:crypto';
-import { SETTING_NAMES } from '../shared/config';
+import { parseConfig, SETTING_NAMES } from '../shared/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { readHostJson, startFunctionHost, type FunctionHost } from './host';
 import { loadLocalSettings } from './settings';
@@ -64,7 +64,7 @@ async function quietlyImportFunctions(): Promise<typeof import('../functions')> 
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     const first = typeof args[0] === 'string' ? args[0] : '';
-    if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to register function)/.test(first)) return;
+    if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to (register|dispose) )/.test(first)) return;
     warn(...args);
   };
   try {
@@ -80,6 +80,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY'] }) : {}),
     ...options.settings,
   };
+  // Fail fast, before Azurite or the simulator start: every setting but the two this stack fills in.
+  parseConfig({
+    ...settings,
+    AzureWebJobsStorage: settings.AzureWebJobsStorage || 'UseDevelopmentStorage=true',
+    ...(settings.GRAPH_BASE_URL ? {} : { GRAPH_BASE_URL: 'http://127.0.0.1', GRAPH_AUTH: 'none' }),
+  });
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -1,6 +1,9 @@
 // The one list of function definitions: registered with the Azure Functions runtime here, and served
 // by the local host (dev/host) from the same objects, so what we test locally is what Azure runs.
+// The settings are validated before the first registration: a bad setting stops the worker (or the
+// local host) from starting, with a message naming it, instead of failing the first alert.
 import { app, HttpHandler, StorageQueueHandler } from '@azure/functions';
+import { loadConfig } from '../shared/config';
 
 export type AuthLevel = 'anonymous' | 'function' | 'admin';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -30,6 +33,8 @@ const registered: FunctionDefinition[] = [];
 
 /** Registers with Azure (a no-op in test mode, where @azure/functions-core is absent) and remembers. */
 export function registerFunction<T extends FunctionDefinition>(definition: T): T {
+  // Throws ConfigError ("Invalid configuration: PROTECTED_ACCOUNTS: ...") while the module loads.
+  loadConfig();
   if (definition.kind === 'http') {
     app.http(definition.name, {
       route: definition.route,

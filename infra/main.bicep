@@ -75,6 +75,14 @@ param graphRetryBudgetMs int = 8000
 @minValue(1)
 param graphTimeoutMs int = 10000
 
+@description('STORAGE_TIMEOUT_MS: time one Table or Queue Storage call may take before it is abandoned (the webhook then answers 503).')
+@minValue(1)
+param storageTimeoutMs int = 5000
+
+@description('PROTECTED_ACCOUNTS_CHECK_MINUTES: how often every PROTECTED_ACCOUNTS entry is resolved against the directory (also at start).')
+@minValue(1)
+param protectedAccountsCheckMinutes int = 15
+
 @description('MAX_ALERT_BYTES: larger alert bodies are refused with 413.')
 @minValue(1)
 param maxAlertBytes int = 1048576
@@ -187,10 +195,13 @@ var appSettings = {
   AZURE_CLIENT_ID: functionIdentity.properties.clientId
   GRAPH_RETRY_BUDGET_MS: string(graphRetryBudgetMs)
   GRAPH_TIMEOUT_MS: string(graphTimeoutMs)
+  // Storage.
+  STORAGE_TIMEOUT_MS: string(storageTimeoutMs)
   // Safety.
   CONTAINMENT_MODE: containmentMode
   PROTECTED_ACCOUNTS: protectedAccounts
   PROTECTED_GROUP_IDS: protectedGroupIds
+  PROTECTED_ACCOUNTS_CHECK_MINUTES: string(protectedAccountsCheckMinutes)
   PRIVILEGED_USERS: privilegedUsers
   MIN_AUTO_CONTAIN_SEVERITY: minAutoContainSeverity
   BLAST_RADIUS_MAX: string(blastRadiusMax)

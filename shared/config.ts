@@ -2,6 +2,7 @@
 // A bad setting fails fast with a message naming it, before any alert is acted on.
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from './alerts/severity';
+import { userFromIdentifier } from './alerts/values';
 
 /** The runbook's hosting ASNs (AWS, Amazon, DigitalOcean, Microsoft, OVH, Nocix, Linode). */
 export const RUNBOOK_HOSTING_ASNS: readonly number[] = [16509, 14618, 14061, 24940, 16276, 63949, 20473];
@@ -54,8 +55,10 @@ const schema = z
     AZURE_CLIENT_ID: z.string().optional(),
     GRAPH_RETRY_BUDGET_MS: positiveInt(8000),
     GRAPH_TIMEOUT_MS: positiveInt(10000),
+    STORAGE_TIMEOUT_MS: positiveInt(5000),
     PROTECTED_ACCOUNTS: csv,
     PROTECTED_GROUP_IDS: csv,
+    PROTECTED_ACCOUNTS_CHECK_MINUTES: positiveInt(15),
     PRIVILEGED_USERS: z.enum(['approve', 'contain']).default('approve'),
     CONTAINMENT_MODE: z.enum(['enforce', 'dry-run', 'off']).default('enforce'),
     MIN_AUTO_CONTAIN_SEVERITY: z
@@ -121,6 +124,16 @@ const schema = z
         message: 'required when HUNT_BACKEND is "log-analytics"',
       });
     }
+    // Same rules as the identifiers alerts carry: an entry no alert could ever match protects nobody.
+    for (const account of settings.PROTECTED_ACCOUNTS) {
+      if (userFromIdentifier(account) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['PROTECTED_ACCOUNTS'],
+          message: `"${account.slice(0, 120)}" is neither a UPN (name@domain.tld) nor an object id (a bare GUID)`,
+        });
+      }
+    }
     for (const group of settings.PROTECTED_GROUP_IDS) {
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(group)) {
         ctx.addIssue({ code: 'custom', path: ['PROTECTED_GROUP_IDS'], message: `"${group}" is not a group object id` });
@@ -155,6 +168,8 @@ export type StorageSettings =
 
 export interface Config {
   storage: StorageSettings;
+  /** Every Table and Queue Storage call is abandoned after this long: a storage hang must not hold containment. */
+  storageTimeoutMs: number;
   graph: {
     baseUrl: string;
     auth: 'managed-identity' | 'default' | 'none';
@@ -166,6 +181,8 @@ export interface Config {
   protectedAccounts: ReadonlySet<string>;
   /** Groups whose (transitive) members are never contained. */
   protectedGroupIds: readonly string[];
+  /** How often every protected entry is resolved against the directory (also once at start). */
+  protectedAccountsCheckMinutes: number;
   /** Users holding an Entra directory role: wait for approval, or contain like anyone else. */
   privilegedUsers: 'approve' | 'contain';
   containmentMode: 'enforce' | 'dry-run' | 'off';
@@ -210,6 +227,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
         };
   return {
     storage,
+    storageTimeoutMs: s.STORAGE_TIMEOUT_MS,
     graph: {
       baseUrl: s.GRAPH_BASE_URL,
       auth: s.GRAPH_AUTH,
@@ -219,6 +237,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     },
     protectedAccounts: new Set(s.PROTECTED_ACCOUNTS.map((account) => account.toLowerCase())),
     protectedGroupIds: s.PROTECTED_GROUP_IDS.map((group) => group.toLowerCase()),
+    protectedAccountsCheckMinutes: s.PROTECTED_ACCOUNTS_CHECK_MINUTES,
     privilegedUsers: s.PRIVILEGED_USERS,
     containmentMode: s.CONTAINMENT_MODE,
     minAutoContainSeverity: s.MIN_AUTO_CONTAIN_SEVERITY,

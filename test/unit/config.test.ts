@@ -18,6 +18,25 @@ describe('parseConfig', () => {
     expect([...config.protectedAccounts]).toEqual(['bg-admin@contoso.example', '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', 'other@x.example']);
   });
 
+  it.each([
+    ['{5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99}', 'a braced GUID'],
+    ['bg-admin', 'a bare alias'],
+    ['bg-admin@contoso.example.', 'a trailing dot'],
+    ['bg-admin@contoso', 'a domain without a dot'],
+    ['CONTOSO\\bg-admin', 'a down-level name'],
+    ['bg admin@contoso.example', 'a space (split into a bare alias)'],
+  ])('refuses the protected account %j (%s), naming the setting and the entry', (entry) => {
+    const env = { ...base, PROTECTED_ACCOUNTS: `ok@contoso.example,${entry}` };
+    expect(() => parseConfig(env)).toThrow(ConfigError);
+    expect(() => parseConfig(env)).toThrow(/PROTECTED_ACCOUNTS: ".+" is neither a UPN/);
+  });
+
+  it('reads the storage timeout and the protected-entry check interval, with defaults', () => {
+    expect(parseConfig(base)).toMatchObject({ storageTimeoutMs: 5000, protectedAccountsCheckMinutes: 15 });
+    expect(parseConfig({ ...base, STORAGE_TIMEOUT_MS: '800', PROTECTED_ACCOUNTS_CHECK_MINUTES: '5' })).toMatchObject({ storageTimeoutMs: 800, protectedAccountsCheckMinutes: 5 });
+    expect(() => parseConfig({ ...base, STORAGE_TIMEOUT_MS: '0' })).toThrow(/STORAGE_TIMEOUT_MS/);
+  });
+
   it('allows GRAPH_AUTH=none only for a loopback Graph', () => {
     expect(parseConfig({ ...base, GRAPH_AUTH: 'none', GRAPH_BASE_URL: 'http://127.0.0.1:4000/' }).graph.baseUrl).toBe('http://127.0.0.1:4000');
     expect(() => parseConfig({ ...base, GRAPH_AUTH: 'none' })).toThrow(/GRAPH_AUTH: "none" is allowed only/);
