@@ -7,6 +7,9 @@ import { userFromIdentifier } from './alerts/values';
 /** The runbook's hosting ASNs (AWS, Amazon, DigitalOcean, Microsoft, OVH, Nocix, Linode). */
 export const RUNBOOK_HOSTING_ASNS: readonly number[] = [16509, 14618, 14061, 24940, 16276, 63949, 20473];
 
+/** STORAGE_TIMEOUT_MS when unset: a healthy Table Storage call takes tens of milliseconds. */
+export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
+
 const csv = z
   .string()
   .optional()
@@ -55,7 +58,7 @@ const schema = z
     AZURE_CLIENT_ID: z.string().optional(),
     GRAPH_RETRY_BUDGET_MS: positiveInt(8000),
     GRAPH_TIMEOUT_MS: positiveInt(10000),
-    STORAGE_TIMEOUT_MS: positiveInt(5000),
+    STORAGE_TIMEOUT_MS: positiveInt(DEFAULT_STORAGE_TIMEOUT_MS),
     PROTECTED_ACCOUNTS: csv,
     PROTECTED_GROUP_IDS: csv,
     PROTECTED_ACCOUNTS_CHECK_MINUTES: positiveInt(15),

@@ -28,9 +28,10 @@ export interface Services {
 }
 
 export function buildServices(config: Config): Services {
-  const store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
+  const storage = { timeoutMs: config.storageTimeoutMs };
+  const store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE, storage), tableClient(config.storage, ALERT_GATE_TABLE, storage));
   const graph = createGraphClient(config.graph);
-  const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue));
+  const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue), config.storageTimeoutMs);
   const clock = { now: () => new Date() };
   // One limiter per process: every diagnosis on this instance shares the reports API budget.
   const reportsLimiter = new SlidingWindowLimiter({ max: config.diagnosis.reportsRequestsPer10Seconds, windowMs: 10_000 });
@@ -63,7 +64,7 @@ export function buildServices(config: Config): Services {
     contain: {
       actions: new GraphContainmentActions(graph),
       directory: new GraphUserDirectory(graph, config.graph.baseUrl),
-      limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE), config.blastRadius.max, config.blastRadius.windowMinutes),
+      limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
       store,
       queues,
       policy: {

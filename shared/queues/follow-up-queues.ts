@@ -1,7 +1,9 @@
 // FollowUpQueues over Azure Storage Queues. Messages are base64-encoded JSON because that is what the
-// Functions queue trigger reads by default (host.json messageEncoding "base64").
+// Functions queue trigger reads by default (host.json messageEncoding "base64"). Each call carries the
+// storage deadline (STORAGE_TIMEOUT_MS), retries included: a hung queue fails fast, it does not hold the caller.
 import type { QueueClient } from '@azure/storage-queue';
 import { StorageError } from '../errors';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from '../config';
 import type { EnqueueOptions, FollowUpMessage, FollowUpQueueName, FollowUpQueues } from '../runbook/ports';
 
 export function encodeQueueMessage(message: unknown): string {
@@ -11,13 +13,16 @@ export function encodeQueueMessage(message: unknown): string {
 export class StorageFollowUpQueues implements FollowUpQueues {
   private readonly ready = new Map<FollowUpQueueName, Promise<void>>();
 
-  constructor(private readonly clientFor: (queue: FollowUpQueueName) => QueueClient) {}
+  constructor(
+    private readonly clientFor: (queue: FollowUpQueueName) => QueueClient,
+    private readonly timeoutMs: number = DEFAULT_STORAGE_TIMEOUT_MS,
+  ) {}
 
   /** Queues are created lazily, once per process, so a fresh storage account needs no setup step. */
   private ensure(queue: FollowUpQueueName, client: QueueClient): Promise<void> {
     let ready = this.ready.get(queue);
     if (!ready) {
-      ready = client.createIfNotExists().then(
+      ready = client.createIfNotExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).then(
         () => undefined,
         (error: unknown) => {
           this.ready.delete(queue);
@@ -35,7 +40,8 @@ export class StorageFollowUpQueues implements FollowUpQueues {
       await this.ensure(queue, client);
       // A delayed message (a deferred look later) is sent invisible; Storage Queues allow up to 7 days.
       const delay = Math.min(Math.max(0, Math.round(options.delaySeconds ?? 0)), 7 * 24 * 3600);
-      await client.sendMessage(encodeQueueMessage(message), delay > 0 ? { visibilityTimeout: delay } : {});
+      const abortSignal = AbortSignal.timeout(this.timeoutMs);
+      await client.sendMessage(encodeQueueMessage(message), delay > 0 ? { visibilityTimeout: delay, abortSignal } : { abortSignal });
     } catch (error) {
       throw new StorageError(`queueing ${queue} failed: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
     }
