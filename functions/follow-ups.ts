@@ -1,9 +1,10 @@
-// Queue triggers for the follow-up phases (`diagnose`, `hunt`) and their poison queues.
+// Queue triggers for the follow-up phases (`diagnose`, `hunt`) and their poison queues. A poison handler
+// never throws: a poison message of a poison queue would be a silent loss.
 import type { InvocationContext } from '@azure/functions';
 import { parseFollowUpMessage } from '../shared/queues/follow-up-message';
 import { diagnoseIncident, DiagnosisRetryError } from '../shared/runbook/diagnose';
 import { recordFollowUpPoisoned, recordFollowUpReceived } from '../shared/runbook/follow-ups';
-import type { FollowUpQueueName } from '../shared/runbook/ports';
+import type { FollowUpMessage, FollowUpQueueName } from '../shared/runbook/ports';
 import { getServices } from '../shared/services';
 import { registerFunction } from './registry';
 
@@ -45,20 +46,46 @@ export async function diagnoseHandler(message: unknown, context: InvocationConte
   }
 }
 
+/** Attempts at recording a poisoned message on its incident before the log line becomes the only record. */
+const POISON_RECORD_ATTEMPTS = 3;
+
+/**
+ * A message that failed every attempt. Recorded on the incident's timeline; if the incident store
+ * cannot take the record (a storage outage, each attempt bounded by STORAGE_TIMEOUT_MS), the handler
+ * does not throw: a throw would move the message to `<queue>-poison-poison`, which nothing reads. It
+ * logs an error line carrying the message instead, so the failure is on record where alerts look.
+ */
 function poisonHandler(queue: FollowUpQueueName) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const dequeueCount = context.triggerMetadata?.dequeueCount;
-    let incidentId: string | undefined;
+    const rawCount = context.triggerMetadata?.dequeueCount;
+    const dequeueCount = typeof rawCount === 'number' ? rawCount : undefined;
+    let followUp: FollowUpMessage | undefined;
     try {
-      incidentId = parseFollowUpMessage(message).incidentId;
+      followUp = parseFollowUpMessage(message);
     } catch {
-      incidentId = undefined;
+      followUp = undefined;
     }
     // Logged either way, so an unreadable poison message is still seen by whoever watches the logs.
-    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: incidentId ?? 'unreadable message' }));
-    if (incidentId !== undefined) {
-      await recordFollowUpPoisoned(getServices().store, queue, incidentId, typeof dequeueCount === 'number' ? dequeueCount : undefined, context.invocationId, new Date());
+    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: followUp?.incidentId ?? 'unreadable message', dequeueCount }));
+    if (followUp === undefined) return;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= POISON_RECORD_ATTEMPTS; attempt++) {
+      try {
+        await recordFollowUpPoisoned(getServices().store, queue, followUp.incidentId, dequeueCount, context.invocationId, new Date());
+        return;
+      } catch (error) {
+        lastError = error;
+      }
     }
+    context.error(
+      JSON.stringify({
+        event: `${queue}_poison_unrecorded`,
+        incidentId: followUp.incidentId,
+        message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it (${POISON_RECORD_ATTEMPTS} tries): this line is the record`,
+        followUp: { alertKey: followUp.alertKey, userKey: followUp.userKey, t0: followUp.t0 },
+        error: lastError instanceof Error ? lastError.message.slice(0, 500) : 'unknown',
+      }),
+    );
   };
 }
 

@@ -1,8 +1,10 @@
 // A sick Table Storage (a hang: accepts and never answers; an outage: connections refused) in front of
 // the webhook: every storage call has a deadline (STORAGE_TIMEOUT_MS), so the webhook answers 503 with
 // Retry-After within it, sends no Graph write it could not record, leaves no half-written incident, and
-// says nothing about the storage account (host, port, SDK text) in the body.
+// says nothing about the storage account (host, port, SDK text) in the body. A poison handler that
+// cannot record its failure logs it instead of throwing (a poison-poison message is read by nobody).
 import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { isGraphWrite, manualAlert, request } from '../support/http';
@@ -88,4 +90,34 @@ it('refused connections: 503, and neither the body nor GET /api/incidents names 
   expectNoInternals(list.text);
   // The detail is for the operator: it is in the log line, not the response.
   expect(logLines.join('\n')).toMatch(/failed/);
+});
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+it('a poison message whose record cannot be written is logged as an error, and nothing lands in diagnose-poison-poison', async () => {
+  proxy.setMode('refuse');
+  const incidentId = '01JDXW3Z7Q5N8K2M4P6R9T0V1W';
+  const poison = new QueueClient(azurite.connectionString, 'diagnose-poison');
+  await poison.createIfNotExists();
+  const message = { version: 1, incidentId, userKey: 'avery.chen@wingtip-lab.example', alertKey: 'manual:poisoned', ips: [], userAgents: [] };
+  await poison.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+  const line = await until('the unrecorded-poison log line', () => logLines.find((entry) => entry.includes('diagnose_poison_unrecorded')));
+  expect(line).toContain(incidentId);
+  expect(line).toMatch(/"level":"error"/);
+  // The handler completed: the host deletes the message rather than retrying it or moving it on.
+  for (const deadline = Date.now() + 10_000; (await poison.getProperties()).approximateMessagesCount !== 0; ) {
+    if (Date.now() > deadline) throw new Error('diagnose-poison did not drain');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(logLines.filter((entry) => entry.includes('"functionName":"diagnosePoison"') && /will retry|moved to poison/.test(entry))).toEqual([]);
+  const poisonPoison = new QueueClient(azurite.connectionString, 'diagnose-poison-poison');
+  expect((await poisonPoison.exists()) ? (await poisonPoison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems : []).toEqual([]);
 });
