@@ -8,6 +8,12 @@ import type { DiagnosisRecord, Incident, TimelineEvent } from '../runbook/incide
 import type { StoredFinding } from '../runbook/ports';
 
 export const INCIDENT_ROW = 'incident';
+/**
+ * The partition's event counter: `last` is the sequence number of the newest event. Every write that
+ * adds events advances it in the same transaction (ETag-guarded), so events are numbered in the order
+ * they were recorded, however many share a millisecond and however many writers race.
+ */
+export const SEQUENCE_ROW = 'sequence';
 export const EVENT_ROW_PREFIX = 'event-';
 export const FINDING_ROW_PREFIX = 'finding-';
 
@@ -105,10 +111,11 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
   };
 }
 
-export function encodeEvent(incidentId: string, event: TimelineEvent): TableEntity<Record<string, unknown>> {
+export function encodeEvent(incidentId: string, event: TimelineEvent, seq: number): TableEntity<Record<string, unknown>> {
   return {
     partitionKey: incidentId,
     rowKey: `${EVENT_ROW_PREFIX}${event.id || ulid()}`,
+    seq,
     at: event.at,
     kind: event.kind,
     mark: event.mark,
@@ -116,6 +123,15 @@ export function encodeEvent(incidentId: string, event: TimelineEvent): TableEnti
     summary: cap(event.summary),
     detail: event.detail === undefined ? undefined : cap(JSON.stringify(event.detail)),
   };
+}
+
+/** The event's place in its incident's timeline; 0 for events recorded before events were numbered. */
+export function eventSeq(entity: Record<string, unknown>): number {
+  return typeof entity.seq === 'number' && Number.isInteger(entity.seq) ? entity.seq : 0;
+}
+
+export function encodeSequence(incidentId: string, last: number): TableEntity<Record<string, unknown>> {
+  return { partitionKey: incidentId, rowKey: SEQUENCE_ROW, last };
 }
 
 export function decodeEvent(entity: Record<string, unknown>): TimelineEvent {

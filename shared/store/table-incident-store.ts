@@ -1,6 +1,8 @@
 // IncidentStore over Azure Table Storage. One partition per incident (PartitionKey = incident id) holds
 // the incident row, its timeline events and its findings, so a state change and its events commit in one
-// transaction. The alert gate is a separate table of insert-only rows.
+// transaction. Timeline events are numbered by a counter row in the same partition (SEQUENCE_ROW),
+// advanced in the transaction that adds them: the timeline lists in recorded order, never by the clock.
+// The alert gate is a separate table of insert-only rows.
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
@@ -13,16 +15,27 @@ import {
   encodeEvent,
   encodeFinding,
   encodeIncident,
+  encodeSequence,
   EVENT_ROW_PREFIX,
+  eventSeq,
   FINDING_ROW_PREFIX,
   INCIDENT_ROW,
+  SEQUENCE_ROW,
 } from './incident-entities';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_GATE_TABLE = 'AlertGate';
 const GATE_ROW = 'gate';
-/** Table transactions take at most 100 operations; keep room for the incident row. */
-const MAX_EVENTS_PER_TRANSACTION = 99;
+/** Table transactions take at most 100 operations; keep room for the incident row and the event counter. */
+const MAX_EVENTS_PER_TRANSACTION = 98;
+/** Writers racing for the event counter: each round one of them wins, so this covers a crowd. */
+const MAX_SEQUENCE_ATTEMPTS = 50;
+
+interface Sequence {
+  last: number;
+  /** Absent when the counter row does not exist yet (an incident recorded before events were numbered). */
+  etag?: string;
+}
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
@@ -102,9 +115,11 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
 
   async create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident> {
     await this.ensureTables();
+    const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     const actions: TransactionAction[] = [
       ['create', encodeIncident(incident)],
-      ...events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(incident.id, event)]),
+      ['create', encodeSequence(incident.id, numbered.length)],
+      ...this.eventActions(incident.id, numbered, 0),
     ];
     try {
       const response = await this.incidents.submitTransaction(actions);
@@ -115,17 +130,44 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   }
 
   async update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined> {
-    const actions: TransactionAction[] = [
-      ['update', encodeIncident(incident), 'Replace', { etag }],
-      ...events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(incident.id, event)]),
-    ];
-    try {
-      const response = await this.incidents.submitTransaction(actions);
-      return { incident, etag: this.incidentEtag(response.subResponses) };
-    } catch (error) {
-      if (isConcurrencyLoss(error)) return undefined;
-      throw storageError('updating the incident', error);
+    const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
+    for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
+      const sequence = numbered.length === 0 ? undefined : await this.readSequence(incident.id);
+      const actions: TransactionAction[] = [
+        ['update', encodeIncident(incident), 'Replace', { etag }],
+        ...(sequence === undefined ? [] : [this.advance(incident.id, sequence, numbered.length), ...this.eventActions(incident.id, numbered, sequence.last)]),
+      ];
+      try {
+        const response = await this.incidents.submitTransaction(actions);
+        return { incident, etag: this.incidentEtag(response.subResponses) };
+      } catch (error) {
+        if (!isConcurrencyLoss(error)) throw storageError('updating the incident', error);
+      }
+      // Either the incident moved on (another writer won: the caller re-reads) or only the event
+      // counter did (a concurrent appendEvents): then the update is still ours to make, numbered after it.
+      if (sequence === undefined || (await this.get(incident.id))?.etag !== etag) return undefined;
     }
+    throw new StorageError(`updating the incident: the event counter stayed contended for ${MAX_SEQUENCE_ATTEMPTS} attempts`);
+  }
+
+  /** The event counter as it stands, with the ETag that guards advancing it. */
+  private async readSequence(id: string): Promise<Sequence> {
+    try {
+      const entity = await this.incidents.getEntity<{ last?: unknown }>(id, SEQUENCE_ROW);
+      return { last: typeof entity.last === 'number' ? entity.last : 0, etag: entity.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return { last: 0 };
+      throw storageError('reading the event counter', error);
+    }
+  }
+
+  private advance(id: string, sequence: Sequence, count: number): TransactionAction {
+    const row = encodeSequence(id, sequence.last + count);
+    return sequence.etag === undefined ? ['create', row] : ['update', row, 'Replace', { etag: sequence.etag }];
+  }
+
+  private eventActions(id: string, events: readonly TimelineEvent[], after: number): TransactionAction[] {
+    return events.map((event, index): TransactionAction => ['create', encodeEvent(id, event, after + index + 1)]);
   }
 
   private incidentEtag(subResponses: readonly { rowKey?: string; etag?: string }[]): string {
@@ -134,14 +176,21 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     return etag;
   }
 
+  /** No ETag on the incident: safe beside any writer, because only the event counter is contended. */
   async appendEvents(id: string, events: TimelineEvent[]): Promise<void> {
     await this.ensureTables();
     if (events.length === 0) return;
-    try {
-      await this.incidents.submitTransaction(events.slice(0, MAX_EVENTS_PER_TRANSACTION).map((event): TransactionAction => ['create', encodeEvent(id, event)]));
-    } catch (error) {
-      throw storageError('recording timeline events', error);
+    const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
+    for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
+      const sequence = await this.readSequence(id);
+      try {
+        await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        return;
+      } catch (error) {
+        if (!isConcurrencyLoss(error)) throw storageError('recording timeline events', error);
+      }
     }
+    throw new StorageError(`recording timeline events: the event counter stayed contended for ${MAX_SEQUENCE_ATTEMPTS} attempts`);
   }
 
   async get(id: string): Promise<StoredIncident | undefined> {
@@ -157,16 +206,19 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
 
   async timeline(id: string): Promise<TimelineEvent[]> {
     await this.ensureTables();
-    const events: TimelineEvent[] = [];
+    const events: Array<{ event: TimelineEvent; seq: number }> = [];
     const filter = rowsWithPrefix(id, EVENT_ROW_PREFIX);
     try {
       for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-        events.push(decodeEvent(entity));
+        events.push({ event: decodeEvent(entity), seq: eventSeq(entity) });
       }
     } catch (error) {
       throw storageError('reading the timeline', error);
     }
-    return events.sort((a, b) => (a.at === b.at ? a.id.localeCompare(b.id) : a.at.localeCompare(b.at)));
+    // Recorded order. Events from before the numbering (seq 0) come first, by time as they always were.
+    return events
+      .sort((a, b) => a.seq - b.seq || a.event.at.localeCompare(b.event.at) || a.event.id.localeCompare(b.event.id))
+      .map(({ event }) => event);
   }
 
   async list(filter: IncidentFilter): Promise<Incident[]> {
