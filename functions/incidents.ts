@@ -1,4 +1,5 @@
 // GET /api/incidents and GET /api/incidents/{id}: what automation did, for the analyst and the record.
+// The list is newest first and paged (`top`, default 50, at most 200; `continuationToken`).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { StoredFinding } from '../shared/runbook/ports';
 import { httpAuthLevel } from '../shared/config';
@@ -9,6 +10,16 @@ import { getServices } from '../shared/services';
 import { registerFunction } from './registry';
 
 export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const DEFAULT_TOP = 50;
+const MAX_TOP = 200;
+
+function pageSize(text: string | null): number {
+  if (text === null || text.trim() === '') return DEFAULT_TOP;
+  const top = Number(text);
+  if (!/^\d+$/.test(text.trim()) || top < 1 || top > MAX_TOP) throw new ValidationError(`"top" must be a whole number from 1 to ${MAX_TOP}`, 400);
+  return top;
+}
 
 const VERDICT_ORDER: Readonly<Record<string, number>> = { suspicious: 0, unknown: 1, benign: 2 };
 
@@ -54,12 +65,14 @@ export async function listIncidentsHandler(request: HttpRequest, context: Invoca
     const since = sinceText === undefined ? undefined : Date.parse(sinceText);
     if (since !== undefined && Number.isNaN(since)) throw new ValidationError('"since" must be an ISO 8601 time', 400);
     const user = request.query.get('user') ?? undefined;
-    const incidents = await store.list({
+    const page = await store.list({
       state,
       user: user?.slice(0, 256),
       since: since === undefined ? undefined : new Date(since).toISOString(),
+      top: pageSize(request.query.get('top')),
+      continuationToken: request.query.get('continuationToken') ?? undefined,
     });
-    return { jsonBody: { incidents: incidents.map(incidentView) } };
+    return { jsonBody: { incidents: page.incidents.map(incidentView), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
   }

@@ -15,6 +15,7 @@ import type { ContainDeps } from './runbook/contain';
 import type { DiagnoseDeps } from './runbook/diagnose';
 import type { FindingStore, IncidentStore } from './runbook/ports';
 import { queueClient, tableClient } from './store/table-clients';
+import { INCIDENT_INDEX_TABLE } from './store/incident-index';
 import { LIMITS_TABLE, TableBlastRadiusLimiter } from './store/table-blast-radius';
 import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from './store/table-incident-store';
 
@@ -29,7 +30,11 @@ export interface Services {
 
 export function buildServices(config: Config): Services {
   const storage = { timeoutMs: config.storageTimeoutMs };
-  const store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE, storage), tableClient(config.storage, ALERT_GATE_TABLE, storage));
+  const store = new TableIncidentStore(
+    tableClient(config.storage, INCIDENTS_TABLE, storage),
+    tableClient(config.storage, ALERT_GATE_TABLE, storage),
+    tableClient(config.storage, INCIDENT_INDEX_TABLE, storage),
+  );
   const graph = createGraphClient(config.graph);
   const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue), config.storageTimeoutMs);
   const clock = { now: () => new Date() };

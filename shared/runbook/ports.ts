@@ -68,14 +68,24 @@ export interface IncidentStore {
   appendEvents(id: string, events: TimelineEvent[]): Promise<void>;
   get(id: string): Promise<StoredIncident | undefined>;
   timeline(id: string): Promise<TimelineEvent[]>;
-  list(filter: IncidentFilter): Promise<Incident[]>;
+  /** Newest first, one page at a time; a page may hold fewer than `top` when filters skip many. */
+  list(filter: IncidentFilter): Promise<IncidentPage>;
 }
 
 export interface IncidentFilter {
   user?: string;
   state?: string;
   since?: string;
-  limit?: number;
+  /** Page size. */
+  top: number;
+  /** From the previous page; opaque. A token the store did not issue is a ValidationError (400). */
+  continuationToken?: string;
+}
+
+export interface IncidentPage {
+  incidents: Incident[];
+  /** Present when there may be more: pass it back for the next page. */
+  continuationToken?: string;
 }
 
 export type FollowUpQueueName = 'diagnose' | 'hunt';

@@ -7,7 +7,8 @@ import { odata, RestError, TableClient, type TransactionAction } from '@azure/da
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
-import type { ClaimResult, FindingStore, IncidentFilter, IncidentStore, StoredFinding } from '../runbook/ports';
+import type { ClaimResult, FindingStore, IncidentFilter, IncidentPage, IncidentStore, StoredFinding } from '../runbook/ports';
+import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INDEX_PARTITION } from './incident-index';
 import {
   decodeEvent,
   decodeFinding,
@@ -28,6 +29,10 @@ export const ALERT_GATE_TABLE = 'AlertGate';
 const GATE_ROW = 'gate';
 /** Table transactions take at most 100 operations; keep room for the incident row and the event counter. */
 const MAX_EVENTS_PER_TRANSACTION = 98;
+/** Index rows one list request reads at most: a selective filter returns a short page and a token. */
+const MAX_INDEX_ROWS_PER_PAGE = 1000;
+/** Incident rows read in parallel while a page is assembled. */
+const INDEX_PAGE_SIZE = 100;
 /** Writers racing for the event counter: each round one of them wins, so this covers a crowd. */
 const MAX_SEQUENCE_ATTEMPTS = 50;
 
@@ -67,12 +72,14 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   constructor(
     private readonly incidents: TableClient,
     private readonly gate: TableClient,
+    /** The newest-first index of incidents (incident-index.ts). */
+    private readonly index: TableClient,
   ) {}
 
   /** Creates the tables once per process; "already exists" is success. */
   private ensureTables(): Promise<void> {
     this.ready ??= Promise.all(
-      [this.incidents, this.gate].map((client) =>
+      [this.incidents, this.gate, this.index].map((client) =>
         client.createTable().catch((error: unknown) => {
           if (statusOf(error) !== 409) throw error;
         }),
@@ -115,6 +122,13 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
 
   async create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident> {
     await this.ensureTables();
+    // The index row first: if the incident write then fails, listing skips the row; the other way round
+    // the incident would exist and never be listed. Upsert: a retried create writes the same row.
+    try {
+      await this.index.upsertEntity(encodeIndexRow(incident.id, incident.createdAt), 'Replace');
+    } catch (error) {
+      throw storageError('indexing the incident', error);
+    }
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     const actions: TransactionAction[] = [
       ['create', encodeIncident(incident)],
@@ -221,27 +235,42 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
       .map(({ event }) => event);
   }
 
-  async list(filter: IncidentFilter): Promise<Incident[]> {
+  /**
+   * Walks the index newest first from the token's key, reading each incident and keeping those the
+   * filters match, until the page is full, the scan limit is reached (then a token says where to go
+   * on), the index ends, or `since` is passed.
+   */
+  async list(filter: IncidentFilter): Promise<IncidentPage> {
     await this.ensureTables();
-    const clauses = [`RowKey eq '${INCIDENT_ROW}'`];
-    if (filter.state) clauses.push(`state eq ${odataString(filter.state)}`);
-    if (filter.since) clauses.push(`createdAt ge ${odataString(filter.since)}`);
-    if (filter.user) {
-      const user = filter.user.toLowerCase();
-      clauses.push(`(userKey eq ${odataString(user)} or userUpn eq ${odataString(user)} or userObjectId eq ${odataString(user)})`);
-    }
-    const limit = filter.limit ?? 100;
+    const after = filter.continuationToken === undefined ? undefined : decodeContinuationToken(filter.continuationToken);
+    const user = filter.user?.toLowerCase();
+    const matches = (incident: Incident) =>
+      (filter.state === undefined || incident.state === filter.state) &&
+      (filter.since === undefined || incident.createdAt >= filter.since) &&
+      (user === undefined || incident.userKey === user || incident.user.upn === user || incident.user.objectId === user);
+    const clauses = [`PartitionKey eq '${INDEX_PARTITION}'`, ...(after === undefined ? [] : [`RowKey gt ${odataString(after)}`])];
     const found: Incident[] = [];
+    let scanned = 0;
     try {
-      for await (const entity of this.incidents.listEntities<Record<string, unknown>>({ queryOptions: { filter: clauses.join(' and ') } })) {
-        found.push(decodeIncident(entity));
-        if (found.length >= limit) break;
+      const pages = this.index.listEntities<{ incidentId?: unknown; createdAt?: unknown }>({ queryOptions: { filter: clauses.join(' and ') } }).byPage({ maxPageSize: INDEX_PAGE_SIZE });
+      for await (const page of pages) {
+        const incidents = await Promise.all(page.map((row) => (typeof row.incidentId === 'string' ? this.get(row.incidentId) : Promise.resolve(undefined))));
+        for (const [i, row] of page.entries()) {
+          scanned++;
+          if (filter.since !== undefined && typeof row.createdAt === 'string' && row.createdAt < filter.since) return { incidents: found };
+          const incident = incidents[i]?.incident;
+          if (incident !== undefined && matches(incident)) found.push(incident);
+          if (found.length >= filter.top || scanned >= MAX_INDEX_ROWS_PER_PAGE) {
+            const more = i < page.length - 1 || page.continuationToken !== undefined;
+            return { incidents: found, ...(more ? { continuationToken: encodeContinuationToken(String(row.rowKey)) } : {}) };
+          }
+        }
       }
     } catch (error) {
+      if (error instanceof StorageError) throw error;
       throw storageError('listing incidents', error);
     }
-    // ULIDs sort by creation time; newest first is what a person scanning the list wants.
-    return found.sort((a, b) => b.id.localeCompare(a.id));
+    return { incidents: found };
   }
 
   /** Upserts (Replace) in transactions of up to 100 rows; a re-run of diagnosis overwrites its own rows. */

@@ -11,6 +11,7 @@ import { StorageFollowUpQueues } from '../../shared/queues/follow-up-queues';
 import { containAlert, gateKeyFor, type ContainDeps } from '../../shared/runbook/contain';
 import type { NormalizedAlert } from '../../shared/alerts/types';
 import { queueClient, tableClient } from '../../shared/store/table-clients';
+import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
 import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
 
 let azurite: AzuriteInstance;
@@ -27,7 +28,7 @@ function alertFor(upn: string, alertId: string): NormalizedAlert {
 beforeAll(async () => {
   [azurite, simulator] = await Promise.all([startAzurite(), startTenantSimulator()]);
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
-  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
+  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE), tableClient(config.storage, INCIDENT_INDEX_TABLE));
   const graph = createGraphClient(config.graph);
   deps = {
     actions: new GraphContainmentActions(graph),

@@ -5,6 +5,7 @@ import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { parseConfig } from '../../shared/config';
 import type { Incident, TimelineEvent } from '../../shared/runbook/incident';
 import { tableClient } from '../../shared/store/table-clients';
+import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
 import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
 
 const AT = '2026-12-01T10:00:00.000Z';
@@ -14,7 +15,7 @@ let store: TableIncidentStore;
 beforeAll(async () => {
   azurite = await startAzurite();
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString });
-  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE));
+  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE), tableClient(config.storage, INCIDENT_INDEX_TABLE));
 });
 
 afterAll(async () => {

@@ -15,6 +15,7 @@ import type {
   FollowUpQueues,
   Gathered,
   IncidentFilter,
+  IncidentPage,
   IncidentStore,
   MailboxAuditQuery,
   StoredFinding,
@@ -88,8 +89,8 @@ class MemoryStore implements IncidentStore, FindingStore {
   async timeline(): Promise<TimelineEvent[]> {
     return this.events;
   }
-  async list(_filter: IncidentFilter): Promise<Incident[]> {
-    return [];
+  async list(_filter: IncidentFilter): Promise<IncidentPage> {
+    return { incidents: [] };
   }
   async upsertFindings(_id: string, findings: readonly Finding[], observedAt: string): Promise<void> {
     for (const finding of findings) this.rows.set(`${finding.kind}|${finding.providerId}`, { ...finding, observedAt });
