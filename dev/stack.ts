@@ -114,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
-    const { functionDefinitions } = await quietlyImportFunctions();
+    const { functionDefinitions, startBackgroundChecks } = await quietlyImportFunctions();
     const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
     const host = await startFunctionHost({
       definitions: functionDefinitions(),
@@ -125,6 +125,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log: options.log ?? (() => undefined),
     });
     stops.push(() => host.stop());
+    // What Azure starts with the worker (app.hook.appStart), logged into the host log.
+    const hostLog = options.log ?? (() => undefined);
+    const stopChecks = startBackgroundChecks((level, fields) => hostLog(JSON.stringify({ time: new Date().toISOString(), level, ...fields })));
+    stops.push(async () => stopChecks());
     return {
       baseUrl: host.baseUrl,
       functionKey,

@@ -1,10 +1,20 @@
-// Loads every function module (each registers itself) and exposes the list the local host serves.
+// Loads every function module (each registers itself), exposes the list the local host serves, and
+// starts the checks that run outside invocations (Azure: when the worker starts; locally: dev/stack).
+import { app } from '@azure/functions';
 import './contain';
 import './incidents';
 import './approvals';
 import './follow-ups';
+import './health';
 import { registeredFunctions, type FunctionDefinition } from './registry';
+import { startBackgroundChecks } from '../shared/services';
+
+export { startBackgroundChecks };
 
 export function functionDefinitions(): readonly FunctionDefinition[] {
   return registeredFunctions();
 }
+
+app.hook.appStart(() => {
+  startBackgroundChecks();
+});

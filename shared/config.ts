@@ -265,6 +265,27 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
 }
 
 /**
+ * The settings as GET /api/health shows them: what the app does and talks to, never a secret (no
+ * connection string, key, client id or caller list; entry counts rather than the protected names).
+ */
+export function describeSettings(config: Config) {
+  return {
+    containmentMode: config.containmentMode,
+    minAutoContainSeverity: config.minAutoContainSeverity,
+    privilegedUsers: config.privilegedUsers,
+    blastRadius: config.blastRadius,
+    backends: {
+      graph: { host: new URL(config.graph.baseUrl).host, auth: config.graph.auth },
+      storage: config.storage.kind,
+      hunt: config.hunt.backend,
+    },
+    protected: { accounts: config.protectedAccounts.size, groups: config.protectedGroupIds.length, checkEveryMinutes: config.protectedAccountsCheckMinutes },
+    callerAuth: config.callerTokens ? 'entra-token' : 'function-key',
+    timeouts: { storageMs: config.storageTimeoutMs, graphMs: config.graph.timeoutMs, graphRetryBudgetMs: config.graph.retryBudgetMs },
+  };
+}
+
+/**
  * The auth level HTTP functions are registered with. Caller tokens replace function keys: a playbook's
  * managed identity has no key, so the host lets the request through and our code requires the token.
  * Read at registration time, before the rest of the configuration is validated.

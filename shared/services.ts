@@ -14,6 +14,9 @@ import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { DiagnoseDeps } from './runbook/diagnose';
 import type { FindingStore, IncidentStore } from './runbook/ports';
+import type { HealthDeps } from './runbook/health';
+import { ProtectedAccountsWatch, type HealthLog } from './runbook/protected-accounts';
+import { GraphDirectoryLookup } from './graph/directory-lookup';
 import { queueClient, tableClient } from './store/table-clients';
 import { INCIDENT_INDEX_TABLE } from './store/incident-index';
 import { LIMITS_TABLE, TableBlastRadiusLimiter } from './store/table-blast-radius';
@@ -26,7 +29,15 @@ export interface Services {
   findings: FindingStore;
   contain: ContainDeps;
   diagnose: DiagnoseDeps;
+  health: HealthDeps;
 }
+
+/** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
+const consoleLog: HealthLog = (level, fields) => {
+  const line = JSON.stringify({ level, ...fields });
+  if (level === 'error') console.error(line);
+  else console.log(line);
+};
 
 export function buildServices(config: Config): Services {
   const storage = { timeoutMs: config.storageTimeoutMs };
@@ -38,6 +49,7 @@ export function buildServices(config: Config): Services {
   const graph = createGraphClient(config.graph);
   const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue), config.storageTimeoutMs);
   const clock = { now: () => new Date() };
+  const lookup = new GraphDirectoryLookup(graph);
   // One limiter per process: every diagnosis on this instance shares the reports API budget.
   const reportsLimiter = new SlidingWindowLimiter({ max: config.diagnosis.reportsRequestsPer10Seconds, windowMs: 10_000 });
   // HUNT_BACKEND=log-analytics: sign-ins come from the Sentinel workspace, with user agent and ASN.
@@ -56,6 +68,10 @@ export function buildServices(config: Config): Services {
   return {
     config,
     callers: callerAuthenticator(config),
+    health: {
+      protectedAccounts: new ProtectedAccountsWatch([...config.protectedAccounts], lookup, clock, consoleLog),
+      probes: { storage: () => store.probe(), graph: () => lookup.probe() },
+    },
     store,
     findings: store,
     diagnose: {
@@ -89,4 +105,13 @@ let services: Services | undefined;
 export function getServices(): Services {
   services ??= buildServices(loadConfig());
   return services;
+}
+
+/**
+ * Starts what runs outside invocations: the protected-accounts check, now and every
+ * PROTECTED_ACCOUNTS_CHECK_MINUTES. `log` receives its lines (the local host passes its own log).
+ */
+export function startBackgroundChecks(log?: HealthLog): () => void {
+  const { config, health } = getServices();
+  return health.protectedAccounts.start(config.protectedAccountsCheckMinutes * 60_000, { log });
 }

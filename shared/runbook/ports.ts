@@ -36,6 +36,11 @@ export interface UserDirectory {
   inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts>;
 }
 
+/** A directory read by one identifier (object id or UPN): who it names, or undefined for nobody (404). */
+export interface DirectoryLookup {
+  findUser(id: string): Promise<{ objectId: string; upn: string } | undefined>;
+}
+
 export interface BlastRadiusSlot {
   granted: boolean;
   window: string;

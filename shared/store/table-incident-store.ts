@@ -76,6 +76,15 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     private readonly index: TableClient,
   ) {}
 
+  /** For GET /api/health: one point read; "not found" means the service answered. */
+  async probe(): Promise<void> {
+    try {
+      await this.incidents.getEntity('health', 'probe');
+    } catch (error) {
+      if (statusOf(error) !== 404) throw storageError('probing the incident store', error);
+    }
+  }
+
   /** Creates the tables once per process; "already exists" is success. */
   private ensureTables(): Promise<void> {
     this.ready ??= Promise.all(
