@@ -54,3 +54,16 @@ it('drops the envelope headers before storing the raw alert; no credential in an
   for (const marker of SECRET_MARKERS) expect(everything).not.toMatch(marker);
   expect(rows.join('\n')).not.toMatch(/Authorization|x-functions-key/i);
 });
+
+it('a malformed body is refused with 400 saying where it broke, never echoing what it held', async () => {
+  for (const body of ['{"user": "echo-me-8c1f@wingtip-lab.example", "alertId": echo-me-8c1f', 'echo-me-8c1f', '{"a":1}}echo-me-8c1f']) {
+    const response = await request<{ error: { code: string; message: string } }>(`${stack.baseUrl}/api/contain`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY },
+      body,
+    });
+    expect({ status: response.status, code: response.json.error.code }).toEqual({ status: 400, code: 'malformed_request' });
+    expect(response.json.error.message).toMatch(/^malformed JSON( at position \d+)?: expected a JSON alert$/);
+    expect(response.text).not.toContain('echo-me');
+  }
+});
