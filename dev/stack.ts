@@ -74,18 +74,31 @@ async function quietlyImportFunctions(): Promise<typeof import('../functions')> 
   }
 }
 
+/**
+ * Points the settings at the Azurite and simulator this stack started (either may be absent). The
+ * simulator is the Log Analytics workspace too (SigninLogs stand-in) when the hunt backend asks for one.
+ */
+function fillInLocalServices(settings: Record<string, string>, storage: string | undefined, simulatorUrl: string | undefined): Record<string, string> {
+  if (storage !== undefined && wantsAzurite(settings.AzureWebJobsStorage, settings)) settings.AzureWebJobsStorage = storage;
+  if (simulatorUrl !== undefined && !settings.GRAPH_BASE_URL) {
+    settings.GRAPH_BASE_URL = simulatorUrl;
+    settings.GRAPH_AUTH = 'none';
+    if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_ENDPOINT) {
+      settings.LOG_ANALYTICS_ENDPOINT = simulatorUrl;
+      settings.LOG_ANALYTICS_WORKSPACE_ID ||= SIMULATED_WORKSPACE_ID;
+    }
+  }
+  return settings;
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings: Record<string, string> = {
     ...DEFAULT_LOCAL_SETTINGS,
     ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY'] }) : {}),
     ...options.settings,
   };
-  // Fail fast, before Azurite or the simulator start: every setting but the two this stack fills in.
-  parseConfig({
-    ...settings,
-    AzureWebJobsStorage: settings.AzureWebJobsStorage || 'UseDevelopmentStorage=true',
-    ...(settings.GRAPH_BASE_URL ? {} : { GRAPH_BASE_URL: 'http://127.0.0.1', GRAPH_AUTH: 'none' }),
-  });
+  // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in.
+  parseConfig(fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', 'http://127.0.0.1'));
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -95,20 +108,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (wantsAzurite(settings.AzureWebJobsStorage, settings)) {
       azurite = await startAzurite();
       stops.push(() => azurite!.stop());
-      settings.AzureWebJobsStorage = azurite.connectionString;
     }
     let simulator: TenantSimulator | undefined;
     if (!settings.GRAPH_BASE_URL) {
       simulator = await startTenantSimulator(options.simulator);
       stops.push(() => simulator!.stop());
-      settings.GRAPH_BASE_URL = simulator.baseUrl;
-      settings.GRAPH_AUTH = 'none';
-      // The simulator is the Log Analytics workspace too (SigninLogs stand-in) when the hunt backend asks for one.
-      if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_ENDPOINT) {
-        settings.LOG_ANALYTICS_ENDPOINT = simulator.baseUrl;
-        settings.LOG_ANALYTICS_WORKSPACE_ID ||= SIMULATED_WORKSPACE_ID;
-      }
     }
+    fillInLocalServices(settings, azurite?.connectionString, simulator?.baseUrl);
     if (!settings.AzureWebJobsStorage) {
       throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');
     }
@@ -127,8 +133,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => host.stop());
     // What Azure starts with the worker (app.hook.appStart), logged into the host log.
     const hostLog = options.log ?? (() => undefined);
-    const stopChecks = startBackgroundChecks((level, fields) => hostLog(JSON.stringify({ time: new Date().toISOString(), level, ...fields })));
-    stops.push(async () => stopChecks());
+    const checks = startBackgroundChecks((level, fields) => hostLog(JSON.stringify({ time: new Date().toISOString(), level, ...fields })));
+    stops.push(async () => checks.stop());
+    // The startup reads are over before anyone gets the stack: they never land in a test's request log window.
+    await checks.first;
     return {
       baseUrl: host.baseUrl,
       functionKey,

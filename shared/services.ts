@@ -111,7 +111,7 @@ export function getServices(): Services {
  * Starts what runs outside invocations: the protected-accounts check, now and every
  * PROTECTED_ACCOUNTS_CHECK_MINUTES. `log` receives its lines (the local host passes its own log).
  */
-export function startBackgroundChecks(log?: HealthLog): () => void {
+export function startBackgroundChecks(log?: HealthLog): { first: Promise<void>; stop: () => void } {
   const { config, health } = getServices();
   return health.protectedAccounts.start(config.protectedAccountsCheckMinutes * 60_000, { log });
 }

@@ -55,13 +55,16 @@ export class ProtectedAccountsWatch {
     return this.last !== undefined ? Promise.resolve(this.last) : this.check();
   }
 
-  /** Checks now and every `intervalMs`, logging to `log` from now on; returns the stop function. */
-  start(intervalMs: number, options: { log?: HealthLog; every?: Every } = {}): () => void {
+  /**
+   * Checks now and every `intervalMs`, logging to `log` from now on. `first` settles when the first
+   * check has (it never rejects: a failed lookup is an "unknown" entry); `stop` ends the schedule.
+   */
+  start(intervalMs: number, options: { log?: HealthLog; every?: Every } = {}): { first: Promise<void>; stop: () => void } {
     if (options.log) this.log = options.log;
     const every = options.every ?? defaultEvery;
-    const run = () => void this.check().catch(() => undefined);
-    run();
-    return every(intervalMs, run);
+    const run = () => this.check().then(() => undefined, () => undefined);
+    const first = run();
+    return { first, stop: every(intervalMs, () => void run()) };
   }
 
   private async resolveAll(): Promise<ProtectedAccountsReport> {

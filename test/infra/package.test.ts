@@ -25,6 +25,7 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   listIncidents: { kind: 'http', route: 'incidents', methods: ['GET'], authLevel: 'function' },
   approveIncident: { kind: 'http', route: 'incidents/{id}/approve', methods: ['POST'], authLevel: 'function' },
   rejectIncident: { kind: 'http', route: 'incidents/{id}/reject', methods: ['POST'], authLevel: 'function' },
+  health: { kind: 'http', route: 'health', methods: ['GET'], authLevel: 'function' },
   diagnose: { kind: 'queue', queueName: 'diagnose', connection: 'AzureWebJobsStorage' },
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
@@ -73,14 +74,24 @@ for (const name of Object.keys(pkg.dependencies)) {
 process.stdout.write(JSON.stringify({ files: files.map((file) => path.join(dir, file)), definitions, outside, unresolved }));
 `;
 
-function load(packageDir: string, env: Record<string, string> = {}): LoadReport {
-  const result = spawnSync(process.execPath, ['-e', LOADER], {
+/** The settings are validated while the functions register: the least Azure gives the app (identity-based storage). */
+const AZURE_SETTINGS = {
+  AzureWebJobsStorage__queueServiceUri: 'https://staitm.queue.core.windows.net/',
+  AzureWebJobsStorage__tableServiceUri: 'https://staitm.table.core.windows.net/',
+};
+
+function spawnLoader(packageDir: string, env: Record<string, string>) {
+  return spawnSync(process.execPath, ['-e', LOADER], {
     cwd: packageDir,
     // A clean process: no NODE_OPTIONS, NODE_PATH or jest state; only what Azure would also lack.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...AZURE_SETTINGS, ...env },
     encoding: 'utf8',
     timeout: 30_000,
   });
+}
+
+function load(packageDir: string, env: Record<string, string> = {}): LoadReport {
+  const result = spawnLoader(packageDir, env);
   if (result.status !== 0) throw new Error(`loading the package failed (${result.status}):\n${result.stderr}`);
   return JSON.parse(result.stdout) as LoadReport;
 }
@@ -221,12 +232,22 @@ describe('deployable package (npm run package)', () => {
 
   test('with caller tokens configured, HTTP functions let requests through for the code to check the token', () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
-    const withTokens = load(packageDir, { WEBHOOK_AUDIENCE: 'api://aitm-contain-test' });
+    const withTokens = load(packageDir, {
+      WEBHOOK_AUDIENCE: 'api://aitm-contain-test',
+      WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d',
+      WEBHOOK_ALLOWED_CALLERS: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    });
     for (const definition of withTokens.definitions.filter((d) => d.kind === 'http')) {
       const expected = EXPECTED[definition.name];
       const level = expected?.kind === 'http' && expected.authLevel === 'function' ? 'anonymous' : expected?.kind === 'http' ? expected.authLevel : undefined;
       expect({ name: definition.name, authLevel: definition.authLevel }).toEqual({ name: definition.name, authLevel: level });
     }
+  });
+
+  test('a bad setting stops the worker loading the functions, with a message naming it', () => {
+    const result = spawnLoader(packageDir, { PROTECTED_ACCOUNTS: 'bg-admin' });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/ConfigError: Invalid configuration: PROTECTED_ACCOUNTS: "bg-admin" is neither a UPN/);
   });
 
   test('the zip (for az functionapp deployment source config-zip) holds the files, byte for byte', () => {

@@ -34,7 +34,7 @@ describe('ProtectedAccountsWatch', () => {
   it('resolves each entry at start, logs the ones naming nobody as errors, and re-checks on every tick', async () => {
     const { directory, lines, watch, start, tick } = setup([BG.upn, 'gone@contoso.example']);
     directory.users.set(BG.upn, BG);
-    start();
+    await start().first;
     const first = await watch.latest();
     expect(first.entries).toEqual([
       { entry: BG.upn, status: 'resolved', ...BG },
