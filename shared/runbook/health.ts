@@ -1,7 +1,7 @@
 // What GET /api/health reports: whether the app can work right now (storage and Graph answer, with
 // how long they took) and whether its protected entries name real people. The settings summary comes
 // from shared/config (describeSettings); nothing here reads a secret.
-import { GraphError } from '../errors';
+import { UpstreamError } from '../errors';
 import type { ProtectedAccountsReport, ProtectedAccountsWatch } from './protected-accounts';
 
 export interface Probe {
@@ -40,7 +40,7 @@ async function measure(probe: Probe, describe: (error: unknown) => string): Prom
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const [storage, graph, protectedAccounts] = await Promise.all([
     measure(deps.probes.storage, () => 'incident store unavailable'),
-    measure(deps.probes.graph, (error) => (error instanceof GraphError ? `Graph ${error.status || 'no response'} ${error.code}` : 'Graph unavailable')),
+    measure(deps.probes.graph, (error) => (error instanceof UpstreamError ? `${error.serviceName} ${error.status || 'no response'} ${error.code}` : 'Graph unavailable')),
     deps.protectedAccounts.latest(),
   ]);
   const count = (status: string) => protectedAccounts.entries.filter((entry) => entry.status === status).length;

@@ -2,7 +2,7 @@
 // nobody (a typo, a deleted or renamed break-glass account) protects nobody, and nothing else would say
 // so until the account it was meant for is disabled. Each such entry is logged as an error and shown
 // on GET /api/health.
-import { GraphError } from '../errors';
+import { UpstreamError } from '../errors';
 import type { Clock, DirectoryLookup } from './ports';
 
 export interface ProtectedEntryStatus {
@@ -90,7 +90,7 @@ export class ProtectedAccountsWatch {
       const user = await this.lookup.findUser(entry);
       return user === undefined ? { entry, status: 'unresolved' } : { entry, status: 'resolved', objectId: user.objectId, upn: user.upn };
     } catch (error) {
-      return { entry, status: 'unknown', error: error instanceof GraphError ? `${error.status} ${error.code}` : 'lookup failed' };
+      return { entry, status: 'unknown', error: error instanceof UpstreamError ? `${error.status} ${error.code}` : 'lookup failed' };
     }
   }
 }

@@ -1,4 +1,4 @@
-import { GraphError } from '../../shared/errors';
+import { UpstreamError } from '../../shared/errors';
 import type { DirectoryLookup } from '../../shared/runbook/ports';
 import { ProtectedAccountsWatch, type Every, type HealthLog } from '../../shared/runbook/protected-accounts';
 
@@ -9,7 +9,7 @@ class Directory implements DirectoryLookup {
   calls = 0;
   async findUser(id: string) {
     this.calls++;
-    if (this.failing) throw new GraphError('Service unavailable', 503, 'serviceNotAvailable');
+    if (this.failing) throw new UpstreamError('graph', 'Service unavailable', 503, 'serviceNotAvailable');
     return this.users.get(id);
   }
 }
