@@ -62,10 +62,6 @@ function rowsWithPrefix(incidentId: string, prefix: string): string {
   return odata`PartitionKey eq ${incidentId} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
 }
 
-function odataString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 export class TableIncidentStore implements IncidentStore, FindingStore {
   private ready?: Promise<void>;
 
@@ -257,11 +253,11 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
       (filter.state === undefined || incident.state === filter.state) &&
       (filter.since === undefined || incident.createdAt >= filter.since) &&
       (user === undefined || incident.userKey === user || incident.user.upn === user || incident.user.objectId === user);
-    const clauses = [`PartitionKey eq '${INDEX_PARTITION}'`, ...(after === undefined ? [] : [`RowKey gt ${odataString(after)}`])];
+    const filterText = after === undefined ? odata`PartitionKey eq ${INDEX_PARTITION}` : odata`PartitionKey eq ${INDEX_PARTITION} and RowKey gt ${after}`;
     const found: Incident[] = [];
     let scanned = 0;
     try {
-      const pages = this.index.listEntities<{ incidentId?: unknown; createdAt?: unknown }>({ queryOptions: { filter: clauses.join(' and ') } }).byPage({ maxPageSize: INDEX_PAGE_SIZE });
+      const pages = this.index.listEntities<{ incidentId?: unknown; createdAt?: unknown }>({ queryOptions: { filter: filterText } }).byPage({ maxPageSize: INDEX_PAGE_SIZE });
       for await (const page of pages) {
         const incidents = await Promise.all(page.map((row) => (typeof row.incidentId === 'string' ? this.get(row.incidentId) : Promise.resolve(undefined))));
         for (const [i, row] of page.entries()) {
