@@ -2,7 +2,7 @@
 import type { Severity } from './severity';
 
 /** Which payload shape the alert arrived in (see parse-alert.ts); the alert key says which alert it is. */
-export type AlertSource = 'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual';
+export type AlertSource = 'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual' | 'campaign';
 
 /** A user the alert says was affected. At least one of the two identifiers is present. */
 export interface AlertUser {
@@ -16,7 +16,8 @@ export interface NormalizedAlert {
    * Stable across redeliveries of the same alert; the idempotency key (with the user). One namespace per
    * kind of thing alerted on, so copies of one alert or incident that arrive in different shapes meet:
    * `defender-alert:<providerAlertId>`, `defender-incident:<id>`, `sentinel-alert:<SystemAlertId>`,
-   * `sentinel-incident:<name>`, `azure-monitor:<alert instance id>`, `manual:<alertId>` (all lower-cased).
+   * `sentinel-incident:<name>`, `azure-monitor:<alert instance id>`, `manual:<alertId>`, and for the other
+   * victims a pivot hunt finds, `campaign:<campaign id>` (one per campaign and person) (all lower-cased).
    */
   alertKey: string;
   /** The provider's own id, for people: Sentinel incident number or name, alert id, or the manual alertId. */

@@ -10,6 +10,8 @@ export interface SafetyPolicy {
   privilegedUsers: 'approve' | 'contain';
   mode: 'enforce' | 'dry-run' | 'off';
   minAutoContainSeverity: Severity;
+  /** Hold for an approver, with this reason (a campaign hit under CAMPAIGN_CONTAINMENT=approve). */
+  holdForApproval?: string;
 }
 
 /** What the directory says about the user, read before acting. */
@@ -27,7 +29,8 @@ export type Hold =
   | { kind: 'protected'; reason: string }
   | { kind: 'mode_off'; reason: string }
   | { kind: 'severity'; reason: string }
-  | { kind: 'privileged'; reason: string };
+  | { kind: 'privileged'; reason: string }
+  | { kind: 'approval'; reason: string };
 
 /** A human's decision to contain overrides the gates that exist to wait for a human, never protection. */
 export interface Approval {
@@ -51,6 +54,7 @@ export function preflight(user: AlertUser, severity: Severity, policy: SafetyPol
   if (policy.mode === 'off') {
     return { kind: 'mode_off', reason: 'CONTAINMENT_MODE=off: recorded and held for a human; nothing sent' };
   }
+  if (policy.holdForApproval !== undefined) return { kind: 'approval', reason: policy.holdForApproval };
   if (severityRank(severity) < severityRank(policy.minAutoContainSeverity)) {
     return {
       kind: 'severity',

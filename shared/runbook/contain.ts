@@ -73,6 +73,7 @@ const HOLD_STATE: Readonly<Record<Hold['kind'], IncidentState>> = {
   mode_off: 'awaiting_approval',
   severity: 'awaiting_approval',
   privileged: 'awaiting_approval',
+  approval: 'awaiting_approval',
 };
 
 export function gateKeyFor(alertKey: string, user: AlertUser): string {

@@ -14,6 +14,8 @@ import type {
   SentMessageEvidence,
   SignInEvidence,
 } from '../diagnosis/types';
+import type { Pivot, PivotKind } from '../campaign/pivots';
+import type { Campaign, CampaignHit, CampaignLink, PivotMatch, PivotRecord } from '../campaign/types';
 import type { UserFacts } from '../policy/containment-policy';
 import type { Incident, StoredIncident, TimelineEvent } from './incident';
 
@@ -174,4 +176,53 @@ export interface StoredFinding extends Finding {
 export interface FindingStore {
   upsertFindings(incidentId: string, findings: readonly Finding[], observedAt: string): Promise<void>;
   findings(incidentId: string): Promise<StoredFinding[]>;
+}
+
+// ----- Phase 4: pivot hunt -----
+
+/** What a backend found for one pivot. `truncated`: a row limit stopped the read. */
+export interface PivotFindings {
+  matches: PivotMatch[];
+  truncated: boolean;
+  via: string;
+}
+
+/**
+ * A hunting backend (Log Analytics, Defender advanced hunting, Graph sign-ins). Failures throw GraphError:
+ * 401/403 mean it refuses us (recorded as unavailable with `permission`), transient ones are retried by
+ * the queue.
+ */
+export interface HuntBackend {
+  /** For the record: "Log Analytics", "Defender advanced hunting", "Graph v1.0 sign-ins". */
+  readonly name: string;
+  /** What the app lacks when it is refused, e.g. "Log Analytics Reader on the workspace". */
+  readonly permission: string;
+  /** Why this backend cannot hunt this kind of pivot, or undefined when it can. */
+  cannotSee(kind: PivotKind): string | undefined;
+  hunt(pivot: Pivot, lookbackDays: number): Promise<PivotFindings>;
+  /** Distinct users per IP in the `days` before `before` (the shared-egress guard). */
+  distinctUsersBefore(ips: readonly string[], before: string, days: number): Promise<Map<string, number>>;
+}
+
+export type JoinResult = { campaignId: string; created: boolean };
+
+/** Campaigns in Table Storage: one partition per campaign, and an insert-only IOC index so overlapping incidents meet. */
+export interface CampaignStore {
+  /**
+   * The open campaign owning any of these pivots (the first in order), else a new one with `candidateId`;
+   * the pivots and the incident are indexed to it.
+   */
+  join(pivotKeys: readonly string[], candidateId: string, incidentId: string, at: string): Promise<JoinResult>;
+  /** Insert-only: true when this incident may hunt the pivot (not hunted before, or a claim gone stale). */
+  claimPivot(campaignId: string, record: PivotRecord, staleAfterMs: number): Promise<boolean>;
+  /** Gives a claimed pivot back when its hunt failed transiently, so the retry hunts it. */
+  releasePivot(campaignId: string, pivotKey: string): Promise<void>;
+  recordPivots(campaignId: string, records: readonly PivotRecord[]): Promise<void>;
+  /** Upserts hits, merged with what earlier passes found for the same person. */
+  recordHits(campaignId: string, hits: readonly CampaignHit[], at: string): Promise<void>;
+  link(campaignId: string, links: readonly CampaignLink[]): Promise<void>;
+  addNotes(campaignId: string, notes: readonly string[], at: string): Promise<void>;
+  get(campaignId: string): Promise<Campaign | undefined>;
+  list(limit: number): Promise<Array<Pick<Campaign, 'id' | 'status' | 'createdAt' | 'updatedAt'>>>;
+  campaignOf(incidentId: string): Promise<string | undefined>;
 }
