@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseConfig, SETTING_NAMES } from '../shared/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
+import { warmUpKusto } from './kusto/parser';
 import { readHostJson, startFunctionHost, type FunctionHost } from './host';
 import { loadLocalSettings } from './settings';
 import { startTenantSimulator, type SimulatorOptions, type TenantSimulator } from './simulator';
@@ -78,13 +79,17 @@ async function quietlyImportFunctions(): Promise<typeof import('../functions')> 
  * Points the settings at the Azurite and simulator this stack started (either may be absent). The
  * simulator is the Log Analytics workspace too (SigninLogs stand-in) when the hunt backend asks for one.
  */
-function fillInLocalServices(settings: Record<string, string>, storage: string | undefined, simulatorUrl: string | undefined): Record<string, string> {
+type SimulatorEndpoints = Pick<TenantSimulator, 'baseUrl' | 'logAnalyticsUrl' | 'logAnalyticsCaFile'>;
+
+function fillInLocalServices(settings: Record<string, string>, storage: string | undefined, simulator: SimulatorEndpoints | undefined): Record<string, string> {
   if (storage !== undefined && wantsAzurite(settings.AzureWebJobsStorage, settings)) settings.AzureWebJobsStorage = storage;
-  if (simulatorUrl !== undefined && !settings.GRAPH_BASE_URL) {
-    settings.GRAPH_BASE_URL = simulatorUrl;
+  if (simulator !== undefined && !settings.GRAPH_BASE_URL) {
+    settings.GRAPH_BASE_URL = simulator.baseUrl;
     settings.GRAPH_AUTH = 'none';
+    // The simulator is the Log Analytics workspace too (HTTPS, its own certificate) when the hunt backend asks for one.
     if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_ENDPOINT) {
-      settings.LOG_ANALYTICS_ENDPOINT = simulatorUrl;
+      settings.LOG_ANALYTICS_ENDPOINT = simulator.logAnalyticsUrl;
+      settings.LOG_ANALYTICS_CA_FILE = simulator.logAnalyticsCaFile;
       settings.LOG_ANALYTICS_WORKSPACE_ID ||= SIMULATED_WORKSPACE_ID;
     }
   }
@@ -98,7 +103,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.settings,
   };
   // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in.
-  parseConfig(fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', 'http://127.0.0.1'));
+  parseConfig(fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', { baseUrl: 'http://127.0.0.1', logAnalyticsUrl: 'https://127.0.0.1/v1', logAnalyticsCaFile: 'simulator-ca.pem' }));
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -111,10 +116,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     let simulator: TenantSimulator | undefined;
     if (!settings.GRAPH_BASE_URL) {
-      simulator = await startTenantSimulator(options.simulator);
+      // The hunting stand-ins parse with the Kusto analyzer: load it before the host serves anything.
+      warmUpKusto();
+      simulator = await startTenantSimulator({ campaign: true, ...options.simulator });
       stops.push(() => simulator!.stop());
     }
-    fillInLocalServices(settings, azurite?.connectionString, simulator?.baseUrl);
+    fillInLocalServices(settings, azurite?.connectionString, simulator);
     if (!settings.AzureWebJobsStorage) {
       throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');
     }

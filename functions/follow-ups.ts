@@ -3,19 +3,39 @@
 import type { InvocationContext } from '@azure/functions';
 import { parseFollowUpMessage } from '../shared/queues/follow-up-message';
 import { diagnoseIncident, DiagnosisRetryError } from '../shared/runbook/diagnose';
-import { recordFollowUpPoisoned, recordFollowUpReceived } from '../shared/runbook/follow-ups';
+import { recordFollowUpPoisoned } from '../shared/runbook/follow-ups';
+import { huntIncident, HuntRetryError } from '../shared/runbook/hunt';
 import type { FollowUpMessage, FollowUpQueueName } from '../shared/runbook/ports';
 import { getServices } from '../shared/services';
 import { registerFunction } from './registry';
 
 const STORAGE_CONNECTION = 'AzureWebJobsStorage';
 
-function followUpHandler(queue: FollowUpQueueName) {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const followUp = parseFollowUpMessage(message);
-    await recordFollowUpReceived(getServices().store, queue, followUp, context.invocationId, new Date());
-    context.info(JSON.stringify({ event: `${queue}_received`, incidentId: followUp.incidentId }));
-  };
+/**
+ * Phase 4: the pivot hunt. Throwing hands the message back to the queue (a backend failed transiently;
+ * the pivots it claimed were given back), and after maxDequeueCount huntPoison records `hunt_failed`.
+ */
+export async function huntHandler(message: unknown, context: InvocationContext): Promise<void> {
+  const followUp = parseFollowUpMessage(message);
+  const started = performance.now();
+  try {
+    const result = await huntIncident(followUp, getServices().hunt, context.invocationId);
+    context.info(
+      JSON.stringify({
+        event: 'hunt',
+        incidentId: result.incidentId,
+        campaignId: result.campaignId,
+        pivots: result.pivots.map((p) => p.status),
+        suspicious: result.hits.filter((h) => h.verdict === 'suspicious').length,
+        victims: result.victims.map((v) => v.state),
+        latencyMs: Math.round(performance.now() - started),
+      }),
+    );
+  } catch (error) {
+    const retry = error instanceof HuntRetryError;
+    context.warn(JSON.stringify({ event: retry ? 'hunt_retry' : 'hunt_error', incidentId: followUp.incidentId, message: error instanceof Error ? error.message.slice(0, 500) : 'unknown' }));
+    throw error;
+  }
 }
 
 /**
@@ -102,7 +122,7 @@ export const huntFunction = registerFunction({
   name: 'hunt',
   queueName: 'hunt',
   connection: STORAGE_CONNECTION,
-  handler: followUpHandler('hunt'),
+  handler: huntHandler,
 });
 
 export const diagnosePoisonFunction = registerFunction({

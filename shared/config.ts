@@ -1,5 +1,6 @@
 // All settings, read once from the environment and validated; the one module that touches process.env.
 // A bad setting fails fast with a message naming it, before any alert is acted on.
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from './alerts/severity';
 import { userFromIdentifier } from './alerts/values';
@@ -74,6 +75,10 @@ const schema = z
     HUNT_BACKEND: z.enum(['log-analytics', 'defender', 'none']).default('none'),
     LOG_ANALYTICS_WORKSPACE_ID: z.string().optional(),
     LOG_ANALYTICS_ENDPOINT: z.url().optional(),
+    LOG_ANALYTICS_CA_FILE: z.string().optional(),
+    SHARED_IP_MIN_USERS: positiveInt(20),
+    TRUSTED_IPS: csv,
+    CAMPAIGN_CONTAINMENT: z.enum(['approve', 'contain', 'off']).default('approve'),
     HOSTING_ASNS: csv,
     INTERNAL_DOMAINS: csv,
     REPORTS_REQUESTS_PER_10_SECONDS: positiveInt(5),
@@ -137,6 +142,12 @@ const schema = z
         });
       }
     }
+    if (settings.LOG_ANALYTICS_CA_FILE && !isLoopbackUrl(settings.LOG_ANALYTICS_ENDPOINT ?? 'https://api.loganalytics.io')) {
+      ctx.addIssue({ code: 'custom', path: ['LOG_ANALYTICS_CA_FILE'], message: 'a CA of our own is trusted only for a loopback Log Analytics endpoint (the simulator\'s stand-in)' });
+    }
+    for (const ip of settings.TRUSTED_IPS) {
+      if (isIP(ip) === 0) ctx.addIssue({ code: 'custom', path: ['TRUSTED_IPS'], message: `"${ip.slice(0, 64)}" is not an IP address` });
+    }
     for (const group of settings.PROTECTED_GROUP_IDS) {
       if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(group)) {
         ctx.addIssue({ code: 'custom', path: ['PROTECTED_GROUP_IDS'], message: `"${group}" is not a group object id` });
@@ -191,7 +202,18 @@ export interface Config {
   containmentMode: 'enforce' | 'dry-run' | 'off';
   minAutoContainSeverity: Severity;
   blastRadius: { max: number; windowMinutes: number };
-  hunt: { backend: 'log-analytics' | 'defender' | 'none'; workspaceId?: string; endpoint?: string };
+  hunt: {
+    backend: 'log-analytics' | 'defender' | 'none';
+    workspaceId?: string;
+    endpoint?: string;
+    /** A CA trusted for a loopback Log Analytics endpoint only (the simulator's HTTPS stand-in). */
+    caFile?: string;
+    /** More distinct users than this on an IP before the attacker window: shared egress, not evidence. */
+    sharedIpMinUsers: number;
+    trustedIps: ReadonlySet<string>;
+    /** What happens to other victims the hunt finds: held for approval, contained, or only reported. */
+    campaignContainment: 'approve' | 'contain' | 'off';
+  };
   hostingAsns: readonly number[];
   diagnosis: {
     /** Domains whose addresses are internal, besides the user's own UPN domain (lower-cased, no "@"). */
@@ -245,7 +267,15 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     containmentMode: s.CONTAINMENT_MODE,
     minAutoContainSeverity: s.MIN_AUTO_CONTAIN_SEVERITY,
     blastRadius: { max: s.BLAST_RADIUS_MAX, windowMinutes: s.BLAST_RADIUS_WINDOW_MINUTES },
-    hunt: { backend: s.HUNT_BACKEND, workspaceId: s.LOG_ANALYTICS_WORKSPACE_ID, endpoint: s.LOG_ANALYTICS_ENDPOINT },
+    hunt: {
+      backend: s.HUNT_BACKEND,
+      workspaceId: s.LOG_ANALYTICS_WORKSPACE_ID,
+      endpoint: s.LOG_ANALYTICS_ENDPOINT,
+      caFile: s.LOG_ANALYTICS_CA_FILE,
+      sharedIpMinUsers: s.SHARED_IP_MIN_USERS,
+      trustedIps: new Set(s.TRUSTED_IPS.map((ip) => ip.toLowerCase())),
+      campaignContainment: s.CAMPAIGN_CONTAINMENT,
+    },
     hostingAsns: s.HOSTING_ASNS.length > 0 ? s.HOSTING_ASNS.map(Number) : RUNBOOK_HOSTING_ASNS,
     diagnosis: {
       internalDomains: s.INTERNAL_DOMAINS.map((domain) => domain.toLowerCase().replace(/^@/, '')),

@@ -6,17 +6,20 @@ import { SlidingWindowLimiter } from './diagnosis/rate-limiter';
 import { createGraphClient, credentialFor } from './graph/client';
 import { GraphContainmentActions } from './graph/containment-actions';
 import { DEFAULT_EVIDENCE_LIMITS, GraphEvidenceReader } from './graph/evidence/graph-evidence-reader';
-import { DEFAULT_LOG_ANALYTICS_ENDPOINT, LogAnalyticsClient } from './hunting/log-analytics';
+import { DEFAULT_LOG_ANALYTICS_ENDPOINT, LogAnalyticsClient, LOOPBACK_CREDENTIAL } from './hunting/log-analytics';
 import { DefenderHunting } from './hunting/defender';
+import { DefenderHuntBackend, GraphSignInsHuntBackend, LogAnalyticsHuntBackend } from './hunting/hunt-backends';
 import { DefenderSignIns, LogAnalyticsSignIns, type HuntingSignIns } from './hunting/sign-in-logs';
 import { GraphUserDirectory } from './graph/user-directory';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { DiagnoseDeps } from './runbook/diagnose';
-import type { FindingStore, IncidentStore } from './runbook/ports';
 import type { HealthDeps } from './runbook/health';
 import { ProtectedAccountsWatch, type HealthLog } from './runbook/protected-accounts';
 import { GraphDirectoryLookup } from './graph/directory-lookup';
+import type { HuntDeps } from './runbook/hunt';
+import type { CampaignStore, FindingStore, HuntBackend, IncidentStore } from './runbook/ports';
+import { CAMPAIGN_INDEX_TABLE, CAMPAIGNS_TABLE, TableCampaignStore } from './store/table-campaign-store';
 import { queueClient, tableClient } from './store/table-clients';
 import { INCIDENT_INDEX_TABLE } from './store/incident-index';
 import { LIMITS_TABLE, TableBlastRadiusLimiter } from './store/table-blast-radius';
@@ -30,6 +33,8 @@ export interface Services {
   contain: ContainDeps;
   diagnose: DiagnoseDeps;
   health: HealthDeps;
+  campaigns: CampaignStore;
+  hunt: HuntDeps;
 }
 
 /** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
@@ -54,17 +59,39 @@ export function buildServices(config: Config): Services {
   const reportsLimiter = new SlidingWindowLimiter({ max: config.diagnosis.reportsRequestsPer10Seconds, windowMs: 10_000 });
   // HUNT_BACKEND=log-analytics: sign-ins come from the Sentinel workspace, with user agent and ASN.
   // HUNT_BACKEND=defender: from Defender advanced hunting (AADSignInEventsBeta) through Graph, with user agent.
+  // The pivot hunt uses the same backend, and Graph v1.0 sign-ins when it refuses (or none is set).
   let signInLogs: HuntingSignIns | undefined;
+  const huntBackends: HuntBackend[] = [];
   if (config.hunt.backend === 'log-analytics' && config.hunt.workspaceId) {
-    signInLogs = new LogAnalyticsSignIns(
-      new LogAnalyticsClient(
-        { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000 },
-        credentialFor(config.graph),
-      ),
+    // One client, so one Query API limiter, for diagnosis and the hunt.
+    const workspace = new LogAnalyticsClient(
+      { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000, caFile: config.hunt.caFile },
+      credentialFor(config.graph) ?? LOOPBACK_CREDENTIAL,
     );
+    signInLogs = new LogAnalyticsSignIns(workspace);
+    huntBackends.push(new LogAnalyticsHuntBackend(workspace, config.hostingAsns));
   } else if (config.hunt.backend === 'defender') {
-    signInLogs = new DefenderSignIns(new DefenderHunting(graph));
+    const hunting = new DefenderHunting(graph);
+    signInLogs = new DefenderSignIns(hunting);
+    huntBackends.push(new DefenderHuntBackend(hunting));
   }
+  huntBackends.push(new GraphSignInsHuntBackend(graph, config.graph.baseUrl, reportsLimiter));
+  const campaigns = new TableCampaignStore(tableClient(config.storage, CAMPAIGNS_TABLE, storage), tableClient(config.storage, CAMPAIGN_INDEX_TABLE, storage));
+  const contain: ContainDeps = {
+    actions: new GraphContainmentActions(graph),
+    directory: new GraphUserDirectory(graph, config.graph.baseUrl),
+    limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
+    store,
+    queues,
+    policy: {
+      protectedAccounts: config.protectedAccounts,
+      protectedGroupIds: config.protectedGroupIds,
+      privilegedUsers: config.privilegedUsers,
+      mode: config.containmentMode,
+      minAutoContainSeverity: config.minAutoContainSeverity,
+    },
+    clock,
+  };
   return {
     config,
     callers: callerAuthenticator(config),
@@ -74,6 +101,16 @@ export function buildServices(config: Config): Services {
     },
     store,
     findings: store,
+    campaigns,
+    hunt: {
+      store,
+      findings: store,
+      campaigns,
+      backends: huntBackends,
+      contain,
+      clock,
+      settings: { containment: config.hunt.campaignContainment, sharedIpMinUsers: config.hunt.sharedIpMinUsers, trustedIps: config.hunt.trustedIps },
+    },
     diagnose: {
       reader: new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs),
       store,
@@ -82,21 +119,7 @@ export function buildServices(config: Config): Services {
       clock,
       settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
     },
-    contain: {
-      actions: new GraphContainmentActions(graph),
-      directory: new GraphUserDirectory(graph, config.graph.baseUrl),
-      limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
-      store,
-      queues,
-      policy: {
-        protectedAccounts: config.protectedAccounts,
-        protectedGroupIds: config.protectedGroupIds,
-        privilegedUsers: config.privilegedUsers,
-        mode: config.containmentMode,
-        minAutoContainSeverity: config.minAutoContainSeverity,
-      },
-      clock,
-    },
+    contain,
   };
 }
 

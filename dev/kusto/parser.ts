@@ -59,6 +59,15 @@ function load(): KustoLanguage {
   return language;
 }
 
+/**
+ * Loads the analyzer and builds its global state now (together they block the event loop for seconds),
+ * before requests are waiting on it.
+ */
+export function warmUpKusto(): void {
+  const K = load();
+  K.KustoCode.ParseAndAnalyze('print x = ago(1d)', K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', [], false)));
+}
+
 const globalsCache = new Map<Readonly<Record<string, TableSchema>>, unknown>();
 
 function globalsFor(tables: Readonly<Record<string, TableSchema>>): unknown {

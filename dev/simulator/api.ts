@@ -16,6 +16,11 @@ export interface SimulatorOptions {
    * password reset) are stamped with it. Request-log times use the wall clock. Default `() => new Date()`.
    */
   now?: () => Date;
+  /**
+   * Seed the phishing wave around the scenario's attacker (campaign.ts: other victims, a failed sign-in,
+   * a shared egress IP) for the pivot hunt. Default false; the local stack turns it on.
+   */
+  campaign?: boolean;
 }
 
 export interface TenantSimulator {
@@ -23,6 +28,13 @@ export interface TenantSimulator {
   readonly baseUrl: string;
   /** Live in-memory state. */
   readonly tenant: SimulatedTenant;
+  /**
+   * The Log Analytics stand-in's query endpoint, e.g. "https://127.0.0.1:41235/v1": HTTPS, because the
+   * SDK refuses plain http, with a self-signed certificate made at start.
+   */
+  readonly logAnalyticsUrl: string;
+  /** PEM file of that certificate, for LOG_ANALYTICS_CA_FILE. */
+  readonly logAnalyticsCaFile: string;
   /** The tenant's token issuer (Entra ID stand-in); its authority is baseUrl. */
   readonly identity: SimulatedIdentity;
   /** Every Graph request (not /_sim control calls, not token-issuer calls), in arrival order. */

@@ -18,7 +18,7 @@ export const SCENARIO_USERS = {
   breakGlass: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', userPrincipalName: `bg-admin-01@${DOMAIN}`, displayName: 'Break Glass Admin 01' },
 } as const;
 
-type ScenarioUser = (typeof SCENARIO_USERS)[keyof typeof SCENARIO_USERS];
+export type ScenarioUser = { readonly id: string; readonly userPrincipalName: string; readonly displayName: string };
 
 /** Groups whose members containment must leave alone; the break-glass account is the canonical one. */
 export const SCENARIO_GROUPS = {
@@ -50,7 +50,7 @@ export const SCENARIO_NETWORKS = {
   },
 } as const;
 
-type Network = (typeof SCENARIO_NETWORKS)[keyof typeof SCENARIO_NETWORKS];
+export type Network = { readonly ipAddress: string; readonly autonomousSystemNumber: number; readonly location: (typeof SCENARIO_NETWORKS)['corporate']['location'] | (typeof SCENARIO_NETWORKS)['attacker']['location']; readonly userAgent: string };
 
 const MICROSOFT_GRAPH = { servicePrincipalId: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b', appId: '00000003-0000-0000-c000-000000000000', displayName: 'Microsoft Graph' };
 
@@ -131,7 +131,7 @@ export const SCENARIO_MAILBOX = {
   ],
 } as const;
 
-const APPS = {
+export const APPS = {
   officeHome: { appId: '4765445b-32c6-49b0-83e6-1d93765276ca', appDisplayName: 'OfficeHome', resource: MICROSOFT_GRAPH },
   outlook: {
     appId: '00000002-0000-0ff1-ce00-000000000000',
@@ -148,15 +148,17 @@ const APPS = {
   mailPortSync: { appId: SCENARIO_ATTACK.maliciousApp.appId, appDisplayName: SCENARIO_ATTACK.maliciousApp.displayName, resource: MICROSOFT_GRAPH },
 } as const;
 
-type App = (typeof APPS)[keyof typeof APPS];
+export type App = (typeof APPS)[keyof typeof APPS];
 
-interface SignInSpec {
+export interface SignInSpec {
   user: ScenarioUser;
   minutesBeforeNow: number;
   network: Network;
   app: App;
   risk?: RiskLevel;
   failure?: { errorCode: number; failureReason: string };
+  /** Default: every app but Outlook signs in interactively. */
+  interactive?: boolean;
 }
 
 const { corporate, attacker } = SCENARIO_NETWORKS;
@@ -226,12 +228,12 @@ export function seedScenario(tenant: SimulatedTenant, now: Date): void {
   seedMailboxAudit(tenant, at);
 }
 
-function buildSignIn(spec: SignInSpec, n: number, createdDateTime: string): SignInRecord {
+export function buildSignIn(spec: SignInSpec, n: number, createdDateTime: string, idKind = '51a9'): SignInRecord {
   const risk = spec.risk ?? 'none';
-  const fromAttacker = spec.network === attacker;
+  const fromAttacker = spec.network.autonomousSystemNumber !== corporate.autonomousSystemNumber;
   const managedLaptop = spec.user === victim && !fromAttacker;
   const signIn: SignIn = {
-    id: seededGuid('51a9', n),
+    id: seededGuid(idKind, n),
     createdDateTime,
     userDisplayName: spec.user.displayName,
     userPrincipalName: spec.user.userPrincipalName,
@@ -240,9 +242,9 @@ function buildSignIn(spec: SignInSpec, n: number, createdDateTime: string): Sign
     appDisplayName: spec.app.appDisplayName,
     ipAddress: spec.network.ipAddress,
     clientAppUsed: spec.app === APPS.authBroker ? 'Mobile Apps and Desktop clients' : 'Browser',
-    correlationId: seededGuid('c0a1', n),
+    correlationId: seededGuid(idKind === '51a9' ? 'c0a1' : 'c0b1', n),
     conditionalAccessStatus: spec.failure ? 'notApplied' : 'success',
-    isInteractive: spec.app !== APPS.outlook,
+    isInteractive: spec.interactive ?? spec.app !== APPS.outlook,
     riskDetail: 'none',
     riskLevelAggregated: risk,
     riskLevelDuringSignIn: risk,
@@ -674,6 +676,6 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
 }
 
 /** Stable, recognisable ids so samples and tests can name seeded objects. */
-function seededGuid(kind: string, n: number): string {
+export function seededGuid(kind: string, n: number): string {
   return `${kind}0000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 }

@@ -1,8 +1,14 @@
 // The tenant simulator's HTTP plumbing: a loopback-only server that answers as Microsoft Graph v1.0 does
 // (headers, error shape, paging), with knobs for latency and faults and a log of every Graph request, and
 // as Entra ID's token issuer does for its JWKS and OpenID configuration.
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { seedCampaign } from './campaign';
 import type { AddressInfo } from 'node:net';
 import { isIPv4 } from 'node:net';
 import type { RequestLogEntry, SimulatorOptions, TenantSimulator } from './api';
@@ -29,7 +35,7 @@ export async function startTenantSimulator(options: SimulatorOptions = {}): Prom
   if (!isLoopbackHost(host)) throw new Error(`The tenant simulator only listens on loopback addresses, not '${host}'`);
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0-65535, not ${port}`);
-  const simulator = new Simulator(options.now ?? (() => new Date()));
+  const simulator = new Simulator(options.now ?? (() => new Date()), options.campaign ?? false);
   simulator.setLatency(options.latencyMs ?? 0);
   await simulator.listen(port, host);
   return simulator;
@@ -43,19 +49,37 @@ class Simulator implements TenantSimulator, ControlTarget {
   private readonly log: RequestLogEntry[] = [];
   private readonly faults = new FaultBook();
   private readonly server: Server;
+  private tls?: HttpsServer;
+  private tlsDir = '';
+  private tlsUrl = '';
   private latency = 0;
   private base = '';
   private stopping?: Promise<void>;
 
-  constructor(private readonly now: () => Date) {
-    seedScenario(this.tenant, now());
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        // A simulator bug must not take the server down or leave the client hanging.
-        if (res.headersSent) res.destroy();
-        else send(res, 500, { error: { code: 'generalException', message: String(error) } }, GRAPH_CONTENT_TYPE);
-      });
+  constructor(
+    private readonly now: () => Date,
+    campaign: boolean,
+  ) {
+    const seededAt = now();
+    seedScenario(this.tenant, seededAt);
+    if (campaign) seedCampaign(this.tenant, seededAt);
+    this.server = createServer((req, res) => this.serve(req, res));
+  }
+
+  private serve(req: IncomingMessage, res: ServerResponse): void {
+    this.handle(req, res).catch((error: unknown) => {
+      // A simulator bug must not take the server down or leave the client hanging.
+      if (res.headersSent) res.destroy();
+      else send(res, 500, { error: { code: 'generalException', message: String(error) } }, GRAPH_CONTENT_TYPE);
     });
+  }
+
+  get logAnalyticsUrl(): string {
+    return this.tlsUrl;
+  }
+
+  get logAnalyticsCaFile(): string {
+    return path.join(this.tlsDir, 'cert.pem');
   }
 
   get baseUrl(): string {
@@ -80,6 +104,19 @@ class Simulator implements TenantSimulator, ControlTarget {
     });
     const { address, family, port: bound } = this.server.address() as AddressInfo;
     this.base = `http://${family === 'IPv6' ? `[${address}]` : address}:${bound}`;
+    // The HTTPS side answers the same routes; the Log Analytics SDK only talks to it.
+    this.tlsDir = mkdtempSync(path.join(tmpdir(), 'aitm-sim-tls-'));
+    const [key, cert] = [path.join(this.tlsDir, 'key.pem'), path.join(this.tlsDir, 'cert.pem')];
+    const san = family === 'IPv6' ? `IP:${address}` : `IP:${address},DNS:localhost`;
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=aitm-contain simulator', '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => this.serve(req, res));
+    this.tls = tls;
+    await new Promise<void>((resolve, reject) => {
+      tls.once('error', reject);
+      tls.listen(0, host, () => resolve());
+    });
+    const tlsPort = (tls.address() as AddressInfo).port;
+    this.tlsUrl = `https://${family === 'IPv6' ? `[${address}]` : address}:${tlsPort}/v1`;
   }
 
   setLatency(ms: number): void {
@@ -112,10 +149,15 @@ class Simulator implements TenantSimulator, ControlTarget {
   }
 
   stop(): Promise<void> {
-    this.stopping ??= new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      // Hung requests and idle keep-alive sockets would otherwise hold close() open indefinitely.
-      this.server.closeAllConnections();
+    const close = (server: Server | HttpsServer | undefined) =>
+      new Promise<void>((resolve) => {
+        if (!server) return resolve();
+        server.close(() => resolve());
+        // Hung requests and idle keep-alive sockets would otherwise hold close() open indefinitely.
+        server.closeAllConnections();
+      });
+    this.stopping ??= Promise.all([close(this.server), close(this.tls)]).then(() => {
+      if (this.tlsDir) rmSync(this.tlsDir, { recursive: true, force: true });
     });
     return this.stopping;
   }
@@ -181,7 +223,7 @@ class Simulator implements TenantSimulator, ControlTarget {
     if (segments.length !== 4 || segments[3].toLowerCase() !== 'query') return fail(new GraphHttpError(404, 'PathNotFoundError', `The requested path does not exist: ${url.pathname}`));
     if (method !== 'POST') return fail(new GraphHttpError(405, 'MethodNotAllowed', 'Use POST to run a query.'));
     try {
-      answer(200, answerLogAnalyticsQuery(this.tenant, body.kind === 'json' ? body.value : undefined));
+      answer(200, answerLogAnalyticsQuery(this.tenant, body.kind === 'json' ? body.value : undefined, this.now));
     } catch (error) {
       fail(asGraphError(error));
     }

@@ -1,9 +1,9 @@
 // Every pivot-hunt query (runbook 4.1-4.3, consents, phone numbers, the shared-egress guard), built from
-// one place: the query bodies live in hunt-queries.json, which Bicep also deploys as the Sentinel
+// one place: the query bodies live in hunt-query-text.json, which Bicep also deploys as the Sentinel
 // workspace functions (infra/sentinel/hunt-functions.bicep), so the one-click hunt and the automation run
 // the same text. Values become `let` statements in front of the body, each a KQL literal of its
 // parameter's type, from validated pivots only.
-import definitions from './hunt-queries.json';
+import definitions from './hunt-query-text.json';
 import { kqlDatetime, kqlString } from './kql';
 
 export type HuntQueryName = keyof typeof definitions.logAnalytics;

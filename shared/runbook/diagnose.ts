@@ -251,6 +251,8 @@ class Diagnosis {
     if (this.auditPending && this.auditQuery) {
       await this.deps.queues.enqueue('diagnose', this.message, { delaySeconds: this.timing.deferSeconds });
     }
+    // Hunt pass 2: the pack's pivots (attacker window, rule addresses, apps, phone numbers) are new IOCs.
+    if (complete) await this.deps.queues.enqueue('hunt', this.message);
     return {
       outcome: this.auditPending ? 'deferred' : 'complete',
       incidentId: incident.id,

@@ -74,7 +74,10 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
   const event = (kind: string, summary: string, detail?: Record<string, unknown>): TimelineEvent => ({ id: ulid(), at: deps.clock.now().toISOString(), kind, actor, summary, detail });
 
   const { campaignId, created } = await deps.campaigns.join(pivots.map(pivotKey), ulid(), incident.id, now);
-  await deps.campaigns.link(campaignId, [{ incidentId: incident.id, userKey: incident.userKey, upn: incident.user.upn, role: 'origin', state: incident.state, linkedAt: now }]);
+  // A victim's own hunt joins its campaign as the victim it is; any other incident is an origin.
+  const role = incident.source === 'campaign' ? 'victim' : 'origin';
+  await deps.campaigns.link(campaignId, [{ incidentId: incident.id, userKey: incident.userKey, upn: incident.user.upn, role, state: incident.state, linkedAt: now }]);
+  const linked = (await deps.campaigns.get(campaignId))?.incidents ?? [];
 
   const claimed: Pivot[] = [];
   for (const p of pivots) {
@@ -96,12 +99,17 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
   if (hunt.notes.length > 0) await deps.campaigns.addNotes(campaignId, hunt.notes, now);
 
   const sharedIps = new Map(records.filter((r) => r.status === 'shared' && r.pivot.kind === 'ip').map((r) => [r.pivot.value, r.detail ?? 'shared']));
-  const exclude = new Set([incident.userKey, incident.user.objectId, incident.user.upn].filter((v): v is string => v !== undefined).map((v) => v.toLowerCase()));
+  // The people the campaign started from are not "other victims"; those already linked have their incident.
+  const identities = (links: readonly { userKey: string; upn?: string }[]) => new Set(links.flatMap((l) => [l.userKey, l.upn]).filter((v): v is string => v !== undefined).map((v) => v.toLowerCase()));
+  const exclude = identities([{ userKey: incident.userKey, upn: incident.user.upn }, ...linked.filter((l) => l.role === 'origin')]);
+  for (const id of [incident.user.objectId, incident.user.upn]) if (id) exclude.add(id.toLowerCase());
   const hits = judgeHits(matches, { sharedIps, exclude });
   await deps.campaigns.recordHits(campaignId, hits, now);
 
+  const alreadyLinked = identities(linked);
+  const toContain = hits.filter((h) => h.verdict === 'suspicious' && !alreadyLinked.has(h.userKey) && !(h.upn !== undefined && alreadyLinked.has(h.upn)));
   const containment = hunt.guardUnavailable && deps.settings.containment === 'contain' ? 'approve' : deps.settings.containment;
-  const victims = containment === 'off' ? [] : await containVictims(hits.filter((h) => h.verdict === 'suspicious'), incident, campaignId, containment, deps, invocationId);
+  const victims = containment === 'off' ? [] : await containVictims(toContain, incident, campaignId, containment, deps, invocationId);
   if (victims.length > 0) await deps.campaigns.link(campaignId, victims);
 
   const suspicious = hits.filter((h) => h.verdict === 'suspicious');

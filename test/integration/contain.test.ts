@@ -128,7 +128,7 @@ describe('POST /api/contain', () => {
     expect(detail.state).toBe('diagnosed');
     const kinds = detail.timeline.map((event) => event.kind);
     expect(kinds).toEqual(
-      expect.arrayContaining(['alert_received', 'revokeSessions_succeeded', 'disableAccount_succeeded', 'contained', 'follow_ups_queued', 'diagnosed', 'hunt_received']),
+      expect.arrayContaining(['alert_received', 'revokeSessions_succeeded', 'disableAccount_succeeded', 'contained', 'follow_ups_queued', 'diagnosed', 'hunt_completed']),
     );
     expect(detail.timeline.find((event) => event.kind === 'contained')).toMatchObject({ mark: 'T0', at: firstIncident.t0 });
   });

@@ -22,7 +22,8 @@ it('reads sign-ins from SigninLogs with user agent and ASN, and words reasons by
   expect(pack.diagnosis.window.attackerUserAgents).toEqual([SCENARIO_NETWORKS.attacker.userAgent]);
   const rule = pack.findings.find((f) => f.providerId === SCENARIO_ATTACK.inboxRule.id);
   expect(rule?.reasons).toContain(`created from ${SCENARIO_NETWORKS.attacker.ipAddress}, an attacker IP, 10 min after the first sign-in from AS14061 (${SCENARIO_NETWORKS.attacker.ipAddress})`);
-  const queries = simulator.requestLog.filter((entry) => entry.path.startsWith('/v1/workspaces/'));
+  // The diagnosis sign-in query (the hunt's queries follow it).
+  const queries = simulator.requestLog.filter((entry) => entry.path.startsWith('/v1/workspaces/') && (entry.body as { query: string }).query.startsWith('union withsource=SignInTable'));
   expect(queries).toHaveLength(1);
   expect((queries[0].body as { query: string }).query).toContain(`UserPrincipalName =~ '${SCENARIO_USERS.victim.userPrincipalName}'`);
   expect(simulator.requestLog.some((entry) => entry.path === '/v1.0/auditLogs/signIns')).toBe(false);

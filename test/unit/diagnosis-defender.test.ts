@@ -1,7 +1,8 @@
 // The sign-in query sent to Defender advanced hunting (AADSignInEventsBeta): literals stay literals whatever
-// the user's UPN holds, the simulator's stand-in reads back exactly what was asked, and rows normalize
-// with the user agent but no ASN (the table has no ASN column).
-import { parseHuntingSignInQuery } from '../../dev/simulator/routes/hunting';
+// the user's UPN holds (read back through the Kusto parser), and rows normalize with the user agent but no
+// ASN (the table has no ASN column).
+import { DEFENDER_TABLES } from '../../dev/kusto/schemas';
+import { parsedQuery } from '../support/kusto-literals';
 import { signInFromDefender } from '../../shared/diagnosis/normalize';
 import { defenderSignInQuery } from '../../shared/hunting/sign-in-logs';
 
@@ -15,13 +16,13 @@ describe('defenderSignInQuery', () => {
     const query = defenderSignInQuery({ upn }, '2026-03-13T12:00:00Z', 100);
     expect(query.split('\n')).toHaveLength(6);
     expect(query.split('\n')[0]).toBe('AADSignInEventsBeta');
-    const parsed = parseHuntingSignInQuery(query);
-    expect(parsed.since).toBe(Date.parse('2026-03-13T12:00:00Z'));
-    expect(parsed.objectIds).toEqual([]);
-    expect(parsed.upns).toHaveLength(1);
-    expect(parsed.take).toBe(101);
+    const parsed = parsedQuery(query, DEFENDER_TABLES);
+    expect(parsed.errors).toEqual([]);
+    // One string literal and the query's own five pipes: nothing escaped the literal.
+    expect(parsed.strings).toHaveLength(1);
+    expect(parsed.pipes).toBe(5);
     // Quotes and backslashes come back as data (control characters are escaped or flattened, so compare those without).
-    if (!/[\u0000-\u001f]/.test(upn)) expect(parsed.upns[0]).toBe(upn.toLowerCase());
+    if (!/[\u0000-\u001f]/.test(upn)) expect(parsed.strings[0]).toBe(upn);
   });
 
   it('matches the object id and the UPN when both are known, over the documented columns', () => {
@@ -36,13 +37,6 @@ describe('defenderSignInQuery', () => {
   it('refuses a user with neither identifier, and a time it cannot read', () => {
     expect(() => defenderSignInQuery({}, '2026-03-13T12:00:00Z', 5)).toThrow(RangeError);
     expect(() => defenderSignInQuery({ upn: 'a@b.example' }, ') | take 1 //', 5)).toThrow(RangeError);
-  });
-});
-
-describe('parseHuntingSignInQuery', () => {
-  it('refuses a query of another shape', () => {
-    expect(() => parseHuntingSignInQuery('DeviceProcessEvents | take 10')).toThrow(/AADSignInEventsBeta/);
-    expect(() => parseHuntingSignInQuery("AADSignInEventsBeta\n| where AccountUpn =~ 'a@b.example'")).toThrow(/Timestamp/);
   });
 });
 

@@ -1,6 +1,7 @@
-// The sign-in query sent to Log Analytics: literals stay literals whatever the user's UPN holds, and the
-// simulator's stand-in reads back exactly what was asked.
-import { parseSignInQuery } from '../../dev/simulator/log-analytics';
+// The sign-in query sent to Log Analytics: literals stay literals whatever the user's UPN holds, read back
+// through the Kusto parser.
+import { LOG_ANALYTICS_TABLES } from '../../dev/kusto/schemas';
+import { parsedQuery } from '../support/kusto-literals';
 import { signInFromLogAnalytics } from '../../shared/diagnosis/normalize';
 import { kqlDatetime, kqlString } from '../../shared/hunting/kql';
 import { signInQuery } from '../../shared/hunting/sign-in-logs';
@@ -26,7 +27,7 @@ describe('signInQuery', () => {
     const upn = "x' or 1==1 | union SecurityEvent //";
     const query = signInQuery({ upn }, '2026-03-13T12:00:00Z', 100);
     expect(query.split('\n')).toHaveLength(6);
-    expect(parseSignInQuery(query)).toEqual({ since: Date.parse('2026-03-13T12:00:00Z'), userIds: [], upns: [upn.toLowerCase()], take: 101 });
+    expect(parsedQuery(query, LOG_ANALYTICS_TABLES)).toEqual({ errors: [], strings: [upn], pipes: 5 });
   });
 
   it('matches the object id and the UPN when both are known', () => {
