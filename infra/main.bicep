@@ -57,6 +57,17 @@ param logAnalyticsEndpoint string = ''
 @description('HOSTING_ASNS: hosting AS numbers for the hunt, comma separated; empty means the runbook list.')
 param hostingAsns string = ''
 
+@description('SHARED_IP_MIN_USERS: an IP more distinct users signed in from in the 7 days before the attacker window is shared egress, not campaign evidence.')
+@minValue(1)
+param sharedIpMinUsers int = 20
+
+@description('TRUSTED_IPS: IPs never taken as campaign evidence (office egress, VPN), comma separated.')
+param trustedIps string = ''
+
+@description('CAMPAIGN_CONTAINMENT: other victims the pivot hunt finds are held for approval, contained, or only reported.')
+@allowed(['approve', 'contain', 'off'])
+param campaignContainment string = 'approve'
+
 @description('INTERNAL_DOMAINS: mail domains counted as internal besides the user\'s own UPN domain, comma separated.')
 param internalDomains string = ''
 
@@ -211,6 +222,9 @@ var appSettings = {
   LOG_ANALYTICS_WORKSPACE_ID: logAnalyticsWorkspaceId
   LOG_ANALYTICS_ENDPOINT: logAnalyticsEndpoint
   HOSTING_ASNS: hostingAsns
+  SHARED_IP_MIN_USERS: string(sharedIpMinUsers)
+  TRUSTED_IPS: trustedIps
+  CAMPAIGN_CONTAINMENT: campaignContainment
   // Diagnosis.
   INTERNAL_DOMAINS: internalDomains
   REPORTS_REQUESTS_PER_10_SECONDS: string(reportsRequestsPer10Seconds)

@@ -13,6 +13,7 @@ const MAIN_BICEP = fs.readFileSync(path.join(ROOT, 'infra/main.bicep'), 'utf8');
 const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage:
     'a connection string needs shared-key access, which the storage account has off; the identity-based AzureWebJobsStorage__* settings replace it',
+  LOG_ANALYTICS_CA_FILE: 'trusts a CA of our own for a loopback Log Analytics endpoint only (the local simulator\'s HTTPS stand-in)',
   AzureWebJobsStorage__accountName:
     'the service URIs (__blobServiceUri, __queueServiceUri, __tableServiceUri) are set instead; they name the endpoints exactly, sovereign clouds included',
 };
