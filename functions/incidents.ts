@@ -1,7 +1,7 @@
 // GET /api/incidents and GET /api/incidents/{id}: what automation did, for the analyst and the record.
 // The list is newest first and paged (`top`, default 50, at most 200; `continuationToken`).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { StoredFinding } from '../shared/runbook/ports';
+import type { CampaignStore, StoredFinding } from '../shared/runbook/ports';
 import { httpAuthLevel } from '../shared/config';
 import { NotFoundError, toHttpResponse, ValidationError } from '../shared/errors';
 import { incidentView } from '../shared/http/contain-response';
@@ -30,13 +30,25 @@ function findingsView(findings: readonly StoredFinding[], withRaw: boolean) {
     .map(({ raw, ...finding }) => (withRaw ? { ...finding, raw } : finding));
 }
 
+/** The incident's campaign in brief: who else it found and their incidents (the whole of it at /api/campaigns/{id}). */
+async function campaignView(campaigns: CampaignStore, id: string) {
+  const campaign = await campaigns.get(id);
+  if (!campaign) return { id };
+  return {
+    id,
+    pivots: campaign.pivots.map((p) => ({ kind: p.pivot.kind, value: p.pivot.value, status: p.status })),
+    victims: campaign.hits.filter((h) => h.verdict === 'suspicious').map((h) => ({ user: h.upn ?? h.userKey, reasons: h.reasons.slice(0, 3) })),
+    incidents: campaign.incidents,
+  };
+}
+
 export async function getIncidentHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { store, findings, callers } = getServices();
+    const { store, findings, campaigns, callers } = getServices();
     await callers.authenticate(request);
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
-    const [stored, timeline, found] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id)]);
+    const [stored, timeline, found, campaignId] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id), campaigns.campaignOf(id)]);
     if (!stored) throw new NotFoundError(`no incident "${id}"`);
     const withRaw = /^(1|true|yes)$/i.test(request.query.get('raw') ?? '');
     return {
@@ -45,6 +57,7 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
         ips: stored.incident.ips,
         diagnosis: stored.incident.diagnosis,
         findings: findingsView(found, withRaw),
+        campaign: campaignId === undefined ? undefined : await campaignView(campaigns, campaignId),
         timeline,
       },
     };

@@ -6,6 +6,7 @@ import './incidents';
 import './approvals';
 import './follow-ups';
 import './health';
+import './campaigns';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

@@ -44,10 +44,12 @@ export interface ContainBody {
 }
 
 /**
- * Graph calls that change the tenant. checkMemberGroups is a POST that only reads, and so is creating an
- * audit log query (a search of the unified audit log, which diagnosis runs).
+ * Graph calls that change the tenant. checkMemberGroups is a POST that only reads, and so are creating an
+ * audit log query (a search of the unified audit log, which diagnosis runs), an advanced hunting query and
+ * a Log Analytics query (the pivot hunt).
  */
 export function isGraphWrite(entry: { method: string; path: string }): boolean {
   if (entry.method === 'GET') return false;
-  return !(entry.method === 'POST' && /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries)$/i.test(entry.path));
+  if (entry.path.startsWith('/v1/workspaces/')) return false;
+  return !(entry.method === 'POST' && /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries|\/security\/runHuntingQuery)$/i.test(entry.path));
 }
