@@ -180,7 +180,9 @@ export class DefenderHuntBackend implements HuntBackend {
       const matches = rows.map((r): PivotMatch => {
         const ip = text(r.IPAddress);
         const ua = text(r.UserAgent);
-        return { pivot, userId: text(r.AccountObjectId)?.toLowerCase(), firstSeen: text(r.Timestamp), lastSeen: text(r.Timestamp), ips: ip ? [ip] : [], apps: [], userAgents: ua ? [ua] : [], asns: [], activity: text(r.ActionType) };
+        // Exchange events carry the mailbox's UPN in RawEventData.UserId; the object id alone could not be excluded or merged by UPN.
+        const upn = text(field(dynamic(r.RawEventData), 'UserId'))?.toLowerCase();
+        return { pivot, userId: text(r.AccountObjectId)?.toLowerCase(), upn, firstSeen: text(r.Timestamp), lastSeen: text(r.Timestamp), ips: ip ? [ip] : [], apps: [], userAgents: ua ? [ua] : [], asns: [], activity: text(r.ActionType) };
       });
       return { matches, truncated, via: `Defender advanced hunting CloudAppEvents inbox rules (${days} days)` };
     }
