@@ -1,7 +1,9 @@
-// `npm run demo`: Phase 1 and Phase 2 on the embedded stack. Starts Azurite, the tenant simulator and
+// `npm run demo`: Phases 1, 2 and 4 on the embedded stack. Starts Azurite, the tenant simulator and
 // the local host, replays the Sentinel sample over HTTP exactly as curl would, prints what happened,
-// waits for the queued diagnosis and prints the evidence pack. Exits 0 only if the simulator shows the
-// account disabled and its sessions revoked and the pack is complete.
+// waits for the queued diagnosis and pivot hunt and prints the evidence pack and the campaign (the other
+// victims, why each, and their held incidents). Exits 0 only if the simulator shows the account disabled
+// and its sessions revoked, the pack is complete and the campaign's victims were held, not written to.
+// HUNT_BACKEND=log-analytics (default) | defender | none picks the hunting backend's stand-in.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack } from './stack';
@@ -55,6 +57,7 @@ interface IncidentDetail {
   timeline?: TimelineView[];
   diagnosis?: DiagnosisView;
   findings?: FindingView[];
+  campaign?: { id: string };
 }
 
 /** Wraps a paragraph for an 100-column terminal. */
@@ -100,6 +103,37 @@ function printPack(detail: IncidentDetail, packMs: number | undefined): void {
   console.log(wrap(diagnosis.summary, '  '));
 }
 
+interface CampaignView {
+  id: string;
+  pivots: Array<{ pivot: { kind: string; value: string }; status: string; via: string; matches: number; detail?: string }>;
+  hits: Array<{ upn?: string; userKey: string; verdict: string; reasons: string[]; firstSeen?: string }>;
+  incidents: Array<{ incidentId: string; upn?: string; role: string; state?: string }>;
+  notes: string[];
+}
+
+/** Phase 4: the campaign the hunts built; returns the suspicious users' UPNs. */
+async function printCampaign(baseUrl: string, key: string, campaignId: string | undefined): Promise<string[]> {
+  if (!campaignId) {
+    console.log('\nPivot hunt: no campaign recorded');
+    return [];
+  }
+  const campaign = (await (await fetch(`${baseUrl}/api/campaigns/${campaignId}`, { headers: { 'x-functions-key': key } })).json()) as CampaignView;
+  console.log(`\nPivot hunt (Phase 4): campaign ${campaign.id}`);
+  for (const p of campaign.pivots) {
+    const value = p.pivot.value.length > 60 ? `${p.pivot.value.slice(0, 57)}...` : p.pivot.value;
+    console.log(`  ${p.pivot.kind.padEnd(9)} ${value.padEnd(60)} ${p.status.padEnd(11)} ${String(p.matches).padStart(2)} match(es)${p.detail ? `  (${p.detail.slice(0, 90)})` : ''}`);
+  }
+  for (const note of campaign.notes) console.log(`  note: ${note}`);
+  const held = new Map(campaign.incidents.filter((l) => l.role === 'victim').map((l) => [l.upn, l]));
+  console.log('\nOther users the pivots found:');
+  for (const hit of campaign.hits) {
+    const link = held.get(hit.upn);
+    console.log(`  ${(hit.upn ?? hit.userKey).padEnd(36)} ${hit.verdict.padEnd(13)} ${link ? `incident ${link.incidentId} ${link.state}` : ''}`);
+    for (const reason of hit.reasons.slice(0, 2)) console.log(wrap(reason, '      '));
+  }
+  return campaign.hits.filter((h) => h.verdict === 'suspicious').map((h) => h.upn ?? h.userKey);
+}
+
 async function postAlert(baseUrl: string, key: string, body: string): Promise<{ status: number; ms: number; json: { incidents?: IncidentView[] } }> {
   const started = performance.now();
   const response = await fetch(`${baseUrl}/api/contain`, {
@@ -134,10 +168,12 @@ async function main(): Promise<number> {
   const hostLog: string[] = [];
   // Sign-ins from the simulator's Sentinel (SigninLogs) stand-in, as HUNT_BACKEND=log-analytics reads them
   // in Azure: with user agent and ASN, which Graph v1.0 sign-ins do not carry.
-  const stack = await startLocalStack({ useLocalSettings: false, settings: { HUNT_BACKEND: 'log-analytics' }, log: (line) => hostLog.push(line) });
+  const backend = process.env.HUNT_BACKEND ?? 'log-analytics';
+  if (!['log-analytics', 'defender', 'none'].includes(backend)) throw new Error(`HUNT_BACKEND must be log-analytics, defender or none, not ${backend}`);
+  const stack = await startLocalStack({ useLocalSettings: false, settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' }, log: (line) => hostLog.push(line) });
   try {
     const simulator = stack.simulator!;
-    console.log('aitm-contain demo: Phase 1 containment and Phase 2 diagnosis on the local stack');
+    console.log(`aitm-contain demo: Phase 1 containment, Phase 2 diagnosis and Phase 4 pivot hunt (HUNT_BACKEND=${backend}) on the local stack`);
     console.log(`  function host      ${stack.baseUrl}`);
     console.log(`  tenant simulator   ${simulator.baseUrl}`);
     console.log(`  storage            Azurite (in memory)`);
@@ -163,10 +199,12 @@ async function main(): Promise<number> {
     const replayed = replay.json.incidents?.[0];
     console.log(`\nSame alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`);
 
-    // The diagnose and hunt messages were queued with the containment; wait for them to be handled.
-    await stack.host.drainQueues(60_000);
+    // The diagnose and hunt messages were queued with the containment; wait for them, and for the hunts
+    // of the victims the first hunts hold, to be handled.
+    await stack.host.drainQueues(180_000);
     const incidentId = first.json.incidents?.[0]?.id;
     let packComplete = false;
+    let campaignVictims: string[] = [];
     if (incidentId) {
       const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { 'x-functions-key': stack.functionKey } })).json()) as IncidentDetail;
       console.log('\nTimeline:');
@@ -175,6 +213,7 @@ async function main(): Promise<number> {
       }
       printPack(detail, diagnosisMs(hostLog, incidentId));
       packComplete = detail.diagnosis?.status === 'complete';
+      campaignVictims = await printCampaign(stack.baseUrl, stack.functionKey, detail.campaign?.id);
     }
 
     const victim = simulator.tenant.findUser(VICTIM);
@@ -183,9 +222,11 @@ async function main(): Promise<number> {
     console.log(`  ${VICTIM}: accountEnabled=${victim?.accountEnabled}, sessions revoked ${victim?.revokeCount ?? 0}x (valid from ${victim?.signInSessionsValidFromDateTime})`);
     console.log(`  Graph writes received: ${writes.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`).join('; ')}`);
     const contained = victim !== undefined && victim.accountEnabled === false && victim.revokeCount >= 1;
+    const untouched = campaignVictims.length > 0 && campaignVictims.every((upn) => simulator.tenant.findUser(upn)?.revokeCount === 0);
     console.log(contained ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
     console.log(packComplete ? 'OK: evidence pack complete.' : 'FAILED: the evidence pack is not complete.');
-    return contained && packComplete ? 0 : 1;
+    console.log(untouched ? `OK: ${campaignVictims.length} other victims found and held for an approver, nothing written to them.` : 'FAILED: the campaign found no victims, or wrote to one.');
+    return contained && packComplete && untouched ? 0 : 1;
   } finally {
     await stack.stop();
   }
