@@ -4,7 +4,7 @@
 // otherwise, through the same safety gates): the reader role once caller roles exist.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { httpAuthLevel } from '../shared/config';
-import { ConflictError, NotFoundError, toHttpResponse } from '../shared/errors';
+import { BusyError, NotFoundError, toHttpResponse } from '../shared/errors';
 import { parseHuntRequest } from '../shared/http/hunt-request';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
 import { huntIncident, HuntRetryError } from '../shared/runbook/hunt';
@@ -53,7 +53,7 @@ export async function huntHandler(request: HttpRequest, context: InvocationConte
       const result = await huntIncident(message, hunt, context.invocationId, extra, caller.id);
       return { jsonBody: { campaignId: result.campaignId, pivots: result.pivots, hits: result.hits, victims: result.victims } };
     } catch (error) {
-      if (error instanceof HuntRetryError) throw new ConflictError(error.message, 30);
+      if (error instanceof HuntRetryError) throw new BusyError(error.message, 30);
       throw error;
     }
   } catch (error) {

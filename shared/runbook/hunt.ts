@@ -10,7 +10,7 @@ import { pivotsFromAlert, pivotsFromEvidence } from '../campaign/evidence-pivots
 import { judgeHits } from '../campaign/judge';
 import { distinctPivots, pivotKey, type Pivot } from '../campaign/pivots';
 import type { CampaignHit, CampaignLink, PivotMatch, PivotRecord } from '../campaign/types';
-import { GraphError, NotFoundError, toError } from '../errors';
+import { UpstreamError, NotFoundError, toError } from '../errors';
 import { containAlert, type Actor, type ContainDeps } from './contain';
 import type { Incident, TimelineEvent } from './incident';
 import type { Clock, CampaignStore, FindingStore, FollowUpMessage, HuntBackend, IncidentStore } from './ports';
@@ -55,8 +55,8 @@ export interface HuntResult {
   victims: CampaignLink[];
 }
 
-function isRefusal(error: unknown): error is GraphError {
-  return error instanceof GraphError && (error.status === 401 || error.status === 403);
+function isRefusal(error: unknown): error is UpstreamError {
+  return error instanceof UpstreamError && (error.status === 401 || error.status === 403);
 }
 
 function lookbackFor(pivot: Pivot): number {
@@ -92,7 +92,7 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
     ({ records, matches } = await hunt.run(claimed));
   } catch (error) {
     await Promise.all(claimed.map((p) => deps.campaigns.releasePivot(campaignId, pivotKey(p)).catch(() => undefined)));
-    if (error instanceof GraphError && error.transient) throw new HuntRetryError(`hunt incomplete, retrying: ${hunt.failing} answered ${error.status || 'nothing'} ${error.code}`);
+    if (error instanceof UpstreamError && error.transient) throw new HuntRetryError(`hunt incomplete, retrying: ${hunt.failing} answered ${error.status || 'nothing'} ${error.code}`);
     throw error;
   }
   await deps.campaigns.recordPivots(campaignId, records);
@@ -143,7 +143,7 @@ class Hunt {
     return { pivot, status, via, detail, matches, huntedAt: this.now, incidentId: this.incident.id };
   }
 
-  private refuse(backend: HuntBackend, error: GraphError): void {
+  private refuse(backend: HuntBackend, error: UpstreamError): void {
     if (this.refused.has(backend)) return;
     this.refused.add(backend);
     this.notes.push(`${backend.name} refused (${error.status} ${error.code}): missing ${backend.permission}; fell back to the next backend`);
