@@ -293,7 +293,8 @@ describe('diagnoseIncident', () => {
     expect(second.outcome).toBe('complete');
     expect(reader.queriesStarted).toBe(1);
     expect(store.current?.incident).toMatchObject({ state: 'diagnosed', diagnosis: { sources: { mailboxAudit: { status: 'complete', items: 1 } } } });
-    expect(queues.sent).toHaveLength(1);
+    // The complete pack queues the hunt's second pass (its pivots); the deferred run did not.
+    expect(queues.sent.map((sent) => sent.queue)).toEqual(['diagnose', 'hunt']);
   });
 
   it('gives the mailbox audit up after the last deferral, and completes the pack without it', async () => {
