@@ -22,7 +22,8 @@ const list = (query = '') => request<ListBody>(`${stack.baseUrl}/api/incidents${
 
 beforeAll(async () => {
   // The blast-radius limit is out of the way: which incidents it holds would depend on the clock.
-  stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { BLAST_RADIUS_MAX: '1000' } });
+  // The hunt only reports here: the other victims it would hold would add incidents to the list under test.
+  stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { BLAST_RADIUS_MAX: '1000', CAMPAIGN_CONTAINMENT: 'off' } });
   for (let batch = 0; batch < COUNT; batch += 10) {
     await Promise.all(
       Array.from({ length: Math.min(10, COUNT - batch) }, async (_, offset) => {
