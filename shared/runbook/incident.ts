@@ -1,5 +1,5 @@
-// The incident record: one per (alert, user), its state machine and its timeline events, in the
-// runbook's words. Pure data; the store persists it.
+// The incident record: one per person (directory object id) while it is open, however many alerts name
+// them; its state machine and its timeline events, in the runbook's words. Pure data; the store persists it.
 import type { AlertSource, AlertUser } from '../alerts/types';
 import type { Severity } from '../alerts/severity';
 import type { AttackerWindow, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
@@ -26,6 +26,17 @@ export interface GraphWriteRequest {
   path: string;
   body?: Readonly<Record<string, unknown>>;
 }
+
+/** Why an `awaiting_approval` incident waits (kept so a later delivery or an approval can act on it precisely). */
+export type HoldKind =
+  | 'mode_off'
+  | 'severity'
+  | 'privileged'
+  | 'privileged_refused'
+  | 'blast_radius'
+  | 'limiter_unavailable'
+  | 'dry_run'
+  | 'identity_mismatch';
 
 export interface ActionOutcome {
   action: ContainmentAction;
@@ -60,8 +71,16 @@ export interface TimelineEvent {
 export interface Incident {
   id: string;
   state: IncidentState;
+  /**
+   * The person: the directory's UPN and object id once resolved (`resolvedAt`), else the identifiers as
+   * the alert gave them. `GET /api/incidents?user=` matches either.
+   */
   user: AlertUser;
-  /** The id we address the user by in Graph (object id, else UPN), lower-cased. */
+  /** The identifiers as the first alert gave them, when they differ from the resolved ones. */
+  alertUser?: AlertUser;
+  /** When the directory confirmed who the person is; every Graph write goes to a resolved object id. */
+  resolvedAt?: string;
+  /** The id we address the user by in Graph, lower-cased: the resolved object id (before resolution: object id, else UPN). */
   userKey: string;
   alertKey: string;
   alertId: string;
@@ -74,6 +93,10 @@ export interface Incident {
   mode: 'enforce' | 'dry-run' | 'off';
   /** Why the incident is in a state other than contained, for the person reading it. */
   reason?: string;
+  /** What an `awaiting_approval` incident waits for (also kept after a dry-run approval closed it). */
+  hold?: HoldKind;
+  /** This incident was folded into the person's open incident (an approval found one). */
+  linkedTo?: string;
   createdAt: string;
   updatedAt: string;
   /** Containment time: when Graph acknowledged both writes. */
@@ -130,6 +153,32 @@ export interface StoredIncident {
 export function pendingActions(incident: Incident): ContainmentAction[] {
   const done = new Set(incident.actions.filter((action) => action.result === 'succeeded').map((action) => action.action));
   return (['revokeSessions', 'disableAccount'] as const).filter((action) => !done.has(action));
+}
+
+/**
+ * Whether the incident is the person's open incident, which a new alert for them is linked to instead of
+ * opening another: containment is under way, held for a human, in force and not yet recovered
+ * (`containing`, `awaiting_approval`, `contained`, `partially_contained`, `diagnosed`, and the
+ * eradication states), or failed transiently (a redelivery will retry it). Not open: `recovered`,
+ * `closed`, `skipped_protected` (a later alert checks protection afresh) and a `failed` that retrying
+ * cannot help.
+ */
+export function isOpen(incident: Incident): boolean {
+  switch (incident.state) {
+    case 'recovered':
+    case 'closed':
+    case 'skipped_protected':
+      return false;
+    case 'failed':
+      return incident.retryable === true;
+    default:
+      return true;
+  }
+}
+
+/** Whether the account was disabled by this incident (and so a re-enabled account means it must be contained again). */
+export function disabledByIncident(incident: Incident): boolean {
+  return incident.actions.some((outcome) => outcome.action === 'disableAccount' && outcome.result === 'succeeded');
 }
 
 /** Whether a caller's redelivery should run containment again: only for transient failures. */

@@ -14,8 +14,9 @@ import type {
   SentMessageEvidence,
   SignInEvidence,
 } from '../diagnosis/types';
-import type { UserFacts } from '../policy/containment-policy';
-import type { Incident, StoredIncident, TimelineEvent } from './incident';
+import type { AlertUser } from '../alerts/types';
+import type { SafetyFacts, UserLookup } from '../policy/identity';
+import type { ContainmentAction, GraphWriteRequest, Incident, StoredIncident, TimelineEvent } from './incident';
 
 export type { GraphWriteRequest } from './incident';
 
@@ -29,11 +30,19 @@ export interface GraphWriteReceipt {
 export interface ContainmentActions {
   revokeSessions(userId: string): Promise<GraphWriteReceipt>;
   disableAccount(userId: string): Promise<GraphWriteReceipt>;
+  /** The exact request an action sends, for the record (a dry run shows what would have been sent). */
+  describe(action: ContainmentAction, userId: string): GraphWriteRequest;
 }
 
-/** Reads about the user before any write; failures throw UpstreamError. */
+/** Reads about the user before any write; failures other than "nobody by that identifier" throw UpstreamError. */
 export interface UserDirectory {
-  inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts>;
+  /**
+   * Looks the user up by every identifier the alert gives, together with the safety reads (group
+   * membership, directory roles), in one round trip.
+   */
+  lookUp(user: AlertUser, protectedGroupIds: readonly string[]): Promise<UserLookup>;
+  /** The safety reads alone, for a person already resolved by object id. */
+  safetyFacts(objectId: string, protectedGroupIds: readonly string[]): Promise<SafetyFacts>;
 }
 
 /** A directory read by one identifier (object id or UPN): who it names, or undefined for nobody (404). */
@@ -55,18 +64,52 @@ export interface BlastRadiusLimiter {
   release(window: string): Promise<void>;
 }
 
-export type ClaimResult =
-  | { claimed: true }
-  | { claimed: false; incidentId: string; claimedAt: string; etag: string };
+/** A gate row someone else holds: which incident it points to, since when, and its concurrency token. */
+export interface HeldClaim {
+  incidentId: string;
+  claimedAt: string;
+  etag: string;
+}
+
+export type ClaimResult = { claimed: true } | ({ claimed: false } & HeldClaim);
+
+/**
+ * The person gate, after the identity is resolved. `claimed`: this delivery's incident is now the
+ * person's open incident and the alert is recorded as handled in it. `handled`: this alert was already
+ * handled for this person, in that incident. `open`: the person's current incident is another one (open
+ * or not: the runbook decides from its state).
+ */
+export type PersonClaimResult =
+  | { outcome: 'claimed' }
+  | ({ outcome: 'handled' } & HeldClaim)
+  | ({ outcome: 'current' } & HeldClaim);
 
 export interface IncidentStore {
   /**
-   * The idempotency gate: an insert-only row per (alert, user). Exactly one caller wins; the others
-   * learn the winner's incident id.
+   * The first gate: an insert-only row per (alert, identifiers as delivered). Exactly one delivery of a
+   * shape wins; the others learn the incident it points to, without any Graph read.
    */
   claimAlert(gateKey: string, incidentId: string, at: string): Promise<ClaimResult>;
+  /** The delivery-shape row as it is now (it is re-pointed when the person turns out to have an incident). */
+  alertClaim(gateKey: string): Promise<HeldClaim | undefined>;
   /** Takes over a claim whose winner died before creating its incident (ETag-guarded). */
   reclaimAlert(gateKey: string, etag: string, at: string): Promise<boolean>;
+  /** Points a delivery-shape row at the incident its person's alert is handled in. */
+  pointAlert(gateKey: string, incidentId: string): Promise<void>;
+  /**
+   * The person gate, keyed by directory object id: in one transaction, records the alert as handled
+   * for the person and makes the incident the person's current one; or says why not.
+   */
+  claimPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<PersonClaimResult>;
+  /** Records the alert as handled in the person's current incident (insert-only: false if already recorded). */
+  linkPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<boolean>;
+  /**
+   * Makes a new incident the person's current one (their last is no longer open) and records the alert
+   * in it, in one transaction guarded by the current row's ETag.
+   */
+  replacePerson(objectId: string, alertKey: string, incidentId: string, currentEtag: string, at: string): Promise<boolean>;
+  /** Takes over a person-gate row (the alert's or the current one) whose holder died before creating the incident. */
+  reclaimPerson(objectId: string, alertKey: string | undefined, etag: string, at: string): Promise<boolean>;
   create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident>;
   /** Replaces the incident row and appends events in one transaction; false if the ETag moved on. */
   update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined>;

@@ -2,12 +2,15 @@
 // the incident row, its timeline events and its findings, so a state change and its events commit in one
 // transaction. Timeline events are numbered by a counter row in the same partition (SEQUENCE_ROW),
 // advanced in the transaction that adds them: the timeline lists in recorded order, never by the clock.
-// The alert gate is a separate table of insert-only rows.
+// The gates live in a separate table: an insert-only row per (alert, identifiers as delivered), and one
+// partition per person (directory object id) holding the person's current incident and a row per alert
+// handled for them, written together in one transaction.
+import { createHash } from 'node:crypto';
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
-import type { ClaimResult, FindingStore, IncidentFilter, IncidentPage, IncidentStore, StoredFinding } from '../runbook/ports';
+import type { ClaimResult, FindingStore, HeldClaim, IncidentFilter, IncidentPage, IncidentStore, PersonClaimResult, StoredFinding } from '../runbook/ports';
 import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INDEX_PARTITION } from './incident-index';
 import {
   decodeEvent,
@@ -40,6 +43,22 @@ interface Sequence {
   last: number;
   /** Absent when the counter row does not exist yet (an incident recorded before events were numbered). */
   etag?: string;
+}
+const CURRENT_ROW = 'current';
+
+/** Object ids are GUIDs; the prefix keeps person partitions apart from the hashed delivery-shape keys. */
+function personPartition(objectId: string): string {
+  return `person-${objectId.toLowerCase()}`;
+}
+
+/** Alert keys may hold characters a RowKey cannot ('/', '#', '?'): the row is keyed by their hash. */
+function alertRow(alertKey: string): string {
+  return `alert-${createHash('sha256').update(alertKey).digest('hex')}`;
+}
+
+interface ClaimRow {
+  incidentId: string;
+  claimedAt: string;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -115,13 +134,91 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     }
   }
 
+  async alertClaim(gateKey: string): Promise<HeldClaim | undefined> {
+    await this.ensureTables();
+    return this.readClaim(gateKey, GATE_ROW, 'reading the alert claim');
+  }
+
   async reclaimAlert(gateKey: string, etag: string, at: string): Promise<boolean> {
+    return this.touchClaim(gateKey, GATE_ROW, etag, at, 'reclaiming the alert');
+  }
+
+  async pointAlert(gateKey: string, incidentId: string): Promise<void> {
     try {
-      await this.gate.updateEntity({ partitionKey: gateKey, rowKey: GATE_ROW, claimedAt: at }, 'Merge', { etag });
+      await this.gate.updateEntity({ partitionKey: gateKey, rowKey: GATE_ROW, incidentId }, 'Merge');
+    } catch (error) {
+      throw storageError('pointing the alert claim', error);
+    }
+  }
+
+  async claimPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<PersonClaimResult> {
+    await this.ensureTables();
+    const partitionKey = personPartition(objectId);
+    try {
+      await this.gate.submitTransaction([
+        ['create', { partitionKey, rowKey: CURRENT_ROW, incidentId, claimedAt: at }],
+        ['create', { partitionKey, rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey }],
+      ]);
+      return { outcome: 'claimed' };
+    } catch (error) {
+      if (!isConcurrencyLoss(error)) throw storageError('claiming the person', error);
+    }
+    const [handled, current] = await Promise.all([
+      this.readClaim(partitionKey, alertRow(alertKey), 'reading the person claim'),
+      this.readClaim(partitionKey, CURRENT_ROW, 'reading the person claim'),
+    ]);
+    if (handled) return { outcome: 'handled', ...handled };
+    // Both rows are written in one transaction, so a lost create means the current row exists.
+    if (current) return { outcome: 'current', ...current };
+    throw new StorageError('the person gate refused the claim but holds no row for the person');
+  }
+
+  async linkPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<boolean> {
+    try {
+      await this.gate.createEntity({ partitionKey: personPartition(objectId), rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 409) return false;
+      throw storageError('linking the alert to the person', error);
+    }
+  }
+
+  async replacePerson(objectId: string, alertKey: string, incidentId: string, currentEtag: string, at: string): Promise<boolean> {
+    const partitionKey = personPartition(objectId);
+    try {
+      await this.gate.submitTransaction([
+        ['update', { partitionKey, rowKey: CURRENT_ROW, incidentId, claimedAt: at }, 'Replace', { etag: currentEtag }],
+        ['create', { partitionKey, rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey }],
+      ]);
       return true;
     } catch (error) {
       if (isConcurrencyLoss(error)) return false;
-      throw storageError('reclaiming the alert', error);
+      throw storageError('opening a new incident for the person', error);
+    }
+  }
+
+  async reclaimPerson(objectId: string, alertKey: string | undefined, etag: string, at: string): Promise<boolean> {
+    return this.touchClaim(personPartition(objectId), alertKey === undefined ? CURRENT_ROW : alertRow(alertKey), etag, at, 'reclaiming the person');
+  }
+
+  private async readClaim(partitionKey: string, rowKey: string, what: string): Promise<HeldClaim | undefined> {
+    try {
+      const row = await this.gate.getEntity<ClaimRow>(partitionKey, rowKey);
+      return { incidentId: row.incidentId, claimedAt: row.claimedAt, etag: row.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw storageError(what, error);
+    }
+  }
+
+  /** Moves a claim's time on under its ETag: exactly one of several takers wins. */
+  private async touchClaim(partitionKey: string, rowKey: string, etag: string, at: string, what: string): Promise<boolean> {
+    try {
+      await this.gate.updateEntity({ partitionKey, rowKey, claimedAt: at }, 'Merge', { etag });
+      return true;
+    } catch (error) {
+      if (isConcurrencyLoss(error)) return false;
+      throw storageError(what, error);
     }
   }
 

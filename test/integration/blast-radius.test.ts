@@ -38,7 +38,7 @@ it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the res
   // out on a loaded machine is retried, and both writes are idempotent, so requests may exceed 20.)
   const writes = simulator.requestLog.filter((entry) => entry.method === 'PATCH' || entry.path.endsWith('/revokeSignInSessions'));
   const written = new Set(writes.map((entry) => entry.path.split('/')[3].toLowerCase()));
-  expect([...written].sort()).toEqual(disabled.map((user) => user.userPrincipalName.toLowerCase()).sort());
+  expect([...written].sort()).toEqual(disabled.map((user) => user.id.toLowerCase()).sort());
   expect(writes.length).toBeGreaterThanOrEqual(20);
 
   const held = responses.find((response) => response.json.incidents[0].state === 'awaiting_approval')!.json.incidents[0];

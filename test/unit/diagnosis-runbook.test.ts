@@ -67,6 +67,24 @@ class MemoryStore implements IncidentStore, FindingStore {
   async reclaimAlert(): Promise<boolean> {
     return false;
   }
+  async alertClaim(): Promise<never> {
+    throw new Error('not used');
+  }
+  async pointAlert(): Promise<never> {
+    throw new Error('not used');
+  }
+  async claimPerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async linkPerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async replacePerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async reclaimPerson(): Promise<never> {
+    throw new Error('not used');
+  }
   async create(): Promise<never> {
     throw new Error('not used');
   }
