@@ -257,6 +257,7 @@ describe('deployable package (npm run package)', () => {
     fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(small, 'package.json'));
     fs.copyFileSync(path.join(packageDir, 'dist/functions/contain.js'), path.join(small, 'dist/functions/contain.js'));
     // The zip writer, on a small tree: deflating the whole package takes seconds and tests nothing more.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- scripts/package.js is a CommonJS script, loaded by path
     const packaging = require(path.join(ROOT, 'scripts/package.js')) as { writeZip: (dir: string, zipPath: string) => void };
     packaging.writeZip(small, path.join(work, 'app.zip'));
     const entries = readZip(path.join(work, 'app.zip'));

@@ -234,7 +234,7 @@ function mutate(sample: string, mutations: readonly Mutation[]): string {
         container[key] = JSON.stringify(value) ?? 'null';
         break;
       case 'retype':
-        container[key] = typeof value === 'string' ? value.length : typeof value === 'object' ? String(value) : [value];
+        container[key] = typeof value === 'string' ? value.length : typeof value === 'object' ? 'object' : [value];
         break;
       case 'proto':
         if (!Array.isArray(container)) Object.defineProperty(container, '__proto__', { value: { kind: 'Account', severity: 'High' }, enumerable: true, writable: true, configurable: true });

@@ -35,7 +35,7 @@ async function verifyWithJose(checks: Check[], jwksUri = keysUrl()): Promise<Out
   for (const { token, issuer, audience } of checks) {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keys, { issuer, audience, algorithms: ['RS256'] });
-      outcomes.push({ ok: true, payload, protectedHeader } as Outcome);
+      outcomes.push({ ok: true, payload, protectedHeader });
     } catch (error) {
       const failure = error as { code?: string; name: string; message: string };
       outcomes.push({ ok: false, code: failure.code ?? failure.name, message: failure.message });

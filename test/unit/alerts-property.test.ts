@@ -151,7 +151,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.record({
 });
 
 function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
-  const all = slots(root as Container);
+  const all = slots(root);
   if (all.length === 0) return;
   const slot = all[mutation.pick % all.length];
   const value = get(slot);

@@ -19,13 +19,13 @@ function stringList(body: Record<string, unknown>, name: string): string[] {
   const value = body[name];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw badRequest(`Invalid value for property '${name}': a collection of strings is expected.`);
-  return value as string[];
+  return value;
 }
 
 function dateTime(body: Record<string, unknown>, name: string): string | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest(`Cannot convert the literal '${String(value)}' to the expected type 'Edm.DateTimeOffset'.`);
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest(`Cannot convert the literal '${typeof value === 'string' ? value : JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`);
   return new Date(Date.parse(value)).toISOString();
 }
 
