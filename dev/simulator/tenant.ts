@@ -100,7 +100,7 @@ export interface MessageRecord {
 /** A query made through the audit log query API, with the records it matched when it was created. */
 export interface AuditQueryRecord {
   query: AuditLogQuery;
-  /** Wall-clock ms when created: the query runs for `completesAfterMs` from then. */
+  /** Tenant-clock ms (SimulatorOptions.now) when created: the query runs for `completesAfterMs` from then. */
   createdAtMs: number;
   completesAfterMs: number;
   outcome: 'succeeded' | 'failed';

@@ -42,8 +42,8 @@ function matches(record: AuditLogRecord, query: AuditLogQuery): boolean {
   return true;
 }
 
-/** The query's status now: it runs for completesAfterMs (wall clock) after creation. */
-export function statusOf(entry: AuditQueryRecord, nowMs = Date.now()): AuditLogQueryStatus {
+/** The query's status at `nowMs`: it runs for completesAfterMs (tenant clock) after creation. */
+export function statusOf(entry: AuditQueryRecord, nowMs: number): AuditLogQueryStatus {
   if (nowMs - entry.createdAtMs < entry.completesAfterMs) return 'running';
   return entry.outcome;
 }
@@ -54,8 +54,8 @@ function findQuery(tenant: SimulatedTenant, id: string): AuditQueryRecord {
   return entry;
 }
 
-function view(entry: AuditQueryRecord): object {
-  return { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...entry.query, status: statusOf(entry) };
+function view(entry: AuditQueryRecord, nowMs: number): object {
+  return { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...entry.query, status: statusOf(entry, nowMs) };
 }
 
 const createQuery: GraphRoute = {
@@ -88,7 +88,7 @@ const createQuery: GraphRoute = {
     const records = matching.slice(0, behaviour.recordCountLimit);
     query.isRecordCountLimitExceeded = matching.length > behaviour.recordCountLimit;
     query.approximateReturnedRecordCount = records.length;
-    ctx.tenant.auditQueries.push({ query, createdAtMs: Date.now(), completesAfterMs: behaviour.completesAfterMs, outcome: behaviour.outcome, records });
+    ctx.tenant.auditQueries.push({ query, createdAtMs: ctx.now().getTime(), completesAfterMs: behaviour.completesAfterMs, outcome: behaviour.outcome, records });
     return { status: 201, body: { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...query } };
   },
 };
@@ -98,7 +98,7 @@ const getQuery: GraphRoute = {
   path: 'security/auditLog/queries/{queryId}',
   query: [],
   handle(ctx) {
-    return { status: 200, body: view(findQuery(ctx.tenant, ctx.params.queryId)) };
+    return { status: 200, body: view(findQuery(ctx.tenant, ctx.params.queryId), ctx.now().getTime()) };
   },
 };
 
@@ -108,7 +108,7 @@ const listRecords: GraphRoute = {
   query: ['$top', '$skiptoken'],
   handle(ctx) {
     const entry = findQuery(ctx.tenant, ctx.params.queryId);
-    const status = statusOf(entry);
+    const status = statusOf(entry, ctx.now().getTime());
     if (status !== 'succeeded') throw badRequest(`The audit log query is ${status}; its records can be read once it has succeeded.`, 'BadRequest');
     const page = takePage(entry.records, ctx.query, RECORD_PAGING);
     const body: Record<string, unknown> = { '@odata.context': `${METADATA}#security/auditLog/queries('${entry.query.id}')/records` };
