@@ -34,7 +34,11 @@ export default tseslint.config(
               from: [...ADAPTERS.map((adapter) => `./${adapter}`), './shared/config.ts', './dev'],
               message: 'The domain depends on ports (shared/runbook/ports.ts), never on adapters, configuration or dev/.',
             })),
-            { target: ['./functions', './shared'], from: './dev', message: 'Shipped code never imports dev/ (local host, simulator, tooling).' },
+            {
+              target: ['./functions', './shared'],
+              from: './dev',
+              message: 'Shipped code never imports dev/ (local host, simulator, tooling).',
+            },
           ],
         },
       ],

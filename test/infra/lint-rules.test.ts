@@ -37,11 +37,20 @@ describe('architecture lint rules', () => {
   beforeAll(() => {
     results = lint([
       // 0: the domain importing an adapter
-      { filePath: 'shared/runbook/diagnose.ts', code: "import { createGraphClient } from '../graph/client';\nexport const client = createGraphClient;\n" },
+      {
+        filePath: 'shared/runbook/diagnose.ts',
+        code: "import { createGraphClient } from '../graph/client';\nexport const client = createGraphClient;\n",
+      },
       // 1: the domain importing configuration
-      { filePath: 'shared/policy/containment-policy.ts', code: "import { loadConfig } from '../config';\nexport const load = loadConfig;\n" },
+      {
+        filePath: 'shared/policy/containment-policy.ts',
+        code: "import { loadConfig } from '../config';\nexport const load = loadConfig;\n",
+      },
       // 2: shipped code importing dev/
-      { filePath: 'functions/contain.ts', code: "import { startLocalStack } from '../dev/stack';\nexport const start = startLocalStack;\n" },
+      {
+        filePath: 'functions/contain.ts',
+        code: "import { startLocalStack } from '../dev/stack';\nexport const start = startLocalStack;\n",
+      },
       // 3: a new cycle of type-only imports: incident.ts imports alerts/types.ts
       { filePath: 'shared/alerts/types.ts', code: "import type { Incident } from '../runbook/incident';\nexport type Named = Incident;\n" },
       // 4: an adapter importing the domain is the allowed direction

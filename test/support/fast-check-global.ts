@@ -5,5 +5,7 @@ import { PROPERTY_SEED_VARIABLE, propertySeed } from './property-seed';
 export default function chooseSeed(): void {
   const seed = propertySeed(process.env[PROPERTY_SEED_VARIABLE]);
   process.env[PROPERTY_SEED_VARIABLE] = String(seed);
-  process.stdout.write(`\nfast-check seed ${seed} (replay: ${PROPERTY_SEED_VARIABLE}=${seed} npx jest; fresh seeds: npm run test:explore)\n`);
+  process.stdout.write(
+    `\nfast-check seed ${seed} (replay: ${PROPERTY_SEED_VARIABLE}=${seed} npx jest; fresh seeds: npm run test:explore)\n`,
+  );
 }

@@ -9,6 +9,7 @@ export function propertySeed(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_PROPERTY_SEED;
   if (value === 'random') return randomInt(-(2 ** 31), 2 ** 31 - 1);
   const seed = Number(value);
-  if (!Number.isSafeInteger(seed)) throw new Error(`${PROPERTY_SEED_VARIABLE} must be an integer or "random", got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(seed))
+    throw new Error(`${PROPERTY_SEED_VARIABLE} must be an integer or "random", got ${JSON.stringify(value)}`);
   return seed;
 }
