@@ -17,6 +17,20 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+// The limit counts per fixed 15-minute window on the clock: a burst that straddled a window boundary
+// would rightly get a second 10. Date (and only Date: timers and I/O stay real) starts this test just
+// after a window opens and runs at the real pace, so the whole burst falls in one window.
+const WINDOW_MS = 15 * 60_000;
+const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
+beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], advanceTimers: true, now: (Math.floor(Date.now() / WINDOW_MS) + 1) * WINDOW_MS + 1_000 });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the rest, saying the breaker tripped', async () => {
   const simulator = stack.simulator!;
   const users = Array.from({ length: 100 }, (_, i) => simulator.addUser({ userPrincipalName: `burst-${i}@wingtip-lab.example` }));
