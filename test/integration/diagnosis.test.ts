@@ -233,8 +233,11 @@ it('pages through more than 3,000 sign-ins to find the attacker\'s first one on 
   expect(incident.diagnosis?.window.start).toBe(new Date(first.signIn.createdDateTime).toISOString());
   expect(incident.findings.filter((f) => f.kind === 'sign_in').map((f) => f.providerId)).toEqual([first.signIn.id]);
   const pages = simulator.requestLog.filter((entry) => entry.path === '/v1.0/auditLogs/signIns' && [user.userPrincipalName, user.id].some((id) => decodeURIComponent(entry.query).includes(id)));
-  expect(pages).toHaveLength(4);
-  expect(pages.slice(1).every((entry) => entry.query.includes('skiptoken'))).toBe(true);
+  // Four distinct pages, following nextLink; a page whose transfer failed on a loaded machine is read
+  // again by the retry middleware (an idempotent GET), so requests may exceed pages.
+  const distinct = [...new Set(pages.map((entry) => entry.query))];
+  expect(distinct).toHaveLength(4);
+  expect(distinct.slice(1).every((query) => query.includes('skiptoken'))).toBe(true);
 });
 
 it('a protected (skipped) incident still gets its pack, and keeps its state', async () => {
