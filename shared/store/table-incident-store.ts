@@ -38,6 +38,10 @@ const MAX_INDEX_ROWS_PER_PAGE = 1000;
 const INDEX_PAGE_SIZE = 100;
 /** Writers racing for the event counter: each round one of them wins, so this covers a crowd. */
 const MAX_SEQUENCE_ATTEMPTS = 50;
+/** Incidents whose event counter this instance remembers (most recently written). */
+const SEQUENCE_CACHE_SIZE = 1000;
+/** Index writes tried before an incident that was recorded is reported as not listed. */
+const INDEX_WRITE_ATTEMPTS = 3;
 
 interface Sequence {
   last: number;
@@ -83,6 +87,7 @@ function rowsWithPrefix(incidentId: string, prefix: string): string {
 
 export class TableIncidentStore implements IncidentStore, FindingStore {
   private ready?: Promise<void>;
+  private readonly sequences = new Map<string, Sequence>();
 
   constructor(
     private readonly incidents: TableClient,
@@ -224,40 +229,66 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
 
   async create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident> {
     await this.ensureTables();
-    // The index row first: if the incident write then fails, listing skips the row; the other way round
-    // the incident would exist and never be listed. Upsert: a retried create writes the same row.
-    try {
-      await this.index.upsertEntity(encodeIndexRow(incident.id, incident.createdAt), 'Replace');
-    } catch (error) {
-      throw storageError('indexing the incident', error);
-    }
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     const actions: TransactionAction[] = [
       ['create', encodeIncident(incident)],
       ['create', encodeSequence(incident.id, numbered.length)],
       ...this.eventActions(incident.id, numbered, 0),
     ];
-    try {
-      const response = await this.incidents.submitTransaction(actions);
-      return { incident, etag: this.incidentEtag(response.subResponses) };
-    } catch (error) {
-      throw storageError('recording the incident', error);
+    // The index row is written beside the incident, not before it: containment waits on this write, so
+    // it costs no extra round-trip. An index row whose incident failed is skipped by list(); an incident
+    // whose index row failed would never be listed, so the index write is retried before giving up.
+    const [recorded, indexed] = await Promise.allSettled([this.incidents.submitTransaction(actions), this.indexIncident(incident)]);
+    if (recorded.status === 'rejected') throw storageError('recording the incident', recorded.reason);
+    if (indexed.status === 'rejected') await this.indexIncident(incident, INDEX_WRITE_ATTEMPTS - 1);
+    this.rememberSequence(incident.id, numbered.length, recorded.value.subResponses, 1);
+    return { incident, etag: this.incidentEtag(recorded.value.subResponses) };
+  }
+
+  /** Upsert: a retried create writes the same row. */
+  private async indexIncident(incident: Incident, attempts = 1): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.index.upsertEntity(encodeIndexRow(incident.id, incident.createdAt), 'Replace');
+        return;
+      } catch (error) {
+        if (attempt >= attempts) throw storageError('indexing the incident', error);
+      }
+    }
+  }
+
+  /**
+   * The event counter's value and ETag after our own write, so the next update of the same incident
+   * from this instance numbers its events without reading the counter first (a round-trip on the
+   * containment path). A stale entry only costs a lost race: the ETag check refuses it and we re-read.
+   */
+  private rememberSequence(id: string, last: number, subResponses: readonly { rowKey?: string; etag?: string }[], position: number): void {
+    // Sub-responses come in the order of the actions; only created rows also carry their RowKey.
+    const etag = subResponses.find((response) => response.rowKey === SEQUENCE_ROW)?.etag ?? subResponses[position]?.etag;
+    this.sequences.delete(id);
+    if (etag === undefined) return;
+    this.sequences.set(id, { last, etag });
+    if (this.sequences.size > SEQUENCE_CACHE_SIZE) {
+      const oldest = this.sequences.keys().next();
+      if (!oldest.done) this.sequences.delete(oldest.value);
     }
   }
 
   async update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined> {
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const sequence = numbered.length === 0 ? undefined : await this.readSequence(incident.id);
+      const sequence = numbered.length === 0 ? undefined : (this.sequences.get(incident.id) ?? (await this.readSequence(incident.id)));
       const actions: TransactionAction[] = [
         ['update', encodeIncident(incident), 'Replace', { etag }],
         ...(sequence === undefined ? [] : [this.advance(incident.id, sequence, numbered.length), ...this.eventActions(incident.id, numbered, sequence.last)]),
       ];
       try {
         const response = await this.incidents.submitTransaction(actions);
+        if (sequence !== undefined) this.rememberSequence(incident.id, sequence.last + numbered.length, response.subResponses, 1);
         return { incident, etag: this.incidentEtag(response.subResponses) };
       } catch (error) {
         if (!isConcurrencyLoss(error)) throw storageError('updating the incident', error);
+        this.sequences.delete(incident.id);
       }
       // Either the incident moved on (another writer won: the caller re-reads) or only the event
       // counter did (a concurrent appendEvents): then the update is still ours to make, numbered after it.
@@ -298,12 +329,14 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     if (events.length === 0) return;
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const sequence = await this.readSequence(id);
+      const sequence = this.sequences.get(id) ?? (await this.readSequence(id));
       try {
-        await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        const response = await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        this.rememberSequence(id, sequence.last + numbered.length, response.subResponses, 0);
         return;
       } catch (error) {
         if (!isConcurrencyLoss(error)) throw storageError('recording timeline events', error);
+        this.sequences.delete(id);
       }
     }
     throw new StorageError(`recording timeline events: the event counter stayed contended for ${MAX_SEQUENCE_ATTEMPTS} attempts`);
