@@ -25,9 +25,8 @@ import {
 } from './eradication-plan';
 import type { Actor, ContainDeps } from './contain';
 import type { EradicationRecord, Incident, RemovalItem, StoredIncident, TimelineEvent } from './incident';
-import type { Clock, EradicateMessage, EvidenceReader, FindingStore, FollowUpQueues, IncidentStore, PersistenceRemover, RemovalTarget, StoredFinding } from './ports';
+import type { AccountDirectory, Clock, EradicateMessage, EvidenceReader, FindingStore, FollowUpQueues, IncidentStore, PersistenceRemover, RemovalTarget, StoredFinding } from './ports';
 import { checkContainment, recontainIfReenabled, type VerifyDeps } from './verify';
-import type { AccountDirectory } from './ports';
 
 export interface EradicateDeps {
   store: IncidentStore;

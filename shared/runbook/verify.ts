@@ -6,7 +6,7 @@
 // contained again through the same containment path and safety gates as an alert.
 import { ulid } from 'ulid';
 import type { NormalizedAlert } from '../alerts/types';
-import { GraphError, NotFoundError, toError } from '../errors';
+import { NotFoundError } from '../errors';
 import type { SignInEvidence } from '../diagnosis/types';
 import { containAlert, type Actor, type ContainDeps } from './contain';
 import type { Incident, StoredIncident, TimelineEvent, VerificationRecord } from './incident';
@@ -146,10 +146,4 @@ async function recordVerification(stored: StoredIncident, check: ContainmentChec
     if (await deps.store.update(next, current.etag, events)) return;
   }
   await deps.store.appendEvents(stored.incident.id, events);
-}
-
-/** Whether a failure of a verification read is worth the queue's retry. */
-export function isTransient(error: unknown): boolean {
-  const e = toError(error);
-  return !(e instanceof GraphError) || e.transient;
 }
