@@ -221,8 +221,17 @@ export async function eradicateIncident(message: EradicateMessage, deps: Eradica
   }
 
   const blocking = items.filter((item) => item.status === 'forbidden' || item.status === 'refused' || item.status === 'changed');
-  const verification = await verifyRemoval(incident, items, findings, deps);
-  const containment = await checkContainment(incident, verifyDeps(deps), 0);
+  let verification: Awaited<ReturnType<typeof verifyRemoval>>;
+  let containment: Awaited<ReturnType<typeof checkContainment>>;
+  try {
+    verification = await verifyRemoval(incident, items, findings, deps);
+    containment = await checkContainment(incident, verifyDeps(deps), 0);
+  } catch (error) {
+    // The removals happened: record them before the queue retries the verification.
+    event('eradication_verification_failed', `Verification after removal failed (${toError(error).message.slice(0, 200)}); the queue retries`);
+    await save(stored, { ...incident, eradication: base, updatedAt: runAt }, events, deps);
+    throw new EradicationRetryError(`verification of ${incident.id} failed, retrying: ${toError(error).message.slice(0, 200)}`);
+  }
   const recontained = containment.record.clean ? undefined : await recontainIfReenabled(incident, containment, verifyDeps(deps), invocationId);
   const clean = blocking.length === 0 && verification.clean && containment.record.clean;
   const eradication: EradicationRecord = {

@@ -100,6 +100,9 @@ describe('eradication and recovery of the demo victim', () => {
   });
 
   it('eradicates "flagged": exactly the seeded rule, grant, phone method and device, in the runbook\'s order, then T1', async () => {
+    // The re-read after removal fails transiently at first: the removals must stay recorded as removed
+    // while the queue retries the verification.
+    simulator.addFault({ method: 'GET', path: /\/mailFolders\/inbox\/messageRules$/, status: 503, times: 5 });
     const requested = await post<{ state: string }>(stack, id, 'eradicate', { findings: 'flagged', comment: 'confirmed with the user by phone' });
     expect(requested.status).toBe(202);
     expect(requested.json.state).toBe('eradicating');
@@ -122,6 +125,7 @@ describe('eradication and recovery of the demo victim', () => {
     expect(incident.state).toBe('eradicated');
     expect(incident.t1).toBeDefined();
     expect(incident.eradication?.items.map((i) => i.status)).toEqual(['removed', 'removed', 'removed', 'removed']);
+    expect(incident.timeline.some((e) => e.kind === 'eradication_verification_failed')).toBe(true);
     const removed = incident.timeline.filter((e) => e.kind === 'removed');
     expect(removed).toHaveLength(4);
     // The request exactly as sent, percent-encoded.
