@@ -4,7 +4,7 @@
 // write uses the raw response, so the record keeps the status and request-id of successes too.
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import { field, list, text } from '../alerts/json';
-import { GraphError } from '../errors';
+import type { UpstreamError } from '../errors';
 import { METHOD_COLLECTIONS } from '../runbook/eradication-plan';
 import type {
   AccountDirectory,
@@ -17,7 +17,7 @@ import type {
   RemovalTarget,
 } from '../runbook/ports';
 import { GRAPH_VERSION } from './client';
-import { graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
+import { graphError, graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
 import { listAll } from './paging';
 import { AttemptRecord } from './retry';
 
@@ -36,13 +36,13 @@ function objectPath(target: RemovalTarget): string {
       return `/devices/${enc(target.id)}`;
     default: {
       const method = METHOD_COLLECTIONS[target.type];
-      if (!method) throw new GraphError(`no app-only delete route for ${target.type}`, 400, 'unsupported_target');
+      if (!method) throw graphError(`no app-only delete route for ${target.type}`, 400, 'unsupported_target');
       return `${user}/authentication/${method.collection}/${enc(target.id)}`;
     }
   }
 }
 
-function withAttempts(error: GraphError, record: AttemptRecord): GraphError {
+function withAttempts(error: UpstreamError, record: AttemptRecord): UpstreamError {
   error.attempts = Math.max(1, record.attempts);
   return error;
 }
@@ -115,7 +115,7 @@ export class GraphEradicationActions implements PersistenceRemover, AccountDirec
       true,
     );
     const pass = text(field(body, 'temporaryAccessPass'));
-    if (pass === undefined) throw new GraphError('Graph created the Temporary Access Pass but returned no pass', receipt.status, 'no_pass', receipt.requestId);
+    if (pass === undefined) throw graphError('Graph created the Temporary Access Pass but returned no pass', receipt.status, 'no_pass', receipt.requestId);
     const start = Date.parse(text(field(body, 'startDateTime')) ?? text(field(body, 'createdDateTime')) ?? '');
     const lifetime = field(body, 'lifetimeInMinutes');
     const expiresAt = Number.isNaN(start) ? undefined : new Date(start + (typeof lifetime === 'number' ? lifetime : lifetimeMinutes) * 60_000).toISOString();

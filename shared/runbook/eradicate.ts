@@ -6,7 +6,7 @@
 // Failure is partial and said: 404 is already gone; 403 names the permission and the rest goes on; a
 // transient failure is recorded, then thrown so the queue retries; a re-run skips what is done.
 import { ulid } from 'ulid';
-import { ConflictError, GraphError, NotFoundError, toError, ValidationError } from '../errors';
+import { BusyError, ConflictError, NotFoundError, toError, UpstreamError, ValidationError } from '../errors';
 import { deviceRegistrations } from '../diagnosis/judge-directory';
 import type { FindingKind } from '../diagnosis/types';
 import {
@@ -184,7 +184,7 @@ export async function eradicateIncident(message: EradicateMessage, deps: Eradica
       Object.assign(item, { status: 'removed', httpStatus: receipt.status, requestId: receipt.requestId, attempts: receipt.attempts, at: at(), detail: undefined, graphCode: undefined });
       event('removed', `${item.title}: ${request.method} ${request.path} -> Graph ${receipt.status}`, { detail: { findingId: item.findingId, request, httpStatus: receipt.status, requestId: receipt.requestId, attempts: receipt.attempts } });
     } catch (error) {
-      const graph = error instanceof GraphError ? error : undefined;
+      const graph = error instanceof UpstreamError ? error : undefined;
       const base = { httpStatus: graph?.status, graphCode: graph?.code ?? 'unexpected_error', requestId: graph?.requestId, attempts: graph?.attempts, at: at() };
       const answer = { findingId: item.findingId, request, httpStatus: graph?.status, graphCode: base.graphCode, requestId: graph?.requestId };
       if (graph?.status === 404) {
@@ -315,7 +315,7 @@ async function save(stored: StoredIncident, next: Incident, events: TimelineEven
     if (await deps.store.update(merged, current.etag, events)) return;
     current = await deps.store.get(stored.incident.id);
   }
-  throw new ConflictError(`incident ${stored.incident.id} kept changing while eradication recorded; retry`, 5);
+  throw new BusyError(`incident ${stored.incident.id} kept changing while eradication recorded; retry`, 5);
 }
 
 /**

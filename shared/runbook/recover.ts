@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { ulid } from 'ulid';
 import { isListedProtected } from '../policy/containment-policy';
-import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { BusyError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import type { Actor } from './contain';
 import type { Incident, RecoveryRecord, StoredIncident, TimelineEvent } from './incident';
 import type { AccountDirectory, Clock, EvidenceReader, IncidentStore, RecoveryActions, UserDirectory } from './ports';
@@ -160,7 +160,7 @@ export async function recordNotified(store: IncidentStore, clock: Clock, id: str
     ]);
     if (saved) return saved.incident;
   }
-  throw new ConflictError(`incident ${id} kept changing; try again`, 5);
+  throw new BusyError(`incident ${id} kept changing; try again`, 5);
 }
 
 /** Ends the incident: a human's decision, recorded with who and why. */
@@ -179,5 +179,5 @@ export async function closeIncident(store: IncidentStore, clock: Clock, id: stri
     ]);
     if (saved) return saved.incident;
   }
-  throw new ConflictError(`incident ${id} kept changing; try again`, 5);
+  throw new BusyError(`incident ${id} kept changing; try again`, 5);
 }

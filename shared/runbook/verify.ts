@@ -86,7 +86,7 @@ function event(deps: VerifyDeps, invocationId: string, kind: string, summary: st
 
 export type VerifyOutcome = 'verified' | 'broken' | 'skipped';
 
-/** One queued verification. Throws GraphError on a transient read failure, so the queue retries. */
+/** One queued verification. Throws UpstreamError on a read failure, so the queue retries. */
 export async function verifyContainment(message: VerifyMessage, deps: VerifyDeps, invocationId: string): Promise<{ outcome: VerifyOutcome; record?: VerificationRecord; recontained?: string }> {
   const stored = await deps.store.get(message.incidentId);
   if (!stored) throw new NotFoundError(`no incident ${message.incidentId} to verify`);
