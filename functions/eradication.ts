@@ -134,13 +134,28 @@ export async function verifyQueueHandler(message: unknown, context: InvocationCo
   else context.info(line);
 }
 
+/**
+ * A message that failed every attempt, recorded on the incident. Like the follow-up poison handlers it
+ * never throws (a poison message of a poison queue is a silent loss): when the store cannot take the
+ * record, the error line is the record.
+ */
 function poisonHandler(queue: 'eradicate' | 'verify') {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
     const incidentId = incidentIdOf(message);
-    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: incidentId ?? 'unreadable message' }));
+    const rawCount = context.triggerMetadata?.dequeueCount;
+    const dequeueCount = typeof rawCount === 'number' ? rawCount : undefined;
+    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: incidentId ?? 'unreadable message', dequeueCount }));
     if (incidentId === undefined) return;
-    const dequeueCount = context.triggerMetadata?.dequeueCount;
-    await recordFollowUpPoisoned(getServices().store, queue, incidentId, typeof dequeueCount === 'number' ? dequeueCount : undefined, context.invocationId, new Date());
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await recordFollowUpPoisoned(getServices().store, queue, incidentId, dequeueCount, context.invocationId, new Date());
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    context.error(JSON.stringify({ event: `${queue}_poison_unrecorded`, incidentId, message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it: this line is the record`, error: toError(lastError).message.slice(0, 500) }));
   };
 }
 
