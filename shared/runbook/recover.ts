@@ -63,11 +63,13 @@ export async function recoverIncident(deps: RecoverDeps, id: string, actor: Acto
   const incident = stored.incident;
   // Permanent reasons first: no amount of waiting makes a hybrid or protected account ours to recover.
   const userKey = incident.userKey;
-  const [account, facts] = await Promise.all([deps.accounts.account(userKey), deps.directory.inspect(userKey, deps.protectedGroupIds)]);
+  const account = await deps.accounts.account(userKey);
+  const objectId = account.id ?? incident.user.objectId?.toLowerCase() ?? userKey;
+  const facts = await deps.directory.safetyFacts(objectId, deps.protectedGroupIds);
   if (account.onPremisesSyncEnabled || incident.requiresOnPremDisable) {
     return refuse(deps, incident, actor, 'hybrid user (synced from on-premises AD): reset the password and re-enable the account on-premises; the next directory sync would undo a cloud change');
   }
-  if (isListedProtected({ upn: facts.upn, objectId: facts.objectId }, deps.protectedAccounts) || isListedProtected(incident.user, deps.protectedAccounts) || facts.protectedGroupIds.length > 0) {
+  if (isListedProtected({ upn: incident.user.upn, objectId }, deps.protectedAccounts) || isListedProtected(incident.user, deps.protectedAccounts) || facts.protectedGroupIds.length > 0) {
     return refuse(deps, incident, actor, 'the account is protected (PROTECTED_ACCOUNTS or a protected group): this automation does not touch it');
   }
   if (incident.state !== 'eradicated' || incident.t1 === undefined) {
