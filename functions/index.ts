@@ -6,6 +6,7 @@ import './incidents';
 import './approvals';
 import './follow-ups';
 import './health';
+import './eradication';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

@@ -1,5 +1,6 @@
 // The composition root: builds the adapters from configuration once per process and hands the
 // function handlers what they need. Nothing else constructs SDK clients.
+import { ulid } from 'ulid';
 import { callerAuthenticator, type CallerAuthenticator } from './auth/callers';
 import { loadConfig, type Config } from './config';
 import { SlidingWindowLimiter } from './diagnosis/rate-limiter';
@@ -10,6 +11,12 @@ import { DEFAULT_LOG_ANALYTICS_ENDPOINT, LogAnalyticsClient } from './hunting/lo
 import { DefenderHunting } from './hunting/defender';
 import { DefenderSignIns, LogAnalyticsSignIns, type HuntingSignIns } from './hunting/sign-in-logs';
 import { GraphUserDirectory } from './graph/user-directory';
+import { GraphEradicationActions } from './graph/eradication-actions';
+import { toError } from './errors';
+import { autoEradicate, type EradicateDeps } from './runbook/eradicate';
+import type { RecoverDeps } from './runbook/recover';
+import type { VerifyDeps } from './runbook/verify';
+import type { Incident } from './runbook/incident';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { DiagnoseDeps } from './runbook/diagnose';
@@ -30,6 +37,9 @@ export interface Services {
   contain: ContainDeps;
   diagnose: DiagnoseDeps;
   health: HealthDeps;
+  eradicate: EradicateDeps;
+  verify: VerifyDeps;
+  recover: RecoverDeps;
 }
 
 /** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
@@ -65,26 +75,12 @@ export function buildServices(config: Config): Services {
   } else if (config.hunt.backend === 'defender') {
     signInLogs = new DefenderSignIns(new DefenderHunting(graph));
   }
-  return {
-    config,
-    callers: callerAuthenticator(config),
-    health: {
-      protectedAccounts: new ProtectedAccountsWatch([...config.protectedAccounts], lookup, clock, consoleLog),
-      probes: { storage: () => store.probe(), graph: () => lookup.probe() },
-    },
-    store,
-    findings: store,
-    diagnose: {
-      reader: new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs),
-      store,
-      findings: store,
-      queues,
-      clock,
-      settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
-    },
-    contain: {
+  const reader = new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs);
+  const directory = new GraphUserDirectory(graph, config.graph.baseUrl);
+  const eradication = new GraphEradicationActions(graph, config.graph.baseUrl);
+  const contain: ContainDeps = {
       actions: new GraphContainmentActions(graph),
-      directory: new GraphUserDirectory(graph, config.graph.baseUrl),
+      directory,
       limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
       store,
       queues,
@@ -96,7 +92,53 @@ export function buildServices(config: Config): Services {
         minAutoContainSeverity: config.minAutoContainSeverity,
       },
       clock,
+      verifyAfterMinutes: config.eradication.verifyAfterMinutes,
+  };
+  const eradicate: EradicateDeps = { store, findings: store, queues, remover: eradication, reader, accounts: eradication, clock, contain };
+  const autoKinds = new Set(config.eradication.autoKinds);
+  // AUTO_ERADICATE: diagnosis finishing queues removal of the known patterns; a failure is recorded, and
+  // never undoes the pack.
+  const afterDiagnosed = async (incident: Incident, invocationId: string): Promise<void> => {
+    try {
+      await autoEradicate(eradicate, incident, autoKinds, invocationId);
+    } catch (error) {
+      await store.appendEvents(incident.id, [
+        { id: ulid(), at: clock.now().toISOString(), kind: 'auto_eradication_failed', actor: `aitm-contain (diagnose, invocation ${invocationId})`, summary: `AUTO_ERADICATE could not start: ${toError(error).message.slice(0, 300)}; eradicate by hand` },
+      ]);
+    }
+  };
+  return {
+    config,
+    callers: callerAuthenticator(config),
+    health: {
+      protectedAccounts: new ProtectedAccountsWatch([...config.protectedAccounts], lookup, clock, consoleLog),
+      probes: { storage: () => store.probe(), graph: () => lookup.probe() },
     },
+    store,
+    findings: store,
+    diagnose: {
+      reader,
+      store,
+      findings: store,
+      queues,
+      clock,
+      settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
+      afterDiagnosed: autoKinds.size > 0 ? afterDiagnosed : undefined,
+    },
+    eradicate,
+    verify: { store, reader, accounts: eradication, clock, contain },
+    recover: {
+      store,
+      directory,
+      accounts: eradication,
+      reader,
+      recovery: eradication,
+      clock,
+      protectedAccounts: config.protectedAccounts,
+      protectedGroupIds: config.protectedGroupIds,
+      tapMinutes: config.eradication.recoveryTapMinutes,
+    },
+    contain,
   };
 }
 

@@ -61,6 +61,8 @@ export interface ContainDeps {
   policy: SafetyPolicy;
   clock: Clock;
   timing?: ContainTiming;
+  /** Containment verification: a `verify` message at T0 + each of these minutes (VERIFY_AFTER_MINUTES). */
+  verifyAfterMinutes?: readonly number[];
 }
 
 /** Who is acting, for the timeline: the automation and its invocation, plus the authenticated caller. */
@@ -687,8 +689,9 @@ class UserContainment {
   }
 
   async enqueueFollowUps(incident: Incident, queues: readonly FollowUpQueueName[] = FOLLOW_UPS): Promise<void> {
-    await Promise.all(
-      queues.map((queue) =>
+    await Promise.all([
+      this.scheduleVerification(incident),
+      ...queues.map((queue) =>
         this.deps.queues.enqueue(queue, {
           version: 1,
           incidentId: incident.id,
@@ -699,6 +702,20 @@ class UserContainment {
           userAgents: incident.userAgents,
           t0: incident.t0,
         }),
+      ),
+    ]);
+  }
+
+  // ----- Containment verification (shared/runbook/verify.ts), queued with the follow-ups -----
+
+  /** One `verify` per VERIFY_AFTER_MINUTES, invisible until T0 + that many minutes (Storage Queues visibility delay). */
+  private async scheduleVerification(incident: Incident): Promise<void> {
+    const t0 = incident.t0;
+    if (t0 === undefined) return;
+    const sinceT0 = (this.deps.clock.now().getTime() - Date.parse(t0)) / 1000;
+    await Promise.all(
+      (this.deps.verifyAfterMinutes ?? []).map((afterMinutes) =>
+        this.deps.queues.enqueue('verify', { version: 1, incidentId: incident.id, afterMinutes }, { delaySeconds: Math.max(0, afterMinutes * 60 - sinceT0) }),
       ),
     );
   }

@@ -2,7 +2,7 @@
 // (Phase 4) is its own issue and for now records on the incident's timeline that its message arrived. A
 // message that failed every attempt is recorded as a visible failure instead of vanishing into a poison queue.
 import { ulid } from 'ulid';
-import type { FollowUpMessage, FollowUpQueueName, IncidentStore } from './ports';
+import type { FollowUpMessage, FollowUpQueueName, IncidentStore, QueueName } from './ports';
 
 export async function recordFollowUpReceived(
   store: IncidentStore,
@@ -24,7 +24,7 @@ export async function recordFollowUpReceived(
 
 export async function recordFollowUpPoisoned(
   store: IncidentStore,
-  queue: FollowUpQueueName,
+  queue: QueueName,
   incidentId: string,
   dequeueCount: number | undefined,
   invocationId: string,

@@ -17,6 +17,7 @@ import type {
 import type { AlertUser } from '../alerts/types';
 import type { SafetyFacts, UserLookup } from '../policy/identity';
 import type { ContainmentAction, GraphWriteRequest, Incident, StoredIncident, TimelineEvent } from './incident';
+import type { FindingTarget } from '../diagnosis/types';
 
 export type { GraphWriteRequest } from './incident';
 
@@ -137,6 +138,8 @@ export interface IncidentPage {
 }
 
 export type FollowUpQueueName = 'diagnose' | 'hunt';
+/** Every queue the app writes: the follow-ups containment queues, eradication, and containment verification. */
+export type QueueName = FollowUpQueueName | 'eradicate' | 'verify';
 
 export interface FollowUpMessage {
   version: 1;
@@ -154,8 +157,29 @@ export interface EnqueueOptions {
   delaySeconds?: number;
 }
 
+/** Phase 3: remove what the eradication request `requestId` selected. A newer request supersedes it. */
+export interface EradicateMessage {
+  version: 1;
+  incidentId: string;
+  requestId: string;
+}
+
+/** Containment verification at T0 + `afterMinutes`. */
+export interface VerifyMessage {
+  version: 1;
+  incidentId: string;
+  afterMinutes: number;
+}
+
+export interface QueueMessages {
+  diagnose: FollowUpMessage;
+  hunt: FollowUpMessage;
+  eradicate: EradicateMessage;
+  verify: VerifyMessage;
+}
+
 export interface FollowUpQueues {
-  enqueue(queue: FollowUpQueueName, message: FollowUpMessage, options?: EnqueueOptions): Promise<void>;
+  enqueue<Q extends QueueName>(queue: Q, message: QueueMessages[Q], options?: EnqueueOptions): Promise<void>;
 }
 
 export interface Clock {
@@ -209,6 +233,8 @@ export interface EvidenceReader {
 
 /** A finding as kept in the incident's partition. */
 export interface StoredFinding extends Finding {
+  /** Stable per (kind, provider id): what the eradicate route names. */
+  id: string;
   /** When the diagnosis run that last wrote it saw it. */
   observedAt: string;
 }
@@ -217,4 +243,51 @@ export interface StoredFinding extends Finding {
 export interface FindingStore {
   upsertFindings(incidentId: string, findings: readonly Finding[], observedAt: string): Promise<void>;
   findings(incidentId: string): Promise<StoredFinding[]>;
+}
+
+// ----- Phase 3 and 5: eradication, verification, recovery -----
+
+/** A finding's target as eradication addresses it: the Graph object and the user it belongs to. */
+export interface RemovalTarget extends FindingTarget {
+  userKey: string;
+}
+
+/**
+ * Runbook 3.1-3.4 over Graph. `read` answers the object as Graph has it now, or undefined when it is gone
+ * (404); `remove` deletes it through the object's own collection. Failures throw GraphError.
+ */
+export interface PersistenceRemover {
+  request(target: RemovalTarget): GraphWriteRequest;
+  read(target: RemovalTarget): Promise<unknown>;
+  remove(target: RemovalTarget): Promise<GraphWriteReceipt>;
+}
+
+/** The account as verification and recovery read it. */
+export interface AccountState {
+  /** The object id, lower-cased (the directory audit names users by it). */
+  id?: string;
+  accountEnabled: boolean;
+  signInSessionsValidFromDateTime?: string;
+  onPremisesSyncEnabled: boolean;
+}
+
+/** Who turned an account back on, from the directory audit ("Enable account", AccountEnabled -> true). */
+export interface Reenablement {
+  at: string;
+  by: string;
+  auditId: string;
+}
+
+/** Reads for containment verification and recovery; failures throw GraphError. */
+export interface AccountDirectory {
+  account(userKey: string): Promise<AccountState>;
+  /** "Enable account" audits of the user since `since`, oldest first. */
+  reenablements(userId: string, since: string): Promise<Reenablement[]>;
+}
+
+/** Runbook 3.5 and 3.6. Each returns the Graph receipt; the secret never leaves the call that made it. */
+export interface RecoveryActions {
+  issueTemporaryAccessPass(userKey: string, lifetimeMinutes: number): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }>;
+  resetPassword(userKey: string, password: string): Promise<GraphWriteReceipt>;
+  enableAccount(userKey: string): Promise<GraphWriteReceipt>;
 }

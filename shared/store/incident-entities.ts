@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { TableEntity } from '@azure/data-tables';
 import { FINDING_KINDS, type Finding, type FindingKind, type Verdict } from '../diagnosis/types';
-import type { DiagnosisRecord, Incident, TimelineEvent } from '../runbook/incident';
+import type { DiagnosisRecord, EradicationRecord, Incident, RecoveryRecord, TimelineEvent, VerificationRecord } from '../runbook/incident';
 import type { StoredFinding } from '../runbook/ports';
 
 export const INCIDENT_ROW = 'incident';
@@ -72,6 +72,12 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     retryable: incident.retryable,
     alertRaw: cap(incident.alertRaw),
     diagnosis: incident.diagnosis === undefined ? undefined : encodeDiagnosis(incident.diagnosis),
+    eradication: incident.eradication === undefined ? undefined : encodeEradication(incident.eradication),
+    verification: incident.verification === undefined ? undefined : cap(JSON.stringify(incident.verification)),
+    recovery: incident.recovery === undefined ? undefined : JSON.stringify(incident.recovery),
+    t1: incident.t1,
+    t2: incident.t2,
+    t3: incident.t3,
   };
 }
 
@@ -83,6 +89,13 @@ function encodeDiagnosis(record: DiagnosisRecord): string {
   const full = JSON.stringify(record);
   if (full.length <= MAX_PROPERTY_CHARS) return full;
   return JSON.stringify({ ...record, summary: record.summary.slice(0, 2000), window: { ...record.window, notes: record.window.notes.slice(0, 5), attackerIps: record.window.attackerIps.slice(0, 20), knownIps: record.window.knownIps.slice(0, 20) } });
+}
+
+/** Removal details are bounded per item; should many findings outgrow a property, details go before items. */
+function encodeEradication(record: EradicationRecord): string {
+  const full = JSON.stringify(record);
+  if (full.length <= MAX_PROPERTY_CHARS) return full;
+  return JSON.stringify({ ...record, items: record.items.map((item) => ({ ...item, detail: item.detail?.slice(0, 200), request: undefined })) }).slice(0, MAX_PROPERTY_CHARS);
 }
 
 export function decodeIncident(entity: Record<string, unknown>): Incident {
@@ -116,6 +129,12 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     retryable: entity.retryable === true ? true : undefined,
     alertRaw: str(entity, 'alertRaw') ?? '',
     diagnosis: json<DiagnosisRecord | undefined>(entity, 'diagnosis', undefined),
+    eradication: json<EradicationRecord | undefined>(entity, 'eradication', undefined),
+    verification: json<VerificationRecord | undefined>(entity, 'verification', undefined),
+    recovery: json<RecoveryRecord | undefined>(entity, 'recovery', undefined),
+    t1: str(entity, 't1'),
+    t2: str(entity, 't2'),
+    t3: str(entity, 't3'),
   };
 }
 
@@ -157,7 +176,12 @@ export function decodeEvent(entity: Record<string, unknown>): TimelineEvent {
 
 /** A finding's row: one per (kind, provider id), so a re-run replaces rather than adds. */
 export function findingRowKey(kind: FindingKind, providerId: string): string {
-  return `${FINDING_ROW_PREFIX}${kind}-${createHash('sha256').update(providerId).digest('hex').slice(0, 40)}`;
+  return `${FINDING_ROW_PREFIX}${findingId(kind, providerId)}`;
+}
+
+/** The id people and the eradicate route name a finding by: stable across diagnosis runs. */
+export function findingId(kind: FindingKind, providerId: string): string {
+  return `${kind}-${createHash('sha256').update(providerId).digest('hex').slice(0, 40)}`;
 }
 
 /** Raw evidence is kept, capped: enough to see what the provider said, never a row past its limits. */
@@ -194,6 +218,7 @@ export function decodeFinding(entity: Record<string, unknown>): StoredFinding {
   const kind = str(entity, 'kind') as FindingKind;
   const verdict = str(entity, 'verdict') as Verdict;
   return {
+    id: String(entity.rowKey).slice(FINDING_ROW_PREFIX.length),
     kind: FINDING_KINDS.includes(kind) ? kind : 'sign_in',
     providerId: str(entity, 'providerId') ?? '',
     title: str(entity, 'title') ?? '',

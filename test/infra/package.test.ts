@@ -30,6 +30,14 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
   huntPoison: { kind: 'queue', queueName: 'hunt-poison', connection: 'AzureWebJobsStorage' },
+  eradicateIncident: { kind: 'http', route: 'incidents/{id}/eradicate', methods: ['POST'], authLevel: 'function' },
+  recoverIncident: { kind: 'http', route: 'incidents/{id}/recover', methods: ['POST'], authLevel: 'function' },
+  notifiedIncident: { kind: 'http', route: 'incidents/{id}/notified', methods: ['POST'], authLevel: 'function' },
+  closeIncident: { kind: 'http', route: 'incidents/{id}/close', methods: ['POST'], authLevel: 'function' },
+  eradicate: { kind: 'queue', queueName: 'eradicate', connection: 'AzureWebJobsStorage' },
+  verify: { kind: 'queue', queueName: 'verify', connection: 'AzureWebJobsStorage' },
+  eradicatePoison: { kind: 'queue', queueName: 'eradicate-poison', connection: 'AzureWebJobsStorage' },
+  verifyPoison: { kind: 'queue', queueName: 'verify-poison', connection: 'AzureWebJobsStorage' },
 };
 
 interface LoadedDefinition {
