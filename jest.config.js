@@ -6,6 +6,9 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // One property-test seed per run, printed (test/support/property-seed.ts says how to replay or vary it).
+  globalSetup: '<rootDir>/test/support/fast-check-global.ts',
+  setupFiles: ['<rootDir>/test/support/fast-check-seed.ts'],
   // ts-jest only transpiles: tsconfig.json sets isolatedModules, which makes ts-jest compile each file on its
   // own without type checking, and makes tsc (run once before jest in `npm test`) reject code that would not
   // transpile that way. jose ships ES modules only; Node loads them natively, jest's CommonJS runtime needs

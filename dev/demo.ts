@@ -1,8 +1,10 @@
-// `npm run demo`: Phases 1, 2 and 4 on the embedded stack. Starts Azurite, the tenant simulator and
+// `npm run demo`: the runbook end to end on the embedded stack. Starts Azurite, the tenant simulator and
 // the local host, replays the Sentinel sample over HTTP exactly as curl would, prints what happened,
 // waits for the queued diagnosis and pivot hunt and prints the evidence pack and the campaign (the other
-// victims, why each, and their held incidents). Exits 0 only if the simulator shows the account disabled
-// and its sessions revoked, the pack is complete and the campaign's victims were held, not written to.
+// victims, why each, and their held incidents); then approves eradication of what the pack flagged, shows
+// what was removed, recovers the account with a one-time TAP (printed once) and prints T0-T3. Exits 0 only
+// if the account was contained, the pack is complete, the campaign's victims were held (not written to),
+// eradication verified and the account given back.
 // HUNT_BACKEND=log-analytics (default) | defender | none picks the hunting backend's stand-in.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -226,10 +228,80 @@ async function main(): Promise<number> {
     console.log(contained ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
     console.log(packComplete ? 'OK: evidence pack complete.' : 'FAILED: the evidence pack is not complete.');
     console.log(untouched ? `OK: ${campaignVictims.length} other victims found and held for an approver, nothing written to them.` : 'FAILED: the campaign found no victims, or wrote to one.');
-    return contained && packComplete && untouched ? 0 : 1;
+    const recovered = contained && packComplete && incidentId !== undefined && (await eradicateAndRecover(stack.baseUrl, stack.functionKey, incidentId, () => stack.host.drainQueues(60_000)));
+    return contained && packComplete && untouched && recovered ? 0 : 1;
   } finally {
     await stack.stop();
   }
+}
+
+interface RemovalView {
+  title: string;
+  status: string;
+  httpStatus?: number;
+  detail?: string;
+}
+interface PhaseDetail extends IncidentDetail {
+  t0?: string;
+  t1?: string;
+  t2?: string;
+  t3?: string;
+  reason?: string;
+  eradication?: { items: RemovalView[]; manualSteps: Array<{ why: string; powershell: string[] }> };
+}
+
+async function call<T>(baseUrl: string, key: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const response = await fetch(`${baseUrl}/api/incidents/${route}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-functions-key': key },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as T };
+}
+
+/** Phases 3 and 5 as an approver drives them: eradicate what the pack flagged, call the user, recover. */
+async function eradicateAndRecover(baseUrl: string, key: string, id: string, drain: () => Promise<void>): Promise<boolean> {
+  console.log(`\nEradication (Phase 3): an approver removes what the pack flagged:`);
+  console.log(`  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'x-functions-key: <key>' -d '{"findings": "flagged"}'`);
+  const asked = await call<{ state: string }>(baseUrl, key, 'POST', `${id}/eradicate`, { findings: 'flagged', comment: 'demo: pack reviewed' });
+  console.log(`HTTP ${asked.status}: state ${asked.json.state}; the eradicate queue removes them in the runbook's order`);
+  await drain();
+  const after = (await call<PhaseDetail>(baseUrl, key, 'GET', id)).json;
+  for (const item of after.eradication?.items ?? []) {
+    console.log(`  ${item.status.padEnd(13)} ${item.httpStatus === undefined ? '   ' : String(item.httpStatus)}  ${item.title}${item.detail ? ` (${item.detail})` : ''}`);
+  }
+  console.log(`  state ${after.state}${after.reason ? `: ${after.reason}` : ''}`);
+  console.log('  Graph cannot reach these; for a human, in Exchange Online PowerShell:');
+  for (const step of after.eradication?.manualSteps ?? []) {
+    console.log(`    # ${step.why}`);
+    for (const line of step.powershell) console.log(`    ${line}`);
+  }
+  if (after.state !== 'eradicated') {
+    console.log('\nFAILED: eradication was not verified.');
+    return false;
+  }
+
+  await call(baseUrl, key, 'POST', `${id}/notified`, { channel: 'phone', comment: 'demo: called the user on their mobile' });
+  console.log('\nUser notified by phone (T2).');
+  console.log(`\nRecovery (Phase 5): POST /api/incidents/${id}/recover {"credential": "tap"}`);
+  const recovery = await call<{ state: string; credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number }; notifyOutOfBand?: { internal: string[]; external: string[] }; error?: { message: string } }>(baseUrl, key, 'POST', `${id}/recover`, { credential: 'tap' });
+  if (recovery.status !== 200 || !recovery.json.credential) {
+    console.log(`FAILED: HTTP ${recovery.status} ${recovery.json.error?.message ?? ''}`);
+    return false;
+  }
+  const { credential } = recovery.json;
+  console.log(`  Temporary Access Pass: ${credential.value}   (SHOWN ONCE: not stored anywhere; read it to the user by phone)`);
+  console.log(`  one-time, ${credential.lifetimeMinutes} min, until ${credential.expiresAt ?? '-'}; the account is enabled again`);
+  console.log(`  contact out of band (5.3): external ${recovery.json.notifyOutOfBand?.external.join(', ') || '-'}; internal ${recovery.json.notifyOutOfBand?.internal.join(', ') || '-'}`);
+  const final = (await call<PhaseDetail>(baseUrl, key, 'GET', id)).json;
+  console.log('\nTimeline marks:');
+  console.log(`  T0 contained        ${final.t0 ?? '-'}`);
+  console.log(`  T1 eradicated       ${final.t1 ?? '-'}`);
+  console.log(`  T2 user notified    ${final.t2 ?? '-'}`);
+  console.log(`  T3 recovered        ${final.t3 ?? '-'}`);
+  const ok = final.state === 'recovered' && [final.t0, final.t1, final.t2, final.t3].every((mark) => mark !== undefined);
+  console.log(ok ? 'OK: eradication verified and the account recovered.' : 'FAILED: the incident did not reach recovered.');
+  return ok;
 }
 
 main().then(

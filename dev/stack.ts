@@ -141,7 +141,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // What Azure starts with the worker (app.hook.appStart), logged into the host log.
     const hostLog = options.log ?? (() => undefined);
     const checks = startBackgroundChecks((level, fields) => hostLog(JSON.stringify({ time: new Date().toISOString(), level, ...fields })));
-    stops.push(async () => checks.stop());
+    stops.push(() => {
+      checks.stop();
+      return Promise.resolve();
+    });
     // The startup reads are over before anyone gets the stack: they never land in a test's request log window.
     await checks.first;
     return {

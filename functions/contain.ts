@@ -28,8 +28,11 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
     const totalMs = Math.round(performance.now() - started);
     for (const result of results) {
       const state = result.ok ? result.incident.state : 'error';
-      // A protected account named by an alert, or containment that did not complete, is worth a look.
-      const log = ['skipped_protected', 'failed', 'partially_contained', 'error'].includes(state) ? context.warn.bind(context) : context.info.bind(context);
+      // A protected account named by an alert, containment that did not complete, or identifiers that
+      // name two people (or one nobody) is worth a look.
+      const identity = result.ok ? result.identityNote : undefined;
+      const warn = identity !== undefined || ['skipped_protected', 'failed', 'partially_contained', 'error'].includes(state);
+      const log = warn ? context.warn.bind(context) : context.info.bind(context);
       log(
         JSON.stringify({
           event: 'containment',
@@ -37,6 +40,8 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
           user: result.ok ? describeUser(result.incident.user) : describeUser(result.user),
           state,
           replayed: result.ok ? result.replayed : undefined,
+          linked: result.ok ? result.linked : undefined,
+          identity,
           error: result.ok ? undefined : result.error.message,
           alertKey: alert.alertKey,
           latencyMs: { parse: parseMs, ...result.timings, total: totalMs },

@@ -7,6 +7,7 @@ import './approvals';
 import './follow-ups';
 import './health';
 import './campaigns';
+import './eradication';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

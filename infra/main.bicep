@@ -75,6 +75,17 @@ param internalDomains string = ''
 @minValue(1)
 param reportsRequestsPer10Seconds int = 5
 
+@description('AUTO_ERADICATE: finding kinds removed without a human when diagnosis completes (inbox_rule, oauth_grant, app_role_assignment, authentication_method, device), comma separated; empty: every removal waits for an approver.')
+param autoEradicate string = ''
+
+@description('VERIFY_AFTER_MINUTES: containment verification runs at T0 + each of these minutes, comma separated (at most 7 days).')
+param verifyAfterMinutes string = '5,15,60'
+
+@description('RECOVERY_TAP_MINUTES: lifetime of the one-time Temporary Access Pass recovery issues.')
+@minValue(10)
+@maxValue(43200)
+param recoveryTapMinutes int = 60
+
 @description('GRAPH_BASE_URL: Microsoft Graph host (sovereign clouds have their own).')
 param graphBaseUrl string = 'https://graph.microsoft.com'
 
@@ -228,6 +239,10 @@ var appSettings = {
   // Diagnosis.
   INTERNAL_DOMAINS: internalDomains
   REPORTS_REQUESTS_PER_10_SECONDS: string(reportsRequestsPer10Seconds)
+  // Eradication, verification and recovery.
+  AUTO_ERADICATE: autoEradicate
+  VERIFY_AFTER_MINUTES: verifyAfterMinutes
+  RECOVERY_TAP_MINUTES: string(recoveryTapMinutes)
   // Intake.
   MAX_ALERT_BYTES: string(maxAlertBytes)
   // Caller tokens: all or nothing (the code refuses a partial set).

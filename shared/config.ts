@@ -11,6 +11,13 @@ export const RUNBOOK_HOSTING_ASNS: readonly number[] = [16509, 14618, 14061, 249
 /** STORAGE_TIMEOUT_MS when unset: a healthy Table Storage call takes tens of milliseconds. */
 export const DEFAULT_STORAGE_TIMEOUT_MS = 5000;
 
+/** The finding kinds eradication can remove (AUTO_ERADICATE lists a subset). */
+export const ERADICABLE_KINDS = ['inbox_rule', 'oauth_grant', 'app_role_assignment', 'authentication_method', 'device'] as const;
+export type EradicableKind = (typeof ERADICABLE_KINDS)[number];
+
+/** Storage Queues keep a message invisible for at most 7 days. */
+const MAX_QUEUE_DELAY_MINUTES = 7 * 24 * 60;
+
 const csv = z
   .string()
   .optional()
@@ -86,6 +93,9 @@ const schema = z
     WEBHOOK_AUDIENCE: z.string().optional(),
     WEBHOOK_TENANT_ID: z.string().optional(),
     WEBHOOK_ALLOWED_CALLERS: csv,
+    AUTO_ERADICATE: csv,
+    VERIFY_AFTER_MINUTES: z.string().optional(),
+    RECOVERY_TAP_MINUTES: positiveInt(60),
     WEBHOOK_AUTHORITY: z
       .url({ protocol: /^https?$/ })
       .default('https://login.microsoftonline.com')
@@ -169,6 +179,19 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: ['INTERNAL_DOMAINS'], message: `"${domain.slice(0, 64)}" is not a domain name` });
       }
     }
+    for (const kind of settings.AUTO_ERADICATE) {
+      if (!(ERADICABLE_KINDS as readonly string[]).includes(kind)) {
+        ctx.addIssue({ code: 'custom', path: ['AUTO_ERADICATE'], message: `"${kind.slice(0, 64)}" is not a removable finding kind; one of ${ERADICABLE_KINDS.join(', ')}` });
+      }
+    }
+    for (const minutes of (settings.VERIFY_AFTER_MINUTES ?? '5,15,60').split(/[,;\s]+/).filter((m) => m !== '')) {
+      if (!/^\d+$/.test(minutes) || Number(minutes) > MAX_QUEUE_DELAY_MINUTES) {
+        ctx.addIssue({ code: 'custom', path: ['VERIFY_AFTER_MINUTES'], message: `"${minutes.slice(0, 32)}" is not a whole number of minutes from 0 to ${MAX_QUEUE_DELAY_MINUTES} (a queue message waits at most 7 days)` });
+      }
+    }
+    if (settings.RECOVERY_TAP_MINUTES < 10 || settings.RECOVERY_TAP_MINUTES > 43_200) {
+      ctx.addIssue({ code: 'custom', path: ['RECOVERY_TAP_MINUTES'], message: 'a Temporary Access Pass lives 10 to 43200 minutes' });
+    }
     for (const asn of settings.HOSTING_ASNS) {
       if (!/^\d+$/.test(asn)) {
         ctx.addIssue({ code: 'custom', path: ['HOSTING_ASNS'], message: `"${asn}" is not an AS number` });
@@ -222,6 +245,14 @@ export interface Config {
     reportsRequestsPer10Seconds: number;
   };
   maxAlertBytes: number;
+  eradication: {
+    /** Finding kinds removed without a human when diagnosis completes; empty: always a human. */
+    autoKinds: readonly EradicableKind[];
+    /** Containment verification runs at T0 + each of these minutes. */
+    verifyAfterMinutes: readonly number[];
+    /** Lifetime of the one-time Temporary Access Pass recovery issues. */
+    recoveryTapMinutes: number;
+  };
   /** Entra ID bearer tokens for callers with managed identities; absent: function keys only. */
   callerTokens?: { audience: string; tenantId: string; allowedCallers: ReadonlySet<string>; authority: string };
 }
@@ -282,6 +313,11 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       reportsRequestsPer10Seconds: s.REPORTS_REQUESTS_PER_10_SECONDS,
     },
     maxAlertBytes: s.MAX_ALERT_BYTES,
+    eradication: {
+      autoKinds: s.AUTO_ERADICATE as EradicableKind[],
+      verifyAfterMinutes: [...new Set((s.VERIFY_AFTER_MINUTES ?? '5,15,60').split(/[,;\s]+/).filter((m) => m !== '').map(Number))].sort((a, b) => a - b),
+      recoveryTapMinutes: s.RECOVERY_TAP_MINUTES,
+    },
     callerTokens:
       s.WEBHOOK_AUDIENCE && s.WEBHOOK_TENANT_ID
         ? {

@@ -1,5 +1,6 @@
 // The composition root: builds the adapters from configuration once per process and hands the
 // function handlers what they need. Nothing else constructs SDK clients.
+import { ulid } from 'ulid';
 import { callerAuthenticator, type CallerAuthenticator } from './auth/callers';
 import { loadConfig, type Config } from './config';
 import { SlidingWindowLimiter } from './diagnosis/rate-limiter';
@@ -11,6 +12,12 @@ import { DefenderHunting } from './hunting/defender';
 import { DefenderHuntBackend, GraphSignInsHuntBackend, LogAnalyticsHuntBackend } from './hunting/hunt-backends';
 import { DefenderSignIns, LogAnalyticsSignIns, type HuntingSignIns } from './hunting/sign-in-logs';
 import { GraphUserDirectory } from './graph/user-directory';
+import { GraphEradicationActions } from './graph/eradication-actions';
+import { toError } from './errors';
+import { autoEradicate, type EradicateDeps } from './runbook/eradicate';
+import type { RecoverDeps } from './runbook/recover';
+import type { VerifyDeps } from './runbook/verify';
+import type { Incident } from './runbook/incident';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { DiagnoseDeps } from './runbook/diagnose';
@@ -35,6 +42,9 @@ export interface Services {
   health: HealthDeps;
   campaigns: CampaignStore;
   hunt: HuntDeps;
+  eradicate: EradicateDeps;
+  verify: VerifyDeps;
+  recover: RecoverDeps;
 }
 
 /** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
@@ -77,9 +87,12 @@ export function buildServices(config: Config): Services {
   }
   huntBackends.push(new GraphSignInsHuntBackend(graph, config.graph.baseUrl, reportsLimiter));
   const campaigns = new TableCampaignStore(tableClient(config.storage, CAMPAIGNS_TABLE, storage), tableClient(config.storage, CAMPAIGN_INDEX_TABLE, storage));
+  const reader = new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs);
+  const directory = new GraphUserDirectory(graph, config.graph.baseUrl);
+  const eradication = new GraphEradicationActions(graph, config.graph.baseUrl);
   const contain: ContainDeps = {
     actions: new GraphContainmentActions(graph),
-    directory: new GraphUserDirectory(graph, config.graph.baseUrl),
+    directory,
     limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
     store,
     queues,
@@ -91,6 +104,20 @@ export function buildServices(config: Config): Services {
       minAutoContainSeverity: config.minAutoContainSeverity,
     },
     clock,
+    verifyAfterMinutes: config.eradication.verifyAfterMinutes,
+  };
+  const eradicate: EradicateDeps = { store, findings: store, queues, remover: eradication, reader, accounts: eradication, clock, contain };
+  const autoKinds = new Set(config.eradication.autoKinds);
+  // AUTO_ERADICATE: diagnosis finishing queues removal of the known patterns; a failure is recorded, and
+  // never undoes the pack.
+  const afterDiagnosed = async (incident: Incident, invocationId: string): Promise<void> => {
+    try {
+      await autoEradicate(eradicate, incident, autoKinds, invocationId);
+    } catch (error) {
+      await store.appendEvents(incident.id, [
+        { id: ulid(), at: clock.now().toISOString(), kind: 'auto_eradication_failed', actor: `aitm-contain (diagnose, invocation ${invocationId})`, summary: `AUTO_ERADICATE could not start: ${toError(error).message.slice(0, 300)}; eradicate by hand` },
+      ]);
+    }
   };
   return {
     config,
@@ -112,12 +139,26 @@ export function buildServices(config: Config): Services {
       settings: { containment: config.hunt.campaignContainment, sharedIpMinUsers: config.hunt.sharedIpMinUsers, trustedIps: config.hunt.trustedIps },
     },
     diagnose: {
-      reader: new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs),
+      reader,
       store,
       findings: store,
       queues,
       clock,
       settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
+      afterDiagnosed: autoKinds.size > 0 ? afterDiagnosed : undefined,
+    },
+    eradicate,
+    verify: { store, reader, accounts: eradication, clock, contain },
+    recover: {
+      store,
+      directory,
+      accounts: eradication,
+      reader,
+      recovery: eradication,
+      clock,
+      protectedAccounts: config.protectedAccounts,
+      protectedGroupIds: config.protectedGroupIds,
+      tapMinutes: config.eradication.recoveryTapMinutes,
     },
     contain,
   };

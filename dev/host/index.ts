@@ -104,7 +104,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const changesBefore = invocations.changes;
-      const counts = await Promise.all(pollers.map(async (p) => [p.queueName, await p.approximateMessageCount()] as const));
+      const counts = await Promise.all(pollers.map(async (p) => [p.queueName, await p.visibleMessageCount()] as const));
       const idle = invocations.running === 0 && invocations.changes === changesBefore;
       if (idle && counts.every(([, count]) => count === 0)) return;
       if (Date.now() >= deadline) {

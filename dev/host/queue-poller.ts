@@ -30,6 +30,8 @@ export class QueuePoller {
   readonly #abort = new AbortController();
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
+  /** Messages handed back for a retry (invisible for visibilityTimeout): still work to drain. */
+  readonly #retrying = new Set<string>();
 
   constructor(options: QueuePollerOptions) {
     this.#options = options;
@@ -52,8 +54,12 @@ export class QueuePoller {
     await this.#loop;
   }
 
-  async approximateMessageCount(): Promise<number> {
-    return (await this.#queue.getProperties()).approximateMessagesCount ?? 0;
+  /**
+   * Messages a receive could get now. A delayed message (a verification at T0 + 60 min) is invisible
+   * until its time, as in Azure, so it is not work left to drain; peek sees visible messages only.
+   */
+  async visibleMessageCount(): Promise<number> {
+    return (await this.#queue.peekMessages({ numberOfMessages: 32 })).peekedMessageItems.length + this.#retrying.size;
   }
 
   async #run(): Promise<void> {
@@ -99,6 +105,7 @@ export class QueuePoller {
 
   async #process(message: DequeuedMessageItem): Promise<void> {
     const { definition, settings, log, invocations } = this.#options;
+    this.#retrying.delete(message.messageId);
     const decoded = decode(message.messageText, settings.messageEncoding);
     if (decoded === undefined) {
       // Decoding is deterministic, so retrying cannot help: straight to the poison queue.
@@ -140,6 +147,7 @@ export class QueuePoller {
         dequeueCount: message.dequeueCount,
         message: `${poisoned ? 'moved to poison queue' : 'will retry'}: ${errorMessage(error)}`,
       });
+      if (!poisoned) this.#retrying.add(message.messageId);
       await this.#settle(message, () =>
         poisoned
           ? this.#moveToPoison(message)

@@ -81,17 +81,24 @@ function literal(text: string): Scalar {
   throw new UnsupportedQuery(`literal ${text.slice(0, 40)} is not supported`);
 }
 
+/** A value as text for comparison: dynamic values as their JSON, null as empty. */
+function textOf(v: Scalar): string {
+  if (v === null) return '';
+  if (v instanceof KDate || v instanceof KSpan) return String(v.ms);
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
 function compare(a: Scalar, b: Scalar): number {
   const x = a instanceof KDate || a instanceof KSpan ? a.ms : a;
   const y = b instanceof KDate || b instanceof KSpan ? b.ms : b;
   if (typeof x === 'number' && typeof y === 'number') return x - y;
-  return String(x ?? '').localeCompare(String(y ?? ''));
+  return textOf(x).localeCompare(textOf(y));
 }
 
 function equal(a: Scalar, b: Scalar): boolean {
   if (a instanceof KDate || a instanceof KSpan || b instanceof KDate || b instanceof KSpan) return compare(a, b) === 0;
   // The engine compares a string column with a number literal by value; the project types its literals.
-  return String(a ?? '') === String(b ?? '') && (a === null) === (b === null);
+  return textOf(a) === textOf(b) && (a === null) === (b === null);
 }
 
 function asText(value: Scalar): string {
@@ -307,7 +314,7 @@ export class KustoEvaluator {
         const limit = args[1] ? this.scalar(args[1], {}, env) : 1_048_576;
         const set: Scalar[] = [];
         for (const v of values()) if (v !== null && v !== '' && !set.some((s) => equal(s, v))) set.push(v);
-        return set.slice(0, typeof limit === 'number' ? limit : undefined) as unknown[];
+        return set.slice(0, typeof limit === 'number' ? limit : undefined);
       }
       default:
         throw new UnsupportedQuery(`aggregate ${fn}() is not supported`);
@@ -317,7 +324,7 @@ export class KustoEvaluator {
   private list(node: KustoNode, row: Record<string, Scalar>, env: Env): Scalar[] {
     // ExpressionList -> "(" List ")": literals, a dynamic array, or a single-column table.
     const items = significant(node)[1]?.children ?? [];
-    return items.flatMap((item) => {
+    return items.flatMap((item): Scalar[] => {
       if (item.kind === 'NameReference' && isTable(env.get(tokenText(item)))) {
         const table = env.get(tokenText(item)) as Table;
         const column = table.columns[0]?.[0];
@@ -427,7 +434,7 @@ export class KustoEvaluator {
 
 /** A dynamic literal: arrays of literals (the only shape the project writes), or a single literal. */
 function jsonValue(node: KustoNode): Scalar {
-  if (node.kind === 'JsonArrayExpression') return (significant(node)[1]?.children ?? []).map(jsonValue) as unknown[];
+  if (node.kind === 'JsonArrayExpression') return (significant(node)[1]?.children ?? []).map(jsonValue);
   if (node.kind === 'LiteralExpression') return literal(tokenText(node));
   throw new UnsupportedQuery(`dynamic ${node.kind} is not supported`);
 }

@@ -6,7 +6,8 @@ import { GraphHttpError } from './errors';
 import { faultRuleFromJson } from './faults';
 import { tokenRequestFromJson } from './identity';
 import { isRecord } from './json';
-import { GroupExistsError, NewGroup, NewUser, UserExistsError } from './tenant';
+import { reenableAccount, replantPersistence, type Reenabler } from './scenario';
+import { DEFAULT_APP_PERMISSIONS, GroupExistsError, NewGroup, NewUser, UserExistsError, type SimulatedTenant } from './tenant';
 
 /** What the control routes act on: the simulator's own API, plus two views only they need. */
 export type ControlTarget = Pick<
@@ -15,6 +16,8 @@ export type ControlTarget = Pick<
 > & {
   readonly latencyMs: number;
   describeFaults(): object[];
+  /** The tenant clock, for state changes made through the control API. */
+  tenantNow(): Date;
 };
 
 export interface ControlResult {
@@ -68,6 +71,48 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
     },
   },
   groups: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addGroup(newGroupFromJson(body))) }) },
+  'app-access': {
+    GET: (t) => ({ status: 200, body: appAccessOf(t.tenant) }),
+    POST(t, body) {
+      if (!isRecord(body)) throw controlError(400, 'body must be {"revoke"?: [permission], "grant"?: [permission], "directoryRoles"?: [role name]}');
+      const { revoke, grant, directoryRoles, ...rest } = body;
+      if (Object.keys(rest).length > 0) throw controlError(400, `unknown field(s): ${Object.keys(rest).join(', ')}`);
+      const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+      for (const [name, value] of Object.entries({ revoke, grant, directoryRoles })) {
+        if (value !== undefined && !strings(value)) throw controlError(400, `${name} must be an array of strings`);
+      }
+      for (const permission of (revoke as string[] | undefined) ?? []) t.tenant.appAccess.permissions.delete(permission);
+      for (const permission of (grant as string[] | undefined) ?? []) t.tenant.appAccess.permissions.add(permission);
+      if (directoryRoles !== undefined) t.tenant.appAccess.directoryRoles = [...(directoryRoles as string[])];
+      return { status: 200, body: appAccessOf(t.tenant) };
+    },
+    DELETE(t) {
+      t.tenant.appAccess = { permissions: new Set(DEFAULT_APP_PERMISSIONS), directoryRoles: ['User Administrator'] };
+      return { status: 204 };
+    },
+  },
+  replant: {
+    POST(t, body) {
+      const user = isRecord(body) && typeof body.user === 'string' ? body.user : undefined;
+      asControlError(() => replantPersistence(t.tenant, t.tenantNow(), user));
+      return { status: 204 };
+    },
+  },
+  reenable: {
+    POST(t, body) {
+      if (!isRecord(body) || typeof body.user !== 'string' || !isRecord(body.by)) {
+        throw controlError(400, 'body must be {"user": "<id or UPN>", "by": {"userPrincipalName": "..."} | {"app": "..."}}');
+      }
+      const by = body.by;
+      let who: Reenabler;
+      if (typeof by.userPrincipalName === 'string') who = { userPrincipalName: by.userPrincipalName };
+      else if (typeof by.app === 'string') who = { app: by.app };
+      else throw controlError(400, 'by must be {"userPrincipalName": "..."} or {"app": "..."}');
+      const user = body.user;
+      asControlError(() => reenableAccount(t.tenant, user, who, t.tenantNow()));
+      return { status: 204 };
+    },
+  },
   tokens: {
     // Shaped like a token endpoint's answer, for `curl ... | jq -r .access_token`.
     async POST(t, body) {
@@ -87,6 +132,10 @@ export async function handleControl(target: ControlTarget, method: string, segme
   return handler(target, body);
 }
 
+function appAccessOf(tenant: SimulatedTenant): object {
+  return { permissions: [...tenant.appAccess.permissions].sort(), directoryRoles: tenant.appAccess.directoryRoles };
+}
+
 function stateOf(target: ControlTarget): object {
   return {
     latencyMs: target.latencyMs,
@@ -100,7 +149,9 @@ function stateOf(target: ControlTarget): object {
       signInSessionsValidFromDateTime: u.signInSessionsValidFromDateTime,
       passwordResetCount: u.passwordResetCount,
       lastPasswordChangeDateTime: u.lastPasswordChangeDateTime,
+      temporaryAccessPassCount: u.temporaryAccessPassCount,
     })),
+    appAccess: appAccessOf(target.tenant),
   };
 }
 

@@ -31,6 +31,12 @@ export {
   SCENARIO_MAILBOX,
   SCENARIO_NETWORKS,
   SCENARIO_TENANT,
+  SCENARIO_RETURN,
   SCENARIO_USERS,
+  reenableAccount,
+  replantPersistence,
 } from './scenario';
+export type { Reenabler } from './scenario';
+export { DEFAULT_APP_PERMISSIONS } from './tenant';
+export type { AppAccess } from './tenant';
 export type * from './resources';

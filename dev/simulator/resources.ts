@@ -145,10 +145,24 @@ export interface MicrosoftAuthenticatorAuthenticationMethod {
   createdDateTime: string;
 }
 
+/** The pass itself is returned once, in the POST's answer; every later read has `temporaryAccessPass: null`. */
+export interface TemporaryAccessPassAuthenticationMethod {
+  '@odata.type': '#microsoft.graph.temporaryAccessPassAuthenticationMethod';
+  id: string;
+  temporaryAccessPass: string | null;
+  createdDateTime: string;
+  startDateTime: string;
+  lifetimeInMinutes: number;
+  isUsableOnce: boolean;
+  isUsable: boolean;
+  methodUsabilityReason: string;
+}
+
 export type AuthenticationMethod =
   | PasswordAuthenticationMethod
   | PhoneAuthenticationMethod
-  | MicrosoftAuthenticatorAuthenticationMethod;
+  | MicrosoftAuthenticatorAuthenticationMethod
+  | TemporaryAccessPassAuthenticationMethod;
 
 export interface Device {
   id: string;
@@ -169,6 +183,14 @@ export interface AuditUserIdentity {
   displayName: string | null;
   userPrincipalName: string;
   ipAddress: string | null;
+}
+
+/** An app that acted (directory sync, a script's service principal). */
+export interface AuditAppIdentity {
+  appId: string | null;
+  displayName: string;
+  servicePrincipalId: string | null;
+  servicePrincipalName: string | null;
 }
 
 export interface ModifiedProperty {
@@ -204,7 +226,7 @@ export interface DirectoryAudit {
   activityDateTime: string;
   loggedByService: string;
   operationType: string;
-  initiatedBy: { user: AuditUserIdentity | null; app: null };
+  initiatedBy: { user: AuditUserIdentity | null; app: AuditAppIdentity | null };
   targetResources: TargetResource[];
   additionalDetails: { key: string; value: string }[];
 }

@@ -1,7 +1,8 @@
 // The seeded AiTM story in the fictional wingtip-lab.example tenant: Avery Chen's session is stolen
 // from a hosting-ASN IP, after which the attacker plants an inbox rule, an OAuth grant, an MFA phone and a
 // device, and the same IP is used against a second user. Samples and tests depend on these exact values.
-import type { AuditLogRecord, Recipient, RiskLevel, SignIn } from './resources';
+import { randomUUID } from 'node:crypto';
+import type { AuditLogRecord, DirectoryAudit, Recipient, RiskLevel, SignIn } from './resources';
 import { isoSeconds, SignInRecord, SimulatedTenant } from './tenant';
 
 const DOMAIN = 'wingtip-lab.example';
@@ -223,6 +224,9 @@ export function seedScenario(tenant: SimulatedTenant, now: Date): void {
   seedMailbox(tenant, at);
   seedApplications(tenant, at);
   seedAuthenticationMethods(tenant, at);
+  // Avery's own Authenticator is the default method: the attacker's phone can go without changing it.
+  const seededVictim = tenant.findUser(v.id);
+  if (seededVictim) seededVictim.defaultMethodId = SCENARIO_BENIGN.authenticatorMethod.id;
   seedDevices(tenant, at);
   seedDirectoryAudits(tenant, at);
   seedMailboxAudit(tenant, at);
@@ -678,4 +682,78 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
 /** Stable, recognisable ids so samples and tests can name seeded objects. */
 export function seededGuid(kind: string, n: number): string {
   return `${kind}0000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** What the attacker plants when they come back after eradication (replantPersistence). */
+export const SCENARIO_RETURN = {
+  inboxRule: { id: 'AQAAAJ5dZqI=', displayName: '..', forwardTo: 'leak0314@protonmail.example' },
+} as const;
+
+/**
+ * The attacker came back: a new forwarding rule in the victim's inbox, created now from the attacker's
+ * IP, as a test needs after eradication removed the first one.
+ */
+export function replantPersistence(tenant: SimulatedTenant, now: Date, userIdOrUpn: string = victim.id): void {
+  const user = tenant.findUser(userIdOrUpn);
+  if (!user) throw new TypeError(`no user '${userIdOrUpn}' to re-plant persistence for`);
+  const rule = SCENARIO_RETURN.inboxRule;
+  if (tenant.messageRules.some((r) => r.userId === user.id && r.rule.id === rule.id)) return;
+  tenant.messageRules.push({
+    userId: user.id,
+    createdDateTime: isoSeconds(now),
+    clientIp: attacker.ipAddress,
+    rule: {
+      id: rule.id,
+      displayName: rule.displayName,
+      sequence: 3,
+      isEnabled: true,
+      hasError: false,
+      isReadOnly: false,
+      conditions: {},
+      actions: { forwardTo: [recipient(rule.forwardTo)], markAsRead: true, stopProcessingRules: true },
+    },
+  });
+}
+
+/** Who re-enabled an account: a person (by UPN) or an app such as directory sync. */
+export type Reenabler = { userPrincipalName: string } | { app: string };
+
+/**
+ * Someone else turns the account back on (a helpdesk colleague, or directory sync for a hybrid user),
+ * and the directory audit says who: "Enable account" with AccountEnabled [false] -> [true].
+ */
+export function reenableAccount(tenant: SimulatedTenant, userIdOrUpn: string, by: Reenabler, now: Date): void {
+  const user = tenant.findUser(userIdOrUpn);
+  if (!user) throw new TypeError(`no user '${userIdOrUpn}' to re-enable`);
+  user.accountEnabled = true;
+  let initiatedBy: DirectoryAudit['initiatedBy'];
+  if ('app' in by) {
+    initiatedBy = { user: null, app: { appId: null, displayName: by.app, servicePrincipalId: null, servicePrincipalName: null } };
+  } else {
+    const actor = tenant.findUser(by.userPrincipalName);
+    initiatedBy = { user: { id: actor?.id ?? randomUUID(), displayName: actor?.displayName ?? null, userPrincipalName: by.userPrincipalName, ipAddress: corporate.ipAddress }, app: null };
+  }
+  tenant.directoryAudits.push({
+    id: `Directory_${randomUUID()}`,
+    category: 'UserManagement',
+    correlationId: randomUUID(),
+    result: 'success',
+    resultReason: '',
+    activityDisplayName: 'Enable account',
+    activityDateTime: isoSeconds(now),
+    loggedByService: 'Core Directory',
+    operationType: 'Update',
+    initiatedBy,
+    targetResources: [
+      {
+        id: user.id,
+        displayName: user.displayName,
+        type: 'User',
+        userPrincipalName: user.userPrincipalName,
+        modifiedProperties: [{ displayName: 'AccountEnabled', oldValue: '[false]', newValue: '[true]' }],
+      },
+    ],
+    additionalDetails: [],
+  });
+  tenant.directoryAudits.sort((a, b) => b.activityDateTime.localeCompare(a.activityDateTime));
 }

@@ -132,6 +132,10 @@ class Simulator implements TenantSimulator, ControlTarget {
     return this.faults.describe();
   }
 
+  tenantNow(): Date {
+    return this.now();
+  }
+
   clearFaults(): void {
     this.faults.clear();
   }

@@ -27,7 +27,44 @@ export interface SimUser extends GraphUser {
   forceChangePasswordNextSignIn: boolean;
   /** Simulator-only: directory role display names held directly, e.g. "Global Administrator". */
   directoryRoles: string[];
+  /**
+   * Simulator-only: the user's default MFA method (v1.0 does not expose it). Graph refuses to delete it
+   * while other methods are registered.
+   */
+  defaultMethodId?: string;
+  /** Simulator-only: how many Temporary Access Passes were issued. The passes themselves are never kept. */
+  temporaryAccessPassCount: number;
 }
+
+/**
+ * What the calling app holds: the Graph application permissions granted to it and the Entra directory
+ * roles assigned to it. Write routes answer 403 Authorization_RequestDenied when neither the least
+ * privileged permission nor its broader alternative is held, or a role the write needs is missing.
+ */
+export interface AppAccess {
+  permissions: Set<string>;
+  directoryRoles: string[];
+}
+
+/** The permissions the project's permission script grants: a fresh simulator's app holds all of them. */
+export const DEFAULT_APP_PERMISSIONS: readonly string[] = [
+  'User.RevokeSessions.All',
+  'User.EnableDisableAccount.All',
+  'User.Read.All',
+  'MailboxSettings.ReadWrite',
+  'DelegatedPermissionGrant.ReadWrite.All',
+  'AppRoleAssignment.ReadWrite.All',
+  'UserAuthMethod-Phone.ReadWrite.All',
+  'UserAuthMethod-Email.ReadWrite.All',
+  'UserAuthMethod-MicrosoftAuthApp.ReadWrite.All',
+  'UserAuthMethod-Passkey.ReadWrite.All',
+  'UserAuthMethod-SoftwareOATH.ReadWrite.All',
+  'UserAuthMethod-WindowsHello.ReadWrite.All',
+  'UserAuthMethod-TAP.ReadWrite.All',
+  'UserAuthMethod-PlatformCred.ReadWrite.All',
+  'Device.ReadWrite.All',
+  'User-PasswordProfile.ReadWrite.All',
+];
 
 /** A security group. Members are user or group object ids; membership through nested groups counts. */
 export interface SimGroup {
@@ -100,7 +137,7 @@ export interface MessageRecord {
 /** A query made through the audit log query API, with the records it matched when it was created. */
 export interface AuditQueryRecord {
   query: AuditLogQuery;
-  /** Wall-clock ms when created: the query runs for `completesAfterMs` from then. */
+  /** Tenant-clock ms (SimulatorOptions.now) when created: the query runs for `completesAfterMs` from then. */
   createdAtMs: number;
   completesAfterMs: number;
   outcome: 'succeeded' | 'failed';
@@ -150,6 +187,8 @@ export class SimulatedTenant {
   readonly mailboxAudit: AuditLogRecord[] = [];
   readonly auditQueries: AuditQueryRecord[] = [];
   auditQueryBehaviour: AuditQueryBehaviour = { completesAfterMs: 0, recordCountLimit: 50_000, outcome: 'succeeded' };
+  /** Password resets need User Administrator (non-admins) or Privileged Authentication Administrator (admins). */
+  appAccess: AppAccess = { permissions: new Set(DEFAULT_APP_PERMISSIONS), directoryRoles: ['User Administrator'] };
 
   /** The tenant's id seeds its directory role object ids; the seeded simulator uses SCENARIO_TENANT.id. */
   constructor(readonly tenantId: string = randomUUID()) {}
@@ -189,6 +228,7 @@ export class SimulatedTenant {
       passwordResetCount: 0,
       forceChangePasswordNextSignIn: false,
       directoryRoles: [],
+      temporaryAccessPassCount: 0,
       ...withoutUndefined(user),
       userPrincipalName: upn,
       id,

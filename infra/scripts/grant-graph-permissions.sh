@@ -13,8 +13,9 @@
 set -euo pipefail
 
 GRAPH_APP_ID="00000003-0000-0000-c000-000000000000"
-# Built-in role template id, the same in every tenant.
+# Built-in role template ids, the same in every tenant.
 PRIVILEGED_AUTH_ADMIN_ROLE="7be44c8a-adaf-4e2a-84d6-ab2649e08a13"
+USER_ADMIN_ROLE="fe930be7-5e62-47db-91af-98c3a49a38b1"
 
 # phase|permission|why|runbook step. The README's permission table says the same; keep them together.
 PERMISSIONS="contain|User.RevokeSessions.All|revoke the user's sign-in sessions (POST /users/{id}/revokeSignInSessions)|1.1
@@ -34,9 +35,16 @@ hunt|ThreatHunting.Read.All|advanced hunting in Defender XDR (HUNT_BACKEND=defen
 eradicate|MailboxSettings.ReadWrite|delete malicious inbox rules|3.1
 eradicate|DelegatedPermissionGrant.ReadWrite.All|delete malicious OAuth2 permission grants|3.2
 eradicate|AppRoleAssignment.ReadWrite.All|list and delete the user's app role assignments (high privilege: it can grant any app role)|3.2
-eradicate|UserAuthenticationMethod.ReadWrite.All|delete attacker-registered authentication methods|3.3
+eradicate|UserAuthMethod-Phone.ReadWrite.All|delete attacker-registered phone methods (phoneMethods; least privileged, no secrets)|3.3
+eradicate|UserAuthMethod-Email.ReadWrite.All|delete attacker-registered email methods (emailMethods)|3.3
+eradicate|UserAuthMethod-MicrosoftAuthApp.ReadWrite.All|delete attacker-registered Microsoft Authenticator methods|3.3
+eradicate|UserAuthMethod-Passkey.ReadWrite.All|delete attacker-registered FIDO2 passkeys (fido2Methods)|3.3
+eradicate|UserAuthMethod-SoftwareOATH.ReadWrite.All|delete attacker-registered software OATH tokens|3.3
+eradicate|UserAuthMethod-WindowsHello.ReadWrite.All|delete attacker-registered Windows Hello for Business keys|3.3
+eradicate|UserAuthMethod-PlatformCred.ReadWrite.All|delete attacker-registered platform credentials|3.3
+eradicate|UserAuthMethod-TAP.ReadWrite.All|issue the one-time Temporary Access Pass recovery gives the user (and delete an attacker's)|3.3, 3.5
 eradicate|Device.ReadWrite.All|delete attacker-registered devices|3.4
-eradicate|User-PasswordProfile.ReadWrite.All|reset the password (passwordProfile, forceChangePasswordNextSignIn)|3.5"
+eradicate|User-PasswordProfile.ReadWrite.All|reset the password (passwordProfile, forceChangePasswordNextSignIn); app-only it also needs the User Administrator role|3.5"
 
 ALL_PHASES="contain diagnose hunt eradicate"
 
@@ -49,7 +57,10 @@ Usage: grant-graph-permissions.sh [options]
   --phases LIST       comma-separated: contain, diagnose, hunt, eradicate, or all (default: contain;
                       contain is always included)
   --privileged-role   also assign the Entra role Privileged Authentication Administrator, needed to
-                      revoke, disable, reset or change methods of users who hold admin roles
+                      revoke, disable, reset or change methods of users who hold admin roles (it also
+                      covers password resets of everyone else)
+                      Phase eradicate assigns User Administrator otherwise: Graph's password reset
+                      app-only needs User-PasswordProfile.ReadWrite.All *and* a directory role
   --prune             remove Graph permissions the chosen phases do not need (with --apply)
   --graph-url URL     Microsoft Graph endpoint (default: $GRAPH_BASE_URL or https://graph.microsoft.com)
   --list              print the permission table and exit
@@ -172,21 +183,42 @@ while IFS=$'\t' read -r id assignment; do
   fi
 done <<<"$assigned"
 
-# The directory role: app permissions alone cannot touch users who hold admin roles.
-filter="principalId%20eq%20%27$PRINCIPAL%27%20and%20roleDefinitionId%20eq%20%27$PRIVILEGED_AUTH_ADMIN_ROLE%27"
-has_role="$(graph GET "roleManagement/directory/roleAssignments?\$filter=$filter" --query "value[0].id" -o tsv)"
-if [ -n "$has_role" ]; then
-  echo "  ok       directory role Privileged Authentication Administrator"
-elif [ "$ROLE" = 1 ]; then
-  echo "  assign   directory role Privileged Authentication Administrator (tenant-wide)"
+# Directory roles: app permissions alone cannot touch users who hold admin roles, and cannot reset passwords.
+has_role() {
+  local filter="principalId%20eq%20%27$PRINCIPAL%27%20and%20roleDefinitionId%20eq%20%27$1%27"
+  [ -n "$(graph GET "roleManagement/directory/roleAssignments?\$filter=$filter" --query "value[0].id" -o tsv)" ]
+}
+assign_role() {
+  echo "  assign   directory role $2 (tenant-wide)"
   if [ "$APPLY" = 1 ]; then
     graph POST "roleManagement/directory/roleAssignments" --headers "Content-Type=application/json" \
-      --body "{\"principalId\":\"$PRINCIPAL\",\"roleDefinitionId\":\"$PRIVILEGED_AUTH_ADMIN_ROLE\",\"directoryScopeId\":\"/\"}" -o none
+      --body "{\"principalId\":\"$PRINCIPAL\",\"roleDefinitionId\":\"$1\",\"directoryScopeId\":\"/\"}" -o none
   fi
+}
+privileged=0
+if has_role "$PRIVILEGED_AUTH_ADMIN_ROLE"; then
+  privileged=1
+  echo "  ok       directory role Privileged Authentication Administrator"
+elif [ "$ROLE" = 1 ]; then
+  privileged=1
+  assign_role "$PRIVILEGED_AUTH_ADMIN_ROLE" "Privileged Authentication Administrator"
 else
   echo "  skipped  directory role Privileged Authentication Administrator (without it, Graph refuses writes to"
   echo "           users who hold admin roles and they wait for approval; --privileged-role assigns it)"
 fi
+# Password resets (runbook 3.5): User Administrator covers users without admin roles; Privileged
+# Authentication Administrator covers everyone, so with it this smaller role is not needed.
+case " $selected " in
+  *" eradicate "*)
+    if [ "$privileged" = 1 ]; then
+      echo "  ok       password resets covered by Privileged Authentication Administrator"
+    elif has_role "$USER_ADMIN_ROLE"; then
+      echo "  ok       directory role User Administrator (password resets of users without admin roles)"
+    else
+      assign_role "$USER_ADMIN_ROLE" "User Administrator (password resets of users without admin roles)"
+    fi
+    ;;
+esac
 
 if [ "$unknown" -gt 0 ]; then
   echo "$unknown permission name(s) unknown to this tenant's Microsoft Graph; nothing about them was changed." >&2

@@ -35,9 +35,20 @@ export interface NormalizedAlert {
   raw: string;
 }
 
-/** The identifier we address the user by in Graph: the object id when known, else the UPN. */
+/**
+ * The identifier we address an unresolved user by: the object id when known, else the UPN. Graph writes
+ * never use it: they go to the object id the directory resolved.
+ */
 export function userKey(user: AlertUser): string {
   return (user.objectId ?? user.upn ?? '').toLowerCase();
+}
+
+/**
+ * The identifiers exactly as a delivery gave them, lower-cased: one delivery shape. A single identifier
+ * keys as `userKey` did before identity resolution, so gate rows written then still meet their redeliveries.
+ */
+export function deliveredIdentifiers(user: AlertUser): string {
+  return user.objectId !== undefined && user.upn !== undefined ? `${user.objectId}\n${user.upn}`.toLowerCase() : userKey(user);
 }
 
 export function describeUser(user: AlertUser): string {

@@ -257,7 +257,7 @@ export function judgeDevices(ctx: JudgmentContext, registrations: readonly Devic
       verdict: judged.verdict,
       reasons: [
         ...judged.reasons,
-        ...(posture.length > 0 ? [joinAnd(posture as string[])] : []),
+        ...(posture.length > 0 ? [joinAnd(posture)] : []),
         ...(device?.missing ? ['no longer in the directory: removed since'] : []),
         `found through the directory audit (${joinAnd([...new Set(registration.activities)])})`,
       ],

@@ -2,6 +2,7 @@
 // Both use the raw response so the record keeps the HTTP status and request-id of successes too.
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { UpstreamError } from '../errors';
+import type { ContainmentAction } from '../runbook/incident';
 import type { ContainmentActions, GraphWriteReceipt, GraphWriteRequest } from '../runbook/ports';
 import { graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
 import { AttemptRecord } from './retry';
@@ -29,6 +30,10 @@ export class GraphContainmentActions implements ContainmentActions {
 
   disableAccount(userId: string): Promise<GraphWriteReceipt> {
     return this.send(disableAccountRequest(userId));
+  }
+
+  describe(action: ContainmentAction, userId: string): GraphWriteRequest {
+    return action === 'revokeSessions' ? revokeSessionsRequest(userId) : disableAccountRequest(userId);
   }
 
   private async send(request: GraphWriteRequest): Promise<GraphWriteReceipt> {

@@ -72,11 +72,12 @@ export class BoundedRetryHandler implements Middleware {
       if (record) record.attempts = attempt;
       const remaining = this.options.budgetMs - (Date.now() - started);
       context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining))) };
-      let failure: unknown;
+      // Boxed, so even `throw undefined` counts as a failure.
+      let failure: { error: unknown } | undefined;
       try {
         await this.next.execute(context);
       } catch (error) {
-        failure = error;
+        failure = { error };
       }
       const response = failure === undefined ? context.response : undefined;
       // No response at all (timeout, reset connection) is retried too: both writes are idempotent, and
@@ -84,7 +85,7 @@ export class BoundedRetryHandler implements Middleware {
       const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.has(response.status));
       const wait = retryWaitMs(attempt, response ? retryAfterMs(response.headers.get('Retry-After')) : undefined, this.random());
       if (!retryable || Date.now() - started + wait + MIN_ATTEMPT_MS > this.options.budgetMs) {
-        if (failure !== undefined) throw failure;
+        if (failure !== undefined) throw failure.error;
         return;
       }
       // Drain the body so the connection can be reused.

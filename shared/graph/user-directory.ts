@@ -1,8 +1,11 @@
-// What the directory says about a user before we act (the UserDirectory port): identity, on-premises
-// sync, protected-group membership and directory roles. The three reads run in parallel.
+// What the directory says about a user before we act (the UserDirectory port): who each identifier the
+// alert gave names (GET /users/{upn} and GET /users/{objectId}), on-premises sync, whether the account is
+// enabled, protected-group membership and directory roles. All reads of a lookup run in parallel: the
+// identity is resolved in the same Graph round trip as the safety reads.
 import type { Client } from '@microsoft/microsoft-graph-client';
+import type { AlertUser } from '../alerts/types';
 import { field, list, text } from '../alerts/json';
-import type { UserFacts } from '../policy/containment-policy';
+import type { DirectoryUser, SafetyFacts, UserLookup } from '../policy/identity';
 import type { UserDirectory } from '../runbook/ports';
 import { graphErrorFromException } from './errors';
 import { listAll } from './paging';
@@ -11,6 +14,18 @@ import { listAll } from './paging';
 const CHECK_MEMBER_GROUPS_MAX = 20;
 /** Group membership changes rarely and a burst of alerts often names the same users. */
 const MEMBERSHIP_CACHE_MS = 60_000;
+/** What the gates need, and nothing else (accountEnabled is only returned when selected). */
+const USER_SELECT = '$select=id,userPrincipalName,accountEnabled,onPremisesSyncEnabled';
+
+/** A 404 means the directory has nobody by that identifier: an answer, not a failure. */
+async function orNobody<T>(read: Promise<T>): Promise<T | null> {
+  try {
+    return await read;
+  } catch (error) {
+    if (graphErrorFromException(error).status === 404) return null;
+    throw error;
+  }
+}
 
 export class GraphUserDirectory implements UserDirectory {
   private readonly membership = new Map<string, { at: number; groups: Promise<string[]> }>();
@@ -21,19 +36,36 @@ export class GraphUserDirectory implements UserDirectory {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts> {
+  async lookUp(user: AlertUser, protectedGroupIds: readonly string[]): Promise<UserLookup> {
+    // The safety reads go by the UPN when there is one: the known bad mapping (a sign-in id in
+    // AadUserId) breaks the object id, never the UPN, so this choice rarely needs a second round.
+    const safetyVia = user.upn !== undefined ? 'upn' : 'objectId';
+    const viaId = (safetyVia === 'upn' ? user.upn : user.objectId) ?? '';
+    const [byUpn, byObjectId, safety] = await Promise.all([
+      user.upn === undefined ? undefined : orNobody(this.user(user.upn)),
+      user.objectId === undefined ? undefined : orNobody(this.user(user.objectId)),
+      orNobody(this.safetyFacts(viaId, protectedGroupIds)),
+    ]);
+    return { byUpn, byObjectId, safetyVia, safety };
+  }
+
+  async safetyFacts(userId: string, protectedGroupIds: readonly string[]): Promise<SafetyFacts> {
     const path = `/users/${encodeURIComponent(userId)}`;
-    const [user, groups, roles] = await Promise.all([
-      this.get(`${path}?$select=id,userPrincipalName,onPremisesSyncEnabled`),
+    const [groups, roles] = await Promise.all([
       protectedGroupIds.length === 0 ? Promise.resolve([]) : this.protectedGroupsOf(userId, protectedGroupIds),
       listAll(this.client, this.baseUrl, `${path}/transitiveMemberOf/microsoft.graph.directoryRole?$select=displayName,roleTemplateId`),
     ]);
+    return { protectedGroupIds: groups, directoryRoles: roles.items.map((role) => text(field(role, 'displayName')) ?? 'unnamed role') };
+  }
+
+  private async user(userId: string): Promise<DirectoryUser> {
+    const body = await this.get(`/users/${encodeURIComponent(userId)}?${USER_SELECT}`);
     return {
-      objectId: (text(field(user, 'id')) ?? userId).toLowerCase(),
-      upn: (text(field(user, 'userPrincipalName')) ?? '').toLowerCase(),
-      onPremisesSyncEnabled: field(user, 'onPremisesSyncEnabled') === true,
-      protectedGroupIds: groups,
-      directoryRoles: roles.items.map((role) => text(field(role, 'displayName')) ?? 'unnamed role'),
+      objectId: (text(field(body, 'id')) ?? userId).toLowerCase(),
+      upn: (text(field(body, 'userPrincipalName')) ?? '').toLowerCase(),
+      // Absent means Graph did not say: treat as enabled, so a re-enabled account is never missed.
+      accountEnabled: field(body, 'accountEnabled') !== false,
+      onPremisesSyncEnabled: field(body, 'onPremisesSyncEnabled') === true,
     };
   }
 

@@ -23,6 +23,10 @@ export function incidentView(incident: Incident) {
     title: incident.title,
     mode: incident.mode,
     reason: incident.reason,
+    hold: incident.hold,
+    linkedTo: incident.linkedTo,
+    alertUser: incident.alertUser,
+    resolvedAt: incident.resolvedAt,
     createdAt: incident.createdAt,
     updatedAt: incident.updatedAt,
     t0: incident.t0,
@@ -48,7 +52,9 @@ export function publicErrorMessage(error: Error): string {
 export function containResponse(alert: NormalizedAlert, results: readonly UserContainmentResult[]): HttpResponseInit {
   const retryable = results.some((result) => result.retryable);
   const incidents = results.flatMap((result) =>
-    result.ok ? [{ ...incidentView(result.incident), replayed: result.replayed, link: `/api/incidents/${result.incident.id}` }] : [],
+    result.ok
+      ? [{ ...incidentView(result.incident), replayed: result.replayed, ...(result.linked ? { linked: true } : {}), link: `/api/incidents/${result.incident.id}` }]
+      : [],
   );
   const errors = results.flatMap((result) =>
     result.ok

@@ -123,7 +123,7 @@ export class LogAnalyticsClient {
     const table = result.status === LogsQueryResultStatus.Success ? result.tables[0] : result.partialTables[0];
     if (!table) return { rows: [], partial };
     const columns = table.columnDescriptors.map((column) => column.name ?? '');
-    const rows = table.rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i] instanceof Date ? (row[i] as Date).toISOString() : row[i]])));
+    const rows = table.rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i] instanceof Date ? row[i].toISOString() : row[i]])));
     return { rows, partial };
   }
 }

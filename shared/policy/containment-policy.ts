@@ -2,6 +2,7 @@
 // may do given the settings, the alert and what the directory says about the user.
 import type { AlertUser } from '../alerts/types';
 import { SEVERITY_ORDER, type Severity } from '../alerts/severity';
+import type { DirectoryUser, SafetyFacts } from './identity';
 
 export interface SafetyPolicy {
   /** Lower-cased UPNs and object ids. */
@@ -14,16 +15,8 @@ export interface SafetyPolicy {
   holdForApproval?: string;
 }
 
-/** What the directory says about the user, read before acting. */
-export interface UserFacts {
-  objectId: string;
-  upn: string;
-  onPremisesSyncEnabled: boolean;
-  /** Which of the protected groups the user is a (transitive) member of. */
-  protectedGroupIds: string[];
-  /** Display names of the Entra directory roles the user holds. */
-  directoryRoles: string[];
-}
+/** What the directory says about the resolved person, read before acting. */
+export type UserFacts = DirectoryUser & SafetyFacts;
 
 export type Hold =
   | { kind: 'protected'; reason: string }
@@ -45,8 +38,8 @@ function severityRank(severity: Severity): number {
   return SEVERITY_ORDER.indexOf(severity);
 }
 
-/** Gates that need no I/O: listed protection, mode off, severity. */
-export function preflight(user: AlertUser, severity: Severity, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
+/** Gates that need no I/O: listed protection (by the identifiers as given) and mode off. */
+export function preflight(user: AlertUser, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
   if (isListedProtected(user, policy.protectedAccounts)) {
     return { kind: 'protected', reason: 'protected account (PROTECTED_ACCOUNTS): never revoked or disabled by automation' };
   }
@@ -54,18 +47,19 @@ export function preflight(user: AlertUser, severity: Severity, policy: SafetyPol
   if (policy.mode === 'off') {
     return { kind: 'mode_off', reason: 'CONTAINMENT_MODE=off: recorded and held for a human; nothing sent' };
   }
-  if (policy.holdForApproval !== undefined) return { kind: 'approval', reason: policy.holdForApproval };
-  if (severityRank(severity) < severityRank(policy.minAutoContainSeverity)) {
-    return {
-      kind: 'severity',
-      reason: `severity ${severity} is below MIN_AUTO_CONTAIN_SEVERITY=${policy.minAutoContainSeverity}: waiting for approval`,
-    };
-  }
   return undefined;
 }
 
-/** Gates that need the directory: protection by either identifier or by group, and privileged users. */
-export function afterInspection(facts: UserFacts, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
+export function passesSeverityGate(severity: Severity, policy: SafetyPolicy): boolean {
+  return severityRank(severity) >= severityRank(policy.minAutoContainSeverity);
+}
+
+/**
+ * Gates that need the resolved person: protection by either identifier or by group, the severity gate
+ * (after resolution, so a held alert is the person's incident and a later, higher alert can release
+ * it), a campaign hold (CAMPAIGN_CONTAINMENT=approve) and privileged users.
+ */
+export function afterInspection(facts: UserFacts, severity: Severity, policy: SafetyPolicy, approval?: Approval): Hold | undefined {
   if (isListedProtected({ upn: facts.upn, objectId: facts.objectId }, policy.protectedAccounts)) {
     return { kind: 'protected', reason: 'protected account (PROTECTED_ACCOUNTS): never revoked or disabled by automation' };
   }
@@ -75,7 +69,15 @@ export function afterInspection(facts: UserFacts, policy: SafetyPolicy, approval
       reason: `member of protected group ${facts.protectedGroupIds.join(', ')} (PROTECTED_GROUP_IDS): never revoked or disabled by automation`,
     };
   }
-  if (!approval && policy.privilegedUsers === 'approve' && facts.directoryRoles.length > 0) {
+  if (approval) return undefined;
+  if (policy.holdForApproval !== undefined) return { kind: 'approval', reason: policy.holdForApproval };
+  if (!passesSeverityGate(severity, policy)) {
+    return {
+      kind: 'severity',
+      reason: `severity ${severity} is below MIN_AUTO_CONTAIN_SEVERITY=${policy.minAutoContainSeverity}: waiting for approval`,
+    };
+  }
+  if (policy.privilegedUsers === 'approve' && facts.directoryRoles.length > 0) {
     return {
       kind: 'privileged',
       reason: `holds directory roles (${facts.directoryRoles.join(', ')}); PRIVILEGED_USERS=approve: waiting for approval`,

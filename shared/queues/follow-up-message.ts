@@ -2,7 +2,7 @@
 // (and ends in the poison queue) rather than acted on with guessed fields.
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import type { FollowUpMessage } from '../runbook/ports';
+import type { EradicateMessage, FollowUpMessage, VerifyMessage } from '../runbook/ports';
 
 const followUpMessage = z.object({
   version: z.literal(1),
@@ -22,6 +22,34 @@ export function parseFollowUpMessage(value: unknown): FollowUpMessage {
     throw new ValidationError(`invalid follow-up message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`);
   }
   return result.data;
+}
+
+const ULID = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
+const eradicateMessage = z.object({ version: z.literal(1), incidentId: ULID, requestId: ULID });
+const verifyMessage = z.object({ version: z.literal(1), incidentId: ULID, afterMinutes: z.number().int().min(0).max(7 * 24 * 60) });
+
+function parseWith<T>(schema: z.ZodType<T>, what: string, value: unknown): T {
+  const body = typeof value === 'string' ? safeJson(value) : value;
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new ValidationError(`invalid ${what} message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`);
+  }
+  return result.data;
+}
+
+export function parseEradicateMessage(value: unknown): EradicateMessage {
+  return parseWith(eradicateMessage, 'eradicate', value);
+}
+
+export function parseVerifyMessage(value: unknown): VerifyMessage {
+  return parseWith(verifyMessage, 'verify', value);
+}
+
+/** The incident a message of any of our queues is about, for poison handlers; undefined when unreadable. */
+export function incidentIdOf(value: unknown): string | undefined {
+  const body = typeof value === 'string' ? safeJson(value) : value;
+  const result = z.object({ incidentId: ULID }).safeParse(body);
+  return result.success ? result.data.incidentId : undefined;
 }
 
 function safeJson(text: string): unknown {

@@ -4,22 +4,22 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { StorageError } from '../errors';
 import { DEFAULT_STORAGE_TIMEOUT_MS } from '../config';
-import type { EnqueueOptions, FollowUpMessage, FollowUpQueueName, FollowUpQueues } from '../runbook/ports';
+import type { EnqueueOptions, FollowUpQueues, QueueMessages, QueueName } from '../runbook/ports';
 
 export function encodeQueueMessage(message: unknown): string {
   return Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
 }
 
 export class StorageFollowUpQueues implements FollowUpQueues {
-  private readonly ready = new Map<FollowUpQueueName, Promise<void>>();
+  private readonly ready = new Map<QueueName, Promise<void>>();
 
   constructor(
-    private readonly clientFor: (queue: FollowUpQueueName) => QueueClient,
+    private readonly clientFor: (queue: QueueName) => QueueClient,
     private readonly timeoutMs: number = DEFAULT_STORAGE_TIMEOUT_MS,
   ) {}
 
   /** Queues are created lazily, once per process, so a fresh storage account needs no setup step. */
-  private ensure(queue: FollowUpQueueName, client: QueueClient): Promise<void> {
+  private ensure(queue: QueueName, client: QueueClient): Promise<void> {
     let ready = this.ready.get(queue);
     if (!ready) {
       ready = client.createIfNotExists({ abortSignal: AbortSignal.timeout(this.timeoutMs) }).then(
@@ -34,11 +34,13 @@ export class StorageFollowUpQueues implements FollowUpQueues {
     return ready;
   }
 
-  async enqueue(queue: FollowUpQueueName, message: FollowUpMessage, options: EnqueueOptions = {}): Promise<void> {
+  async enqueue<Q extends QueueName>(queue: Q, message: QueueMessages[Q], options: EnqueueOptions = {}): Promise<void> {
     const client = this.clientFor(queue);
     try {
       await this.ensure(queue, client);
-      // A delayed message (a deferred look later) is sent invisible; Storage Queues allow up to 7 days.
+      // A delayed message (a deferred look later, a verification at T0 + n minutes) is sent invisible:
+      // plain queues with visibility delays rather than Durable Functions, since every wait here is a single
+      // timer with nothing to orchestrate after it. Storage Queues allow up to 7 days.
       const delay = Math.min(Math.max(0, Math.round(options.delaySeconds ?? 0)), 7 * 24 * 3600);
       const abortSignal = AbortSignal.timeout(this.timeoutMs);
       await client.sendMessage(encodeQueueMessage(message), delay > 0 ? { visibilityTimeout: delay, abortSignal } : { abortSignal });

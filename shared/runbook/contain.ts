@@ -1,19 +1,31 @@
-// Phase 1, Containment (runbook 1.1-1.3): for each user in an alert, check the safety gates, then
-// revoke sign-in sessions and disable the account in parallel, record T0, and queue diagnosis and the
-// pivot hunt. Exactly once per (alert, user), however many times and however concurrently the alert is
-// delivered; the same path runs when a human approves a held incident.
+// Phase 1, Containment (runbook 1.1-1.3): for each person an alert names, resolve who they are in the
+// directory, check the safety gates, then revoke sign-in sessions and disable the account in parallel,
+// record T0, and queue diagnosis and the pivot hunt. Exactly once per (alert, person), however many
+// times, in whatever shapes and however concurrently the alert is delivered; one open incident per
+// person, which later alerts are linked to. The same path runs when a human approves a held incident.
+//
+// The gates, in order (README, "Identity"):
+//  1. a delivery-shape row per (alert, identifiers as delivered), insert-only: a same-shape redelivery
+//     replays without any Graph read;
+//  2. identity resolution, in the same Graph round trip as the safety reads;
+//  3. the person gate, keyed by the resolved object id: one transaction records the alert as handled
+//     for the person and makes the incident the person's current one. An alert already handled for the
+//     person replays; a person with an open incident gets the alert linked to it.
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { AlertUser, NormalizedAlert } from '../alerts/types';
-import { describeUser, userKey } from '../alerts/types';
+import { deliveredIdentifiers, describeUser, userKey } from '../alerts/types';
 import { BusyError, ConflictError, toError, UpstreamError } from '../errors';
-import { disableAccountRequest, revokeSessionsRequest } from '../graph/containment-actions';
-import { afterInspection, preflight, type Approval, type Hold, type SafetyPolicy, type UserFacts } from '../policy/containment-policy';
+import { afterInspection, passesSeverityGate, preflight, type Approval, type Hold, type SafetyPolicy, type UserFacts } from '../policy/containment-policy';
+import { resolveIdentity, type Identity } from '../policy/identity';
 import {
+  disabledByIncident,
+  isOpen,
   needsRetry,
   pendingActions,
   type ActionOutcome,
   type ContainmentAction,
+  type HoldKind,
   type Incident,
   type IncidentState,
   type StoredIncident,
@@ -25,6 +37,7 @@ import type {
   ContainmentActions,
   FollowUpQueueName,
   FollowUpQueues,
+  HeldClaim,
   IncidentStore,
   UserDirectory,
 } from './ports';
@@ -48,6 +61,8 @@ export interface ContainDeps {
   policy: SafetyPolicy;
   clock: Clock;
   timing?: ContainTiming;
+  /** Containment verification: a `verify` message at T0 + each of these minutes (VERIFY_AFTER_MINUTES). */
+  verifyAfterMinutes?: readonly number[];
 }
 
 /** Who is acting, for the timeline: the automation and its invocation, plus the authenticated caller. */
@@ -59,11 +74,21 @@ export interface Actor {
 export type StepTimings = Record<string, number>;
 
 export type UserContainmentResult =
-  | { ok: true; incident: Incident; replayed: boolean; retryable: boolean; timings: StepTimings }
+  | {
+      ok: true;
+      incident: Incident;
+      replayed: boolean;
+      /** The alert was linked to the person's open incident instead of opening another. */
+      linked?: boolean;
+      /** An identity problem worth a warning: identifiers naming two people, or one naming nobody. */
+      identityNote?: string;
+      retryable: boolean;
+      timings: StepTimings;
+    }
   | { ok: false; user: AlertUser; error: Error; retryable: boolean; timings: StepTimings };
 
-/** What is being contained: one user of one alert, in the incident's own terms. */
-type Subject = Pick<Incident, 'user' | 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & { raw: string };
+/** What is being contained: one user of one alert, as the alert named them. */
+type Subject = Pick<Incident, 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & { user: AlertUser; raw: string };
 
 const FOLLOW_UPS: readonly FollowUpQueueName[] = ['diagnose', 'hunt'];
 const ALL_ACTIONS: readonly ContainmentAction[] = ['revokeSessions', 'disableAccount'];
@@ -76,32 +101,45 @@ const HOLD_STATE: Readonly<Record<Hold['kind'], IncidentState>> = {
   approval: 'awaiting_approval',
 };
 
+/** The delivery-shape gate key: (alert, identifiers exactly as delivered). */
 export function gateKeyFor(alertKey: string, user: AlertUser): string {
-  return createHash('sha256').update(`${alertKey}\n${userKey(user)}`).digest('hex');
+  return createHash('sha256').update(`${alertKey}\n${deliveredIdentifiers(user)}`).digest('hex');
 }
 
-/** Every user is handled independently: one failing does not stop the others. */
+/**
+ * Every user is handled independently: one failing does not stop the others. Two users of one alert
+ * who turn out to be the same person are one incident (one result).
+ */
 export async function containAlert(alert: NormalizedAlert, deps: ContainDeps, actor: Actor): Promise<UserContainmentResult[]> {
-  return Promise.all(
-    alert.users.map((user) => guarded(user, (timings) => new UserContainment({ ...alert, user }, deps, actor, timings).run())),
+  const people = new Map<string, Promise<UserContainmentResult>>();
+  const results = await Promise.all(
+    alert.users.map((user) => guarded(user, (timings) => new UserContainment({ ...alert, user }, deps, actor, timings, people).run())),
   );
+  const seen = new Set<string>();
+  return results.filter((result) => {
+    if (!result.ok) return true;
+    if (seen.has(result.incident.id)) return false;
+    seen.add(result.incident.id);
+    return true;
+  });
 }
 
 /**
  * A human's approval of an `awaiting_approval` incident: the same containment path, past the gates
- * that wait for a human (severity, privileged, blast radius, mode off), never past protection.
+ * that wait for a human (severity, privileged, blast radius, mode off), never past protection, and
+ * never choosing between two people (an identity mismatch is refused before this is called).
  */
 export async function approveHeldIncident(stored: StoredIncident, deps: ContainDeps, actor: Actor, comment?: string): Promise<UserContainmentResult> {
   const incident = stored.incident;
   return guarded(incident.user, async (timings) => {
-    const containment = new UserContainment(subjectOf(incident), deps, actor, timings);
+    const containment = new UserContainment(subjectOf(incident), deps, actor, timings, new Map());
     const claimed = await deps.store.update({ ...incident, state: 'containing', updatedAt: deps.clock.now().toISOString() }, stored.etag, [
       containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller }),
     ]);
     if (!claimed) throw new ConflictError(`incident ${incident.id} changed while being approved; reload it and try again`);
     const result = await containment.proceed(claimed, { replayed: false, approval: { approvedBy: actor.caller }, counted: incident.countedInBlastRadius === true });
     // The pack made while the incident was held had no T0: diagnose again now that there is one.
-    if (result.ok && result.incident.t0 !== undefined) await containment.enqueueFollowUps(result.incident, ['diagnose']);
+    if (result.ok && result.incident.t0 !== undefined && result.incident.state === 'contained') await containment.enqueueFollowUps(result.incident, ['diagnose']);
     return result;
   });
 }
@@ -116,7 +154,7 @@ async function guarded(user: AlertUser, work: (timings: StepTimings) => Promise<
 }
 
 function subjectOf(incident: Incident): Subject {
-  return { ...incident, raw: incident.alertRaw };
+  return { ...incident, user: incident.alertUser ?? incident.user, raw: incident.alertRaw };
 }
 
 interface ProceedOptions {
@@ -124,22 +162,47 @@ interface ProceedOptions {
   approval?: Approval;
   /** The incident already holds a blast-radius slot from an earlier attempt. */
   counted: boolean;
+  /** Fresh directory facts about the incident's person, when the caller has just read them. */
+  facts?: UserFacts;
+}
+
+type PersonIdentity = Extract<Identity, { kind: 'person' }>;
+
+/** Who the alert's identifiers name, with the facts the gates need; or why nobody may be touched. */
+type Resolution = { kind: 'person'; identity: PersonIdentity; facts: UserFacts } | Exclude<Identity, { kind: 'person' }> | { kind: 'failed'; error: Error };
+
+/** How a redelivery waits for, or takes over from, the holder of a claim whose incident is not recorded yet. */
+interface Recovery {
+  /** The claim as it is now: a delivery-shape row is re-pointed once its person's incident is known. */
+  reread(): Promise<HeldClaim | undefined>;
+  /** Takes over from a holder presumed dead; undefined when another delivery took over first. */
+  takeOver(claim: HeldClaim): Promise<UserContainmentResult | undefined>;
+}
+
+/** What a takeover changes on the incident besides moving it back to `containing`. */
+interface TakeOverChanges {
+  events?: TimelineEvent[];
+  severity?: Incident['severity'];
+  /** Re-send both writes (the account was re-enabled since). */
+  resend?: boolean;
+  facts?: UserFacts;
 }
 
 class UserContainment {
   private readonly timing: ContainTiming;
   private readonly gateKey: string;
-  private readonly userId: string;
+  private identityNote?: string;
 
   constructor(
     private readonly subject: Subject,
     private readonly deps: ContainDeps,
     private readonly actor: Actor,
     private readonly timings: StepTimings,
+    /** This alert's users already on their way to a person's incident, by object id. */
+    private readonly people: Map<string, Promise<UserContainmentResult>>,
   ) {
     this.timing = deps.timing ?? DEFAULT_CONTAIN_TIMING;
     this.gateKey = gateKeyFor(subject.alertKey, subject.user);
-    this.userId = userKey(subject.user);
   }
 
   private now(): string {
@@ -168,19 +231,29 @@ class UserContainment {
 
   async run(): Promise<UserContainmentResult> {
     const incidentId = ulid();
+    // Critical path, step 1 (one storage round trip): the delivery-shape row goes first, so exactly one
+    // delivery of this shape does any work and every redelivery of it replays without a Graph read.
     const claim = await this.timed('claim', () => this.deps.store.claimAlert(this.gateKey, incidentId, this.now()));
     if (claim.claimed) return this.begin(incidentId);
-    return this.resume(claim.incidentId, claim.claimedAt, claim.etag);
+    return this.resume(claim.incidentId, this.shapeRecovery());
   }
 
-  private newIncident(id: string): Incident {
+  private shapeRecovery(): Recovery {
+    return {
+      reread: () => this.deps.store.alertClaim(this.gateKey),
+      takeOver: async (claim) => ((await this.deps.store.reclaimAlert(this.gateKey, claim.etag, this.now())) ? this.begin(claim.incidentId) : undefined),
+    };
+  }
+
+  private newIncident(id: string, state: IncidentState): Incident {
     const at = this.now();
     const { user, alertKey, alertId, source, severity, title, detection, ips, userAgents, raw } = this.subject;
     return {
       id,
-      state: 'containing',
+      state,
       user,
-      userKey: this.userId,
+      alertUser: user,
+      userKey: userKey(user),
       alertKey,
       alertId,
       source,
@@ -197,22 +270,203 @@ class UserContainment {
     };
   }
 
-  /** The first delivery's path. Gates that need no I/O first; the rest overlaps the first record. */
+  private received(): TimelineEvent {
+    const { source, alertId, severity, user, alertKey, ips } = this.subject;
+    return this.event('alert_received', `${source} alert ${alertId} (${severity}) for ${describeUser(user)}`, { detail: { alertKey, ips } });
+  }
+
+  /** Records an incident that goes no further than its first record (held, skipped or failed before any write). */
+  private async record(incident: Incident, events: TimelineEvent[]): Promise<UserContainmentResult> {
+    const stored = await this.timed('record', () => this.deps.store.create(incident, events));
+    return this.finish(stored, false);
+  }
+
+  /** The first delivery of this shape: gates that need no I/O, then resolution, then the person gate. */
   private async begin(incidentId: string): Promise<UserContainmentResult> {
-    const incident = this.newIncident(incidentId);
-    const received = this.event(
-      'alert_received',
-      `${this.subject.source} alert ${this.subject.alertId} (${this.subject.severity}) for ${describeUser(this.subject.user)}`,
-      { detail: { alertKey: this.subject.alertKey, ips: this.subject.ips } },
-    );
-    const hold = preflight(this.subject.user, this.subject.severity, this.deps.policy);
-    if (hold) {
-      const stored = await this.timed('record', () =>
-        this.deps.store.create({ ...incident, state: HOLD_STATE[hold.kind], reason: hold.reason }, [received, this.holdEvent(hold)]),
-      );
-      return this.finish(stored, false);
+    const given = this.subject.user;
+    const early = preflight(given, this.deps.policy);
+    if (early) {
+      const incident = { ...this.newIncident(incidentId, HOLD_STATE[early.kind]), reason: early.reason, hold: holdKindOf(early) };
+      return this.record(incident, [this.received(), this.holdEvent(early)]);
     }
-    return this.proceed(this.timed('record', () => this.deps.store.create(incident, [received])), { replayed: false, counted: false });
+    // Critical path, step 2 (one Graph round trip): who the identifiers name, read in parallel with
+    // the safety reads the gates need anyway; nothing is written for a person not yet known.
+    const resolution = await this.resolve(given);
+    if (resolution.kind !== 'person') {
+      const stop = this.unresolved(resolution);
+      const incident: Incident = { ...this.newIncident(incidentId, stop.state), reason: stop.reason, hold: stop.hold, retryable: stop.retryable };
+      return this.record(incident, [this.received(), stop.event]);
+    }
+    return this.forPerson(incidentId, resolution.identity, resolution.facts);
+  }
+
+  /** Looks the user up by each identifier given; a person's safety facts come with it, or in a second read. */
+  private async resolve(given: AlertUser): Promise<Resolution> {
+    try {
+      const groups = this.deps.policy.protectedGroupIds;
+      const lookup = await this.timed('resolve', () => this.deps.directory.lookUp(given, groups));
+      const identity = resolveIdentity(given, lookup);
+      if (identity.kind !== 'person') return identity;
+      if (identity.discrepancy !== undefined) this.identityNote = identity.discrepancy;
+      // A second read only when the safety reads went by an identifier naming someone else (the discrepancy case).
+      const safety = identity.safety ?? (await this.timed('resolve', () => this.deps.directory.safetyFacts(identity.person.objectId, groups)));
+      return { kind: 'person', identity, facts: { ...identity.person, ...safety } };
+    } catch (error) {
+      return { kind: 'failed', error: toError(error) };
+    }
+  }
+
+  /**
+   * Why nothing may be sent for identifiers that resolve to no single person: two people (held: a
+   * human must find out who was phished; warned), nobody, or a directory that could not be read (so
+   * protection cannot be verified; a transient failure invites a retry).
+   */
+  private unresolved(resolution: Exclude<Resolution, { kind: 'person' }>): { state: IncidentState; reason: string; hold?: HoldKind; retryable?: true; event: TimelineEvent } {
+    if (resolution.kind === 'mismatch') {
+      this.identityNote = resolution.reason;
+      const people = resolution.people.map(({ upn, objectId }) => ({ upn, objectId }));
+      return { state: 'awaiting_approval', reason: resolution.reason, hold: 'identity_mismatch', event: this.event('held_identity_mismatch', resolution.reason, { detail: { people } }) };
+    }
+    if (resolution.kind === 'nobody') return { state: 'failed', reason: resolution.reason, event: this.event('verification_failed', resolution.reason) };
+    const error = resolution.error;
+    const graph = error instanceof UpstreamError ? error : undefined;
+    const transient = graph?.transient ?? true;
+    const reason = `could not verify the user before acting (Graph ${graph?.status ?? '-'} ${graph?.code ?? error.message}); nothing was sent`;
+    const detail = { httpStatus: graph?.status, graphCode: graph?.code, requestId: graph?.requestId, transient };
+    return { state: 'failed', reason, retryable: transient || undefined, event: this.event('verification_failed', reason, { detail }) };
+  }
+
+  /** Two users of this alert who are one person: the second waits for the first, in this process. */
+  private forPerson(incidentId: string, identity: PersonIdentity, facts: UserFacts): Promise<UserContainmentResult> {
+    const sibling = this.people.get(facts.objectId);
+    if (sibling) {
+      return sibling.then(async (result) => {
+        if (result.ok) await this.deps.store.pointAlert(this.gateKey, result.incident.id);
+        return result;
+      });
+    }
+    const work = this.gatePerson(incidentId, identity, facts);
+    this.people.set(facts.objectId, work);
+    return work;
+  }
+
+  /**
+   * Critical path, step 3 (one storage round trip when the person is new): the person gate. Exactly
+   * once per (alert, person) and one open incident per person, whatever shape each delivery had.
+   */
+  private async gatePerson(incidentId: string, identity: PersonIdentity, facts: UserFacts): Promise<UserContainmentResult> {
+    const { store } = this.deps;
+    const { alertKey } = this.subject;
+    const objectId = facts.objectId;
+    const deadline = Date.now() + this.timing.waitForWinnerMs;
+    for (let attempt = 0; ; attempt++) {
+      if (attempt > 0 && Date.now() >= deadline) throw new BusyError(`the open incident of ${facts.upn} is still being recorded`, 5);
+      const claim = await this.timed('person', () => store.claimPerson(objectId, alertKey, incidentId, this.now()));
+      if (claim.outcome === 'claimed' || claim.incidentId === incidentId) return this.open(incidentId, identity, facts, false);
+      if (claim.outcome === 'handled') {
+        // Another shape of this alert got to the person first: a replay of its incident.
+        await store.pointAlert(this.gateKey, claim.incidentId);
+        return this.resume(claim.incidentId, {
+          reread: () => Promise.resolve(claim),
+          takeOver: async (held) =>
+            (await store.reclaimPerson(objectId, alertKey, held.etag, this.now())) ? this.open(held.incidentId, identity, facts, true) : undefined,
+        });
+      }
+      const current = await this.timed('read', () => store.get(claim.incidentId));
+      if (current === undefined) {
+        // The person's incident is claimed but not recorded yet: its holder is working, or died.
+        if (this.isStale(claim.claimedAt) && (await store.reclaimPerson(objectId, undefined, claim.etag, this.now()))) {
+          await store.linkPerson(objectId, alertKey, claim.incidentId, this.now());
+          await store.pointAlert(this.gateKey, claim.incidentId);
+          return this.open(claim.incidentId, identity, facts, true);
+        }
+      } else if (isOpen(current.incident)) {
+        if (await store.linkPerson(objectId, alertKey, current.incident.id, this.now())) {
+          await store.pointAlert(this.gateKey, current.incident.id);
+          return this.link(current, facts);
+        }
+        // Another shape of this alert was linked meanwhile: claim again to learn where.
+        continue;
+      } else if (await store.replacePerson(objectId, alertKey, incidentId, claim.etag, this.now())) {
+        return this.open(incidentId, identity, facts, false);
+      } else {
+        continue;
+      }
+      await sleep(this.timing.pollMs);
+    }
+  }
+
+  /** The person's new incident: the gates decided with what the directory said, then the writes. */
+  private async open(incidentId: string, identity: PersonIdentity, facts: UserFacts, replayed: boolean): Promise<UserContainmentResult> {
+    const incident: Incident = { ...this.newIncident(incidentId, 'containing'), ...this.resolvedFields(facts) };
+    const events = [this.received()];
+    if (identity.discrepancy !== undefined) events.push(this.event('identity_discrepancy', identity.discrepancy));
+    const hold = afterInspection(facts, this.subject.severity, this.deps.policy);
+    if (hold) {
+      const held = { ...incident, state: HOLD_STATE[hold.kind], reason: hold.reason, hold: holdKindOf(hold), ...this.factFields(facts) };
+      const stored = await this.timed('record', () => this.deps.store.create(held, [...events, this.holdEvent(hold)]));
+      return this.finish(stored, replayed);
+    }
+    // The incident row is written while the blast-radius slot is taken (act): both are storage round
+    // trips and neither depends on the other.
+    return this.act(incident, this.timed('record', () => this.deps.store.create(incident, events)), facts, { replayed, counted: false });
+  }
+
+  private resolvedFields(facts: UserFacts): Pick<Incident, 'user' | 'userKey' | 'resolvedAt'> {
+    return { user: { upn: facts.upn || undefined, objectId: facts.objectId }, userKey: facts.objectId, resolvedAt: this.now() };
+  }
+
+  private factFields(facts: UserFacts): Pick<Incident, 'directoryRoles' | 'requiresOnPremDisable'> {
+    return { directoryRoles: facts.directoryRoles, requiresOnPremDisable: facts.onPremisesSyncEnabled || undefined };
+  }
+
+  /**
+   * This alert names a person whose open incident is `current`: linked to it (`alert_linked`), with no
+   * Graph write and no blast-radius slot, unless the incident must act again: held for a severity this
+   * alert passes, a transient failure to retry, or an account re-enabled since it was disabled.
+   */
+  private async link(current: StoredIncident, facts: UserFacts): Promise<UserContainmentResult> {
+    const { source, alertId, severity, alertKey, ips, user } = this.subject;
+    const linked = this.event('alert_linked', `${source} alert ${alertId} (${severity}) for ${describeUser(user)} linked to this incident, the person's open one`, {
+      detail: { alertKey, alertId, source, severity, ips, user },
+    });
+    let stored = current;
+    // A takeover loses its ETag when something else wrote the incident meanwhile (the queued diagnosis
+    // of a held incident does): decide again on the fresh row rather than settle for a bare link.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const incident = stored.incident;
+      if (incident.state === 'containing') break;
+      let taken: UserContainmentResult | undefined;
+      if (this.releasesSeverityHold(incident)) {
+        taken = await this.takeOver(stored, `linked alert ${alertId} is ${severity}`, { events: [linked, this.severityRaised()], severity, facts });
+      } else if (needsRetry(incident)) {
+        taken = await this.takeOver(stored, `linked alert ${alertId} retries transient failures`, { events: [linked], facts });
+      } else if (disabledByIncident(incident) && facts.accountEnabled && incident.state !== 'awaiting_approval') {
+        const why = `the account was enabled again since incident ${incident.id} disabled it; linked alert ${alertId} contains it again`;
+        taken = await this.takeOver(stored, why, { events: [linked, this.event('account_reenabled', why)], resend: true, facts });
+        if (taken?.ok && taken.incident.state === 'contained') await this.enqueueFollowUps(taken.incident, ['diagnose']);
+      } else {
+        break;
+      }
+      if (taken?.ok) return { ...taken, linked: true, replayed: false };
+      if (taken) return taken;
+      const fresh = await this.timed('read', () => this.deps.store.get(incident.id));
+      if (fresh === undefined) break;
+      stored = fresh;
+    }
+    await this.timed('record', () => this.deps.store.appendEvents(stored.incident.id, [linked]));
+    const now = (await this.deps.store.get(stored.incident.id)) ?? stored;
+    return this.answer(now, false, true);
+  }
+
+  private severityRaised(): TimelineEvent {
+    const { severity, alertId } = this.subject;
+    return this.event('severity_raised', `alert ${alertId} at ${severity} passes MIN_AUTO_CONTAIN_SEVERITY=${this.deps.policy.minAutoContainSeverity}: the severity hold is lifted`);
+  }
+
+  /** Held for severity, and this delivery's severity passes the gate: the hold is decided again. */
+  private releasesSeverityHold(incident: Incident): boolean {
+    return incident.state === 'awaiting_approval' && incident.hold === 'severity' && passesSeverityGate(this.subject.severity, this.deps.policy);
   }
 
   private holdEvent(hold: Hold): TimelineEvent {
@@ -220,68 +474,124 @@ class UserContainment {
   }
 
   /**
-   * Reads the directory, applies the remaining gates and the blast-radius limit, then sends the
-   * pending writes. The incident row may still be in flight when this starts.
+   * Runs an incident that is already recorded (a takeover, a retry, an approval) through resolution and
+   * the gates again, with fresh directory facts, then sends the pending writes.
    */
-  async proceed(incidentWrite: Promise<StoredIncident> | StoredIncident, options: ProceedOptions): Promise<UserContainmentResult> {
-    const takesSlot = !options.approval && !options.counted && this.deps.policy.mode === 'enforce';
-    const [stored, facts, slot] = await Promise.all([
+  async proceed(stored: StoredIncident, options: ProceedOptions): Promise<UserContainmentResult> {
+    const incident = stored.incident;
+    let facts = options.facts;
+    if (facts === undefined) {
+      const given = incident.resolvedAt !== undefined ? { objectId: incident.userKey } : (incident.alertUser ?? incident.user);
+      const resolution = await this.resolve(given);
+      if (resolution.kind !== 'person') {
+        const stop = this.unresolved(resolution);
+        const next = { ...stored, incident: { ...incident, retryable: stop.retryable } };
+        return this.hold(next, stop.state, stop.reason, [stop.event], options.replayed, stop.hold);
+      }
+      facts = resolution.facts;
+      if (incident.resolvedAt === undefined) {
+        const owned = await this.ownPerson(stored, facts);
+        if (owned.folded) return owned.result;
+      }
+    }
+    const known: StoredIncident = { ...stored, incident: { ...incident, ...(incident.resolvedAt === undefined ? this.resolvedFields(facts) : {}) } };
+    return this.act(known.incident, known, facts, options);
+  }
+
+  /**
+   * An incident recorded before its person was known (mode off, or the directory failed) meets the
+   * person gate now: it becomes the person's incident, or is folded into the one they already have.
+   */
+  private async ownPerson(stored: StoredIncident, facts: UserFacts): Promise<{ folded: false } | { folded: true; result: UserContainmentResult }> {
+    const { store } = this.deps;
+    const incident = stored.incident;
+    const claim = await this.timed('person', () => store.claimPerson(facts.objectId, incident.alertKey, incident.id, this.now()));
+    if (claim.outcome === 'claimed' || claim.incidentId === incident.id) return { folded: false };
+    if (claim.outcome === 'current') {
+      // A current incident still being recorded counts as open: its holder is containing the person.
+      const current = await store.get(claim.incidentId);
+      if (current !== undefined && !isOpen(current.incident)) {
+        if (await store.replacePerson(facts.objectId, incident.alertKey, incident.id, claim.etag, this.now())) return { folded: false };
+        throw new ConflictError(`the open incident of ${facts.upn} changed meanwhile; approve again`);
+      }
+      if (current !== undefined && (await store.linkPerson(facts.objectId, incident.alertKey, current.incident.id, this.now()))) {
+        await store.appendEvents(current.incident.id, [
+          this.event('alert_linked', `${incident.source} alert ${incident.alertId} (incident ${incident.id}) linked to this incident, the person's open one`, {
+            detail: { alertKey: incident.alertKey, alertId: incident.alertId, source: incident.source, severity: incident.severity, foldedIncident: incident.id },
+          }),
+        ]);
+      }
+    }
+    const reason = `${facts.upn} already has incident ${claim.incidentId}: this alert is linked to it and nothing was sent from here`;
+    const next: Incident = { ...incident, ...this.resolvedFields(facts), state: 'closed', reason, linkedTo: claim.incidentId, updatedAt: this.now() };
+    delete next.hold;
+    const updated = await this.deps.store.update(next, stored.etag, [this.event('linked_to_open_incident', reason, { detail: { incidentId: claim.incidentId } })]);
+    if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
+    return { folded: true, result: await this.finish(updated, false) };
+  }
+
+  /**
+   * Applies the gates to the resolved person, takes a blast-radius slot (only for a person about to be
+   * contained automatically: the limit counts people), then sends the pending writes. The incident row
+   * may still be in flight when this starts.
+   */
+  private async act(incident: Incident, incidentWrite: Promise<StoredIncident> | StoredIncident, facts: UserFacts, options: ProceedOptions): Promise<UserContainmentResult> {
+    const policy = this.deps.policy;
+    const hold = preflight(incident.user, policy, options.approval) ?? afterInspection(facts, incident.severity, policy, options.approval);
+    const takesSlot = !hold && !options.approval && !options.counted && this.deps.policy.mode === 'enforce';
+    // Critical path, step 4 (storage, overlapping the incident record): the slot is taken only now, by
+    // the delivery that owns the person and is about to act, so the limit counts people and a linked
+    // or held alert never crowds out someone else's containment.
+    const [stored, slot] = await Promise.all([
       incidentWrite,
-      this.timed('inspect', () => this.deps.directory.inspect(this.userId, this.deps.policy.protectedGroupIds)).then(
-        (value) => ({ ok: true as const, value }),
-        (error: unknown) => ({ ok: false as const, error: toError(error) }),
-      ),
-      takesSlot
-        ? this.timed('limit', () => this.deps.limiter.acquire(this.deps.clock.now())).catch((error: unknown) => toError(error))
-        : undefined,
+      takesSlot ? this.timed('limit', () => this.deps.limiter.acquire(this.deps.clock.now())).catch((error: unknown) => toError(error)) : undefined,
     ]);
-    const giveBack = async () => {
-      if (slot !== undefined && !(slot instanceof Error) && slot.granted) await this.deps.limiter.release(slot.window).catch(() => undefined);
-    };
-    if (!facts.ok) {
-      await giveBack();
-      return this.couldNotVerify(stored, facts.error, options.replayed);
-    }
-    const known = { ...stored.incident, directoryRoles: facts.value.directoryRoles, requiresOnPremDisable: facts.value.onPremisesSyncEnabled || undefined };
-    const hold = afterInspection(facts.value, this.deps.policy, options.approval);
-    if (hold) {
-      await giveBack();
-      return this.hold({ ...stored, incident: known }, HOLD_STATE[hold.kind], hold.reason, [this.holdEvent(hold)], options.replayed);
-    }
+    const known = { ...stored, incident: { ...stored.incident, ...this.factFields(facts) } };
+    if (hold) return this.hold(known, HOLD_STATE[hold.kind], hold.reason, [this.holdEvent(hold)], options.replayed, holdKindOf(hold));
     const pending = pendingActions(stored.incident);
-    if (this.deps.policy.mode === 'dry-run') {
-      const reason = 'CONTAINMENT_MODE=dry-run: the Graph requests were recorded, not sent';
-      return this.hold({ ...stored, incident: { ...known, actions: this.notSent(pending) } }, 'awaiting_approval', reason, [this.event('dry_run', reason)], options.replayed);
-    }
+    if (this.deps.policy.mode === 'dry-run') return this.dryRun(known, pending, options);
     if (slot instanceof Error) {
       const reason = `blast-radius limiter unavailable (${slot.message}): held for a human rather than acting unchecked`;
-      return this.hold({ ...stored, incident: known }, 'awaiting_approval', reason, [this.event('blast_radius_unavailable', reason)], options.replayed);
+      return this.hold(known, 'awaiting_approval', reason, [this.event('blast_radius_unavailable', reason)], options.replayed, 'limiter_unavailable');
     }
     if (slot !== undefined && !slot.granted) {
       const reason = `blast-radius breaker tripped: ${slot.count} automatic containments since ${slot.window} (BLAST_RADIUS_MAX=${slot.max}); waiting for approval`;
-      return this.hold({ ...stored, incident: known }, 'awaiting_approval', reason, [this.event('blast_radius_tripped', reason, { detail: { ...slot } })], options.replayed);
+      return this.hold(known, 'awaiting_approval', reason, [this.event('blast_radius_tripped', reason, { detail: { ...slot } })], options.replayed, 'blast_radius');
     }
-    const outcomes = await this.timed('graph', () => this.runActions(pending));
-    return this.settle({ ...stored, incident: { ...known, countedInBlastRadius: options.counted || takesSlot || undefined } }, outcomes, facts.value, options.replayed);
+    // Critical path, step 5 (one Graph round trip): both writes at once, to the resolved object id.
+    const outcomes = await this.timed('graph', () => this.runActions(stored.incident.userKey, pending));
+    return this.settle({ ...known, incident: { ...known.incident, countedInBlastRadius: options.counted || takesSlot || undefined } }, outcomes, facts, options.replayed);
   }
 
-  private notSent(actions: readonly ContainmentAction[]): ActionOutcome[] {
+  /**
+   * Dry run: the exact requests are recorded and none is sent. An approval in dry-run records the
+   * decision and closes the incident (there is nothing an approval could send), so approving cannot loop.
+   */
+  private dryRun(stored: StoredIncident, pending: readonly ContainmentAction[], options: ProceedOptions): Promise<UserContainmentResult> {
+    const incident = { ...stored, incident: { ...stored.incident, actions: this.notSent(stored.incident.userKey, pending) } };
+    if (options.approval) {
+      const reason =
+        `approved by ${options.approval.approvedBy} in CONTAINMENT_MODE=dry-run: the decision is recorded and nothing was sent (a dry run never sends). ` +
+        'To contain, set CONTAINMENT_MODE=enforce and send a new alert for this user';
+      return this.hold(incident, 'closed', reason, [this.event('dry_run_approved', reason)], options.replayed, 'dry_run');
+    }
+    const reason = 'CONTAINMENT_MODE=dry-run: the Graph requests were recorded, not sent';
+    return this.hold(incident, 'awaiting_approval', reason, [this.event('dry_run', reason)], options.replayed, 'dry_run');
+  }
+
+  private notSent(userId: string, actions: readonly ContainmentAction[]): ActionOutcome[] {
     const at = this.now();
-    return actions.map((action) => ({ action, result: 'not_sent', request: this.requestFor(action), attempts: 0, startedAt: at, endedAt: at, durationMs: 0 }));
+    return actions.map((action) => ({ action, result: 'not_sent', request: this.deps.actions.describe(action, userId), attempts: 0, startedAt: at, endedAt: at, durationMs: 0 }));
   }
 
-  private requestFor(action: ContainmentAction) {
-    return action === 'revokeSessions' ? revokeSessionsRequest(this.userId) : disableAccountRequest(this.userId);
-  }
-
-  /** Runbook 1.1 and 1.2 in parallel: each outcome is recorded whatever the other does. */
-  private runActions(actions: readonly ContainmentAction[]): Promise<ActionOutcome[]> {
+  /** Runbook 1.1 and 1.2 in parallel, to the resolved object id: each outcome is recorded whatever the other does. */
+  private runActions(userId: string, actions: readonly ContainmentAction[]): Promise<ActionOutcome[]> {
     return Promise.all(
       actions.map(async (action): Promise<ActionOutcome> => {
         const started = performance.now();
-        const base = { action, request: this.requestFor(action), startedAt: this.now() };
+        const base = { action, request: this.deps.actions.describe(action, userId), startedAt: this.now() };
         try {
-          const receipt = await (action === 'revokeSessions' ? this.deps.actions.revokeSessions(this.userId) : this.deps.actions.disableAccount(this.userId));
+          const receipt = await (action === 'revokeSessions' ? this.deps.actions.revokeSessions(userId) : this.deps.actions.disableAccount(userId));
           const durationMs = Math.round(performance.now() - started);
           this.timings[action] = durationMs;
           return { ...base, result: 'succeeded', httpStatus: receipt.status, requestId: receipt.requestId, attempts: receipt.attempts, endedAt: this.now(), durationMs };
@@ -306,19 +616,10 @@ class UserContainment {
     );
   }
 
-  /** The directory could not be read, so protection cannot be verified: act on nothing. */
-  private couldNotVerify(stored: StoredIncident, error: Error, replayed: boolean): Promise<UserContainmentResult> {
-    const graph = error instanceof UpstreamError ? error : undefined;
-    const transient = graph?.transient ?? true;
-    const reason = `could not verify the user before acting (Graph ${graph?.status ?? '-'} ${graph?.code ?? error.message}); nothing was sent`;
-    return this.hold({ ...stored, incident: { ...stored.incident, retryable: transient || undefined } }, 'failed', reason, [
-      this.event('verification_failed', reason, { detail: { httpStatus: graph?.status, graphCode: graph?.code, requestId: graph?.requestId, transient } }),
-    ], replayed);
-  }
-
-  private async hold(stored: StoredIncident, state: IncidentState, reason: string, events: TimelineEvent[], replayed: boolean): Promise<UserContainmentResult> {
-    const next: Incident = { ...stored.incident, state, reason, updatedAt: this.now() };
+  private async hold(stored: StoredIncident, state: IncidentState, reason: string, events: TimelineEvent[], replayed: boolean, hold?: HoldKind): Promise<UserContainmentResult> {
+    const next: Incident = { ...stored.incident, state, reason, hold, updatedAt: this.now() };
     if (state !== 'failed') delete next.retryable;
+    if (hold === undefined) delete next.hold;
     const updated = await this.timed('record', () => this.deps.store.update(next, stored.etag, events));
     if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
     return this.finish(updated, replayed);
@@ -335,7 +636,10 @@ class UserContainment {
     const privilegedRefusal = disableRefused && facts.directoryRoles.length > 0;
     const state: IncidentState =
       succeeded.length === ALL_ACTIONS.length ? 'contained' : privilegedRefusal ? 'awaiting_approval' : succeeded.length === 0 ? 'failed' : 'partially_contained';
-    const t0 = state === 'contained' ? actions.map((outcome) => outcome.endedAt).sort().at(-1) : undefined;
+    const achieved = state === 'contained' ? actions.map((outcome) => outcome.endedAt).sort().at(-1) : undefined;
+    // T0 is the first containment; containing a re-enabled account again keeps it and says so.
+    const again = current.incident.t0 !== undefined;
+    const t0 = current.incident.t0 ?? achieved;
     const events = outcomes.map((outcome) =>
       this.event(
         `${outcome.action}_${outcome.result}`,
@@ -346,8 +650,12 @@ class UserContainment {
       ),
     );
     let reason = failures.length > 0 ? failures.map((f) => `${f.action}: ${f.graphCode} ${f.message ?? ''}`.trim()).join('; ') : undefined;
-    if (t0 !== undefined) {
-      events.push(this.event('contained', 'Containment achieved: sessions revoked and account disabled', { mark: 'T0', at: t0 }));
+    if (achieved !== undefined) {
+      events.push(
+        again
+          ? this.event('recontained', 'Contained again: sessions revoked and the re-enabled account disabled', { at: achieved })
+          : this.event('contained', 'Containment achieved: sessions revoked and account disabled', { mark: 'T0', at: achieved }),
+      );
     } else if (privilegedRefusal) {
       reason = `Graph refused to disable a user holding ${facts.directoryRoles.join(', ')} (403): the app needs the Privileged Authentication Administrator role, or disable the account by hand, then approve`;
       events.push(this.event('held_privileged', reason));
@@ -360,7 +668,17 @@ class UserContainment {
       );
     }
     const retryable = !privilegedRefusal && failures.some((f) => f.transient === true);
-    const next: Incident = { ...current.incident, state, actions, t0, reason, retryable: retryable || undefined, updatedAt: this.now() };
+    const next: Incident = {
+      ...current.incident,
+      state,
+      actions,
+      t0,
+      reason,
+      hold: privilegedRefusal ? 'privileged_refused' : undefined,
+      retryable: retryable || undefined,
+      updatedAt: this.now(),
+    };
+    if (next.hold === undefined) delete next.hold;
     // The follow-ups only need what we already know, and the phases they start are idempotent per
     // incident, so they are queued while the outcome is written.
     const [stored] = await Promise.all([
@@ -372,8 +690,9 @@ class UserContainment {
   }
 
   async enqueueFollowUps(incident: Incident, queues: readonly FollowUpQueueName[] = FOLLOW_UPS): Promise<void> {
-    await Promise.all(
-      queues.map((queue) =>
+    await Promise.all([
+      this.scheduleVerification(incident),
+      ...queues.map((queue) =>
         this.deps.queues.enqueue(queue, {
           version: 1,
           incidentId: incident.id,
@@ -384,6 +703,20 @@ class UserContainment {
           userAgents: incident.userAgents,
           t0: incident.t0,
         }),
+      ),
+    ]);
+  }
+
+  // ----- Containment verification (shared/runbook/verify.ts), queued with the follow-ups -----
+
+  /** One `verify` per VERIFY_AFTER_MINUTES, invisible until T0 + that many minutes (Storage Queues visibility delay). */
+  private async scheduleVerification(incident: Incident): Promise<void> {
+    const t0 = incident.t0;
+    if (t0 === undefined) return;
+    const sinceT0 = (this.deps.clock.now().getTime() - Date.parse(t0)) / 1000;
+    await Promise.all(
+      (this.deps.verifyAfterMinutes ?? []).map((afterMinutes) =>
+        this.deps.queues.enqueue('verify', { version: 1, incidentId: incident.id, afterMinutes }, { delaySeconds: Math.max(0, afterMinutes * 60 - sinceT0) }),
       ),
     );
   }
@@ -403,40 +736,60 @@ class UserContainment {
       // Another delivery marked it first; both enqueued, and the phases are idempotent per incident.
       current = marked ?? (await this.deps.store.get(incident.id)) ?? current;
     }
-    const incident = current.incident;
-    return { ok: true, incident, replayed, retryable: needsRetry(incident), timings: this.timings };
+    return this.answer(current, replayed);
+  }
+
+  private answer(stored: StoredIncident, replayed: boolean, linked?: boolean): UserContainmentResult {
+    const incident = stored.incident;
+    return { ok: true, incident, replayed, linked, identityNote: this.identityNote, retryable: needsRetry(incident), timings: this.timings };
   }
 
   /**
-   * A redelivery: wait for the holder to finish and return its incident; take over when the holder
-   * died; re-run what failed transiently, so a caller's retry helps and never repeats a done write.
+   * A redelivery (or another shape of the same alert): wait for the holder to record the incident and
+   * return it; follow the claim when it is re-pointed to the person's incident; take over when the holder
+   * died; re-run what failed transiently; lift a severity hold this delivery passes. A settled incident
+   * is answered at once.
    */
-  private async resume(incidentId: string, claimedAt: string, claimEtag: string): Promise<UserContainmentResult> {
+  private async resume(incidentId: string, recovery: Recovery): Promise<UserContainmentResult> {
     const deadline = Date.now() + this.timing.waitForWinnerMs;
+    let id = incidentId;
     for (;;) {
-      const stored = await this.timed('read', () => this.deps.store.get(incidentId));
+      const stored = await this.timed('read', () => this.deps.store.get(id));
       if (stored === undefined) {
-        if (this.isStale(claimedAt) && (await this.deps.store.reclaimAlert(this.gateKey, claimEtag, this.now()))) {
-          return this.begin(incidentId);
+        const claim = await recovery.reread();
+        if (claim !== undefined && claim.incidentId !== id) {
+          id = claim.incidentId;
+          continue;
         }
-      } else if (stored.incident.state === 'containing') {
-        if (this.isStale(stored.incident.updatedAt)) {
-          const taken = await this.takeOver(stored, 'holder stopped responding');
+        if (claim !== undefined && this.isStale(claim.claimedAt)) {
+          const taken = await recovery.takeOver(claim);
           if (taken) return taken;
         }
-      } else if (needsRetry(stored.incident)) {
-        const taken = await this.takeOver(stored, 'redelivery retries transient failures');
-        if (taken) return taken;
-      } else if (stored.incident.followUpsQueuedAt !== undefined || this.isStale(stored.incident.updatedAt)) {
-        return this.finish(stored, true);
+      } else {
+        const answered = await this.redelivered(stored);
+        if (answered) return answered;
       }
-      // Otherwise the holder is between recording the outcome and queueing the follow-ups: wait,
-      // rather than queue them a second time.
       if (Date.now() >= deadline) {
-        throw new BusyError(`containment of incident ${incidentId} is still in progress`, 5);
+        throw new BusyError(`containment of incident ${id} is still in progress`, 5);
       }
-      await new Promise((resolve) => setTimeout(resolve, this.timing.pollMs));
+      await sleep(this.timing.pollMs);
     }
+  }
+
+  /** What a redelivery does with an incident that exists; undefined: wait for its holder. */
+  private async redelivered(stored: StoredIncident): Promise<UserContainmentResult | undefined> {
+    const incident = stored.incident;
+    if (incident.state === 'containing') {
+      return this.isStale(incident.updatedAt) ? this.takeOver(stored, 'holder stopped responding') : undefined;
+    }
+    if (this.releasesSeverityHold(incident)) {
+      return this.takeOver(stored, `redelivered at ${this.subject.severity}`, { events: [this.severityRaised()], severity: this.subject.severity });
+    }
+    if (needsRetry(incident)) return this.takeOver(stored, 'redelivery retries transient failures');
+    // Settled: answered at once. Follow-ups not marked yet are being queued by the holder, unless it
+    // stopped long ago; then this delivery finishes its last step.
+    if (incident.followUpsQueuedAt === undefined && this.isStale(incident.updatedAt)) return this.finish(stored, true);
+    return this.answer(stored, true);
   }
 
   private isStale(at: string): boolean {
@@ -444,11 +797,22 @@ class UserContainment {
   }
 
   /** Moves the incident back to `containing` under its ETag (one taker wins), then proceeds. */
-  private async takeOver(stored: StoredIncident, why: string): Promise<UserContainmentResult | undefined> {
-    const claimed = await this.deps.store.update({ ...stored.incident, state: 'containing', updatedAt: this.now() }, stored.etag, [
-      this.event('containment_retry', `Retrying ${pendingActions(stored.incident).join(', ')}: ${why}`),
-    ]);
+  private async takeOver(stored: StoredIncident, why: string, changes: TakeOverChanges = {}): Promise<UserContainmentResult | undefined> {
+    const base = stored.incident;
+    const actions = changes.resend ? [] : base.actions;
+    const next: Incident = { ...base, state: 'containing', severity: changes.severity ?? base.severity, actions, updatedAt: this.now() };
+    delete next.hold;
+    const pending = ALL_ACTIONS.filter((action) => !actions.some((outcome) => outcome.action === action && outcome.result === 'succeeded'));
+    const claimed = await this.deps.store.update(next, stored.etag, [...(changes.events ?? []), this.event('containment_retry', `Retrying ${pending.join(', ')}: ${why}`)]);
     if (!claimed) return undefined;
-    return this.proceed(claimed, { replayed: true, counted: stored.incident.countedInBlastRadius === true });
+    return this.proceed(claimed, { replayed: true, counted: base.countedInBlastRadius === true, facts: changes.facts });
   }
+}
+
+function holdKindOf(hold: Hold): HoldKind | undefined {
+  return hold.kind === 'protected' ? undefined : hold.kind;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -63,6 +63,8 @@ export interface DiagnoseDeps {
   settings: DiagnoseSettings;
   timing?: DiagnoseTiming;
   sleep?: (ms: number) => Promise<void>;
+  /** Called once when a run makes the incident `diagnosed` (AUTO_ERADICATE hooks in here). */
+  afterDiagnosed?: (incident: Incident, invocationId: string) => Promise<void>;
 }
 
 /** complete: the pack is whole. deferred: the mailbox audit is still running, a delayed run looks again. held: mode off. */
@@ -246,6 +248,7 @@ class Diagnosis {
 
     await this.timed('recordFindings', () => this.deps.findings.upsertFindings(incident.id, pack.findings, now));
     const recorded = await this.timed('recordIncident', () => this.record(stored, record, pack, transient));
+    if (recorded.incident.state === 'diagnosed' && stored.incident.state !== 'diagnosed') await this.deps.afterDiagnosed?.(recorded.incident, this.invocationId);
     this.timings.total = Math.round(performance.now() - started);
     if (transient.length > 0) throw new DiagnosisRetryError(transient);
     if (this.auditPending && this.auditQuery) {

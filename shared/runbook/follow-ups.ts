@@ -1,11 +1,11 @@
 // The last stop of the queued phases (diagnosis in diagnose.ts, the pivot hunt in hunt.ts): a message
 // that failed every attempt is recorded as a visible failure instead of vanishing into a poison queue.
 import { ulid } from 'ulid';
-import type { FollowUpQueueName, IncidentStore } from './ports';
+import type { IncidentStore, QueueName } from './ports';
 
 export async function recordFollowUpPoisoned(
   store: IncidentStore,
-  queue: FollowUpQueueName,
+  queue: QueueName,
   incidentId: string,
   dequeueCount: number | undefined,
   invocationId: string,

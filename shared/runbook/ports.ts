@@ -16,8 +16,10 @@ import type {
 } from '../diagnosis/types';
 import type { Pivot, PivotKind } from '../campaign/pivots';
 import type { Campaign, CampaignHit, CampaignLink, PivotMatch, PivotRecord } from '../campaign/types';
-import type { UserFacts } from '../policy/containment-policy';
-import type { Incident, StoredIncident, TimelineEvent } from './incident';
+import type { AlertUser } from '../alerts/types';
+import type { SafetyFacts, UserLookup } from '../policy/identity';
+import type { ContainmentAction, GraphWriteRequest, Incident, StoredIncident, TimelineEvent } from './incident';
+import type { FindingTarget } from '../diagnosis/types';
 
 export type { GraphWriteRequest } from './incident';
 
@@ -31,11 +33,19 @@ export interface GraphWriteReceipt {
 export interface ContainmentActions {
   revokeSessions(userId: string): Promise<GraphWriteReceipt>;
   disableAccount(userId: string): Promise<GraphWriteReceipt>;
+  /** The exact request an action sends, for the record (a dry run shows what would have been sent). */
+  describe(action: ContainmentAction, userId: string): GraphWriteRequest;
 }
 
-/** Reads about the user before any write; failures throw UpstreamError. */
+/** Reads about the user before any write; failures other than "nobody by that identifier" throw UpstreamError. */
 export interface UserDirectory {
-  inspect(userId: string, protectedGroupIds: readonly string[]): Promise<UserFacts>;
+  /**
+   * Looks the user up by every identifier the alert gives, together with the safety reads (group
+   * membership, directory roles), in one round trip.
+   */
+  lookUp(user: AlertUser, protectedGroupIds: readonly string[]): Promise<UserLookup>;
+  /** The safety reads alone, for a person already resolved by object id. */
+  safetyFacts(objectId: string, protectedGroupIds: readonly string[]): Promise<SafetyFacts>;
 }
 
 /** A directory read by one identifier (object id or UPN): who it names, or undefined for nobody (404). */
@@ -57,18 +67,52 @@ export interface BlastRadiusLimiter {
   release(window: string): Promise<void>;
 }
 
-export type ClaimResult =
-  | { claimed: true }
-  | { claimed: false; incidentId: string; claimedAt: string; etag: string };
+/** A gate row someone else holds: which incident it points to, since when, and its concurrency token. */
+export interface HeldClaim {
+  incidentId: string;
+  claimedAt: string;
+  etag: string;
+}
+
+export type ClaimResult = { claimed: true } | ({ claimed: false } & HeldClaim);
+
+/**
+ * The person gate, after the identity is resolved. `claimed`: this delivery's incident is now the
+ * person's open incident and the alert is recorded as handled in it. `handled`: this alert was already
+ * handled for this person, in that incident. `open`: the person's current incident is another one (open
+ * or not: the runbook decides from its state).
+ */
+export type PersonClaimResult =
+  | { outcome: 'claimed' }
+  | ({ outcome: 'handled' } & HeldClaim)
+  | ({ outcome: 'current' } & HeldClaim);
 
 export interface IncidentStore {
   /**
-   * The idempotency gate: an insert-only row per (alert, user). Exactly one caller wins; the others
-   * learn the winner's incident id.
+   * The first gate: an insert-only row per (alert, identifiers as delivered). Exactly one delivery of a
+   * shape wins; the others learn the incident it points to, without any Graph read.
    */
   claimAlert(gateKey: string, incidentId: string, at: string): Promise<ClaimResult>;
+  /** The delivery-shape row as it is now (it is re-pointed when the person turns out to have an incident). */
+  alertClaim(gateKey: string): Promise<HeldClaim | undefined>;
   /** Takes over a claim whose winner died before creating its incident (ETag-guarded). */
   reclaimAlert(gateKey: string, etag: string, at: string): Promise<boolean>;
+  /** Points a delivery-shape row at the incident its person's alert is handled in. */
+  pointAlert(gateKey: string, incidentId: string): Promise<void>;
+  /**
+   * The person gate, keyed by directory object id: in one transaction, records the alert as handled
+   * for the person and makes the incident the person's current one; or says why not.
+   */
+  claimPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<PersonClaimResult>;
+  /** Records the alert as handled in the person's current incident (insert-only: false if already recorded). */
+  linkPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<boolean>;
+  /**
+   * Makes a new incident the person's current one (their last is no longer open) and records the alert
+   * in it, in one transaction guarded by the current row's ETag.
+   */
+  replacePerson(objectId: string, alertKey: string, incidentId: string, currentEtag: string, at: string): Promise<boolean>;
+  /** Takes over a person-gate row (the alert's or the current one) whose holder died before creating the incident. */
+  reclaimPerson(objectId: string, alertKey: string | undefined, etag: string, at: string): Promise<boolean>;
   create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident>;
   /** Replaces the incident row and appends events in one transaction; false if the ETag moved on. */
   update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined>;
@@ -96,6 +140,8 @@ export interface IncidentPage {
 }
 
 export type FollowUpQueueName = 'diagnose' | 'hunt';
+/** Every queue the app writes: the follow-ups containment queues, eradication, and containment verification. */
+export type QueueName = FollowUpQueueName | 'eradicate' | 'verify';
 
 export interface FollowUpMessage {
   version: 1;
@@ -113,8 +159,29 @@ export interface EnqueueOptions {
   delaySeconds?: number;
 }
 
+/** Phase 3: remove what the eradication request `requestId` selected. A newer request supersedes it. */
+export interface EradicateMessage {
+  version: 1;
+  incidentId: string;
+  requestId: string;
+}
+
+/** Containment verification at T0 + `afterMinutes`. */
+export interface VerifyMessage {
+  version: 1;
+  incidentId: string;
+  afterMinutes: number;
+}
+
+export interface QueueMessages {
+  diagnose: FollowUpMessage;
+  hunt: FollowUpMessage;
+  eradicate: EradicateMessage;
+  verify: VerifyMessage;
+}
+
 export interface FollowUpQueues {
-  enqueue(queue: FollowUpQueueName, message: FollowUpMessage, options?: EnqueueOptions): Promise<void>;
+  enqueue<Q extends QueueName>(queue: Q, message: QueueMessages[Q], options?: EnqueueOptions): Promise<void>;
 }
 
 export interface Clock {
@@ -168,6 +235,8 @@ export interface EvidenceReader {
 
 /** A finding as kept in the incident's partition. */
 export interface StoredFinding extends Finding {
+  /** Stable per (kind, provider id): what the eradicate route names. */
+  id: string;
   /** When the diagnosis run that last wrote it saw it. */
   observedAt: string;
 }
@@ -188,7 +257,7 @@ export interface PivotFindings {
 }
 
 /**
- * A hunting backend (Log Analytics, Defender advanced hunting, Graph sign-ins). Failures throw GraphError:
+ * A hunting backend (Log Analytics, Defender advanced hunting, Graph sign-ins). Failures throw UpstreamError:
  * 401/403 mean it refuses us (recorded as unavailable with `permission`), transient ones are retried by
  * the queue.
  */
@@ -225,4 +294,51 @@ export interface CampaignStore {
   get(campaignId: string): Promise<Campaign | undefined>;
   list(limit: number): Promise<Array<Pick<Campaign, 'id' | 'status' | 'createdAt' | 'updatedAt'>>>;
   campaignOf(incidentId: string): Promise<string | undefined>;
+}
+
+// ----- Phase 3 and 5: eradication, verification, recovery -----
+
+/** A finding's target as eradication addresses it: the Graph object and the user it belongs to. */
+export interface RemovalTarget extends FindingTarget {
+  userKey: string;
+}
+
+/**
+ * Runbook 3.1-3.4 over Graph. `read` answers the object as Graph has it now, or undefined when it is gone
+ * (404); `remove` deletes it through the object's own collection. Failures throw GraphError.
+ */
+export interface PersistenceRemover {
+  request(target: RemovalTarget): GraphWriteRequest;
+  read(target: RemovalTarget): Promise<unknown>;
+  remove(target: RemovalTarget): Promise<GraphWriteReceipt>;
+}
+
+/** The account as verification and recovery read it. */
+export interface AccountState {
+  /** The object id, lower-cased (the directory audit names users by it). */
+  id?: string;
+  accountEnabled: boolean;
+  signInSessionsValidFromDateTime?: string;
+  onPremisesSyncEnabled: boolean;
+}
+
+/** Who turned an account back on, from the directory audit ("Enable account", AccountEnabled -> true). */
+export interface Reenablement {
+  at: string;
+  by: string;
+  auditId: string;
+}
+
+/** Reads for containment verification and recovery; failures throw GraphError. */
+export interface AccountDirectory {
+  account(userKey: string): Promise<AccountState>;
+  /** "Enable account" audits of the user since `since`, oldest first. */
+  reenablements(userId: string, since: string): Promise<Reenablement[]>;
+}
+
+/** Runbook 3.5 and 3.6. Each returns the Graph receipt; the secret never leaves the call that made it. */
+export interface RecoveryActions {
+  issueTemporaryAccessPass(userKey: string, lifetimeMinutes: number): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }>;
+  resetPassword(userKey: string, password: string): Promise<GraphWriteReceipt>;
+  enableAccount(userKey: string): Promise<GraphWriteReceipt>;
 }

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { TableEntity } from '@azure/data-tables';
 import { FINDING_KINDS, type Finding, type FindingKind, type Verdict } from '../diagnosis/types';
-import type { DiagnosisRecord, Incident, TimelineEvent } from '../runbook/incident';
+import type { DiagnosisRecord, EradicationRecord, Incident, RecoveryRecord, TimelineEvent, VerificationRecord } from '../runbook/incident';
 import type { StoredFinding } from '../runbook/ports';
 
 export const INCIDENT_ROW = 'incident';
@@ -47,6 +47,8 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     userKey: incident.userKey,
     userUpn: incident.user.upn,
     userObjectId: incident.user.objectId,
+    alertUser: incident.alertUser === undefined ? undefined : JSON.stringify(incident.alertUser),
+    resolvedAt: incident.resolvedAt,
     alertKey: incident.alertKey,
     alertId: incident.alertId,
     source: incident.source,
@@ -57,6 +59,8 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     userAgents: cap(JSON.stringify(incident.userAgents)),
     mode: incident.mode,
     reason: incident.reason === undefined ? undefined : cap(incident.reason),
+    hold: incident.hold,
+    linkedTo: incident.linkedTo,
     createdAt: incident.createdAt,
     updatedAt: incident.updatedAt,
     t0: incident.t0,
@@ -68,6 +72,12 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     retryable: incident.retryable,
     alertRaw: cap(incident.alertRaw),
     diagnosis: incident.diagnosis === undefined ? undefined : encodeDiagnosis(incident.diagnosis),
+    eradication: incident.eradication === undefined ? undefined : encodeEradication(incident.eradication),
+    verification: incident.verification === undefined ? undefined : cap(JSON.stringify(incident.verification)),
+    recovery: incident.recovery === undefined ? undefined : JSON.stringify(incident.recovery),
+    t1: incident.t1,
+    t2: incident.t2,
+    t3: incident.t3,
   };
 }
 
@@ -81,11 +91,20 @@ function encodeDiagnosis(record: DiagnosisRecord): string {
   return JSON.stringify({ ...record, summary: record.summary.slice(0, 2000), window: { ...record.window, notes: record.window.notes.slice(0, 5), attackerIps: record.window.attackerIps.slice(0, 20), knownIps: record.window.knownIps.slice(0, 20) } });
 }
 
+/** Removal details are bounded per item; should many findings outgrow a property, details go before items. */
+function encodeEradication(record: EradicationRecord): string {
+  const full = JSON.stringify(record);
+  if (full.length <= MAX_PROPERTY_CHARS) return full;
+  return JSON.stringify({ ...record, items: record.items.map((item) => ({ ...item, detail: item.detail?.slice(0, 200), request: undefined })) }).slice(0, MAX_PROPERTY_CHARS);
+}
+
 export function decodeIncident(entity: Record<string, unknown>): Incident {
   return {
     id: String(entity.partitionKey),
     state: str(entity, 'state') as Incident['state'],
     user: { upn: str(entity, 'userUpn'), objectId: str(entity, 'userObjectId') },
+    alertUser: json<Incident['alertUser']>(entity, 'alertUser', undefined),
+    resolvedAt: str(entity, 'resolvedAt'),
     userKey: str(entity, 'userKey') ?? '',
     alertKey: str(entity, 'alertKey') ?? '',
     alertId: str(entity, 'alertId') ?? '',
@@ -97,6 +116,8 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     userAgents: json(entity, 'userAgents', []),
     mode: str(entity, 'mode') === 'dry-run' ? 'dry-run' : str(entity, 'mode') === 'off' ? 'off' : 'enforce',
     reason: str(entity, 'reason'),
+    hold: str(entity, 'hold') as Incident['hold'],
+    linkedTo: str(entity, 'linkedTo'),
     createdAt: str(entity, 'createdAt') ?? '',
     updatedAt: str(entity, 'updatedAt') ?? '',
     t0: str(entity, 't0'),
@@ -108,6 +129,12 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     retryable: entity.retryable === true ? true : undefined,
     alertRaw: str(entity, 'alertRaw') ?? '',
     diagnosis: json<DiagnosisRecord | undefined>(entity, 'diagnosis', undefined),
+    eradication: json<EradicationRecord | undefined>(entity, 'eradication', undefined),
+    verification: json<VerificationRecord | undefined>(entity, 'verification', undefined),
+    recovery: json<RecoveryRecord | undefined>(entity, 'recovery', undefined),
+    t1: str(entity, 't1'),
+    t2: str(entity, 't2'),
+    t3: str(entity, 't3'),
   };
 }
 
@@ -149,7 +176,12 @@ export function decodeEvent(entity: Record<string, unknown>): TimelineEvent {
 
 /** A finding's row: one per (kind, provider id), so a re-run replaces rather than adds. */
 export function findingRowKey(kind: FindingKind, providerId: string): string {
-  return `${FINDING_ROW_PREFIX}${kind}-${createHash('sha256').update(providerId).digest('hex').slice(0, 40)}`;
+  return `${FINDING_ROW_PREFIX}${findingId(kind, providerId)}`;
+}
+
+/** The id people and the eradicate route name a finding by: stable across diagnosis runs. */
+export function findingId(kind: FindingKind, providerId: string): string {
+  return `${kind}-${createHash('sha256').update(providerId).digest('hex').slice(0, 40)}`;
 }
 
 /** Raw evidence is kept, capped: enough to see what the provider said, never a row past its limits. */
@@ -186,6 +218,7 @@ export function decodeFinding(entity: Record<string, unknown>): StoredFinding {
   const kind = str(entity, 'kind') as FindingKind;
   const verdict = str(entity, 'verdict') as Verdict;
   return {
+    id: String(entity.rowKey).slice(FINDING_ROW_PREFIX.length),
     kind: FINDING_KINDS.includes(kind) ? kind : 'sign_in',
     providerId: str(entity, 'providerId') ?? '',
     title: str(entity, 'title') ?? '',

@@ -2,12 +2,15 @@
 // the incident row, its timeline events and its findings, so a state change and its events commit in one
 // transaction. Timeline events are numbered by a counter row in the same partition (SEQUENCE_ROW),
 // advanced in the transaction that adds them: the timeline lists in recorded order, never by the clock.
-// The alert gate is a separate table of insert-only rows.
+// The gates live in a separate table: an insert-only row per (alert, identifiers as delivered), and one
+// partition per person (directory object id) holding the person's current incident and a row per alert
+// handled for them, written together in one transaction.
+import { createHash } from 'node:crypto';
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
-import type { ClaimResult, FindingStore, IncidentFilter, IncidentPage, IncidentStore, StoredFinding } from '../runbook/ports';
+import type { ClaimResult, FindingStore, HeldClaim, IncidentFilter, IncidentPage, IncidentStore, PersonClaimResult, StoredFinding } from '../runbook/ports';
 import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INDEX_PARTITION } from './incident-index';
 import {
   decodeEvent,
@@ -35,11 +38,31 @@ const MAX_INDEX_ROWS_PER_PAGE = 1000;
 const INDEX_PAGE_SIZE = 100;
 /** Writers racing for the event counter: each round one of them wins, so this covers a crowd. */
 const MAX_SEQUENCE_ATTEMPTS = 50;
+/** Incidents whose event counter this instance remembers (most recently written). */
+const SEQUENCE_CACHE_SIZE = 1000;
+/** Index writes tried before an incident that was recorded is reported as not listed. */
+const INDEX_WRITE_ATTEMPTS = 3;
 
 interface Sequence {
   last: number;
   /** Absent when the counter row does not exist yet (an incident recorded before events were numbered). */
   etag?: string;
+}
+const CURRENT_ROW = 'current';
+
+/** Object ids are GUIDs; the prefix keeps person partitions apart from the hashed delivery-shape keys. */
+function personPartition(objectId: string): string {
+  return `person-${objectId.toLowerCase()}`;
+}
+
+/** Alert keys may hold characters a RowKey cannot ('/', '#', '?'): the row is keyed by their hash. */
+function alertRow(alertKey: string): string {
+  return `alert-${createHash('sha256').update(alertKey).digest('hex')}`;
+}
+
+interface ClaimRow {
+  incidentId: string;
+  claimedAt: string;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -64,6 +87,7 @@ function rowsWithPrefix(incidentId: string, prefix: string): string {
 
 export class TableIncidentStore implements IncidentStore, FindingStore {
   private ready?: Promise<void>;
+  private readonly sequences = new Map<string, Sequence>();
 
   constructor(
     private readonly incidents: TableClient,
@@ -115,52 +139,156 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     }
   }
 
+  async alertClaim(gateKey: string): Promise<HeldClaim | undefined> {
+    await this.ensureTables();
+    return this.readClaim(gateKey, GATE_ROW, 'reading the alert claim');
+  }
+
   async reclaimAlert(gateKey: string, etag: string, at: string): Promise<boolean> {
+    return this.touchClaim(gateKey, GATE_ROW, etag, at, 'reclaiming the alert');
+  }
+
+  async pointAlert(gateKey: string, incidentId: string): Promise<void> {
     try {
-      await this.gate.updateEntity({ partitionKey: gateKey, rowKey: GATE_ROW, claimedAt: at }, 'Merge', { etag });
+      await this.gate.updateEntity({ partitionKey: gateKey, rowKey: GATE_ROW, incidentId }, 'Merge');
+    } catch (error) {
+      throw storageError('pointing the alert claim', error);
+    }
+  }
+
+  async claimPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<PersonClaimResult> {
+    await this.ensureTables();
+    const partitionKey = personPartition(objectId);
+    try {
+      await this.gate.submitTransaction([
+        ['create', { partitionKey, rowKey: CURRENT_ROW, incidentId, claimedAt: at }],
+        ['create', { partitionKey, rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey }],
+      ]);
+      return { outcome: 'claimed' };
+    } catch (error) {
+      if (!isConcurrencyLoss(error)) throw storageError('claiming the person', error);
+    }
+    const [handled, current] = await Promise.all([
+      this.readClaim(partitionKey, alertRow(alertKey), 'reading the person claim'),
+      this.readClaim(partitionKey, CURRENT_ROW, 'reading the person claim'),
+    ]);
+    if (handled) return { outcome: 'handled', ...handled };
+    // Both rows are written in one transaction, so a lost create means the current row exists.
+    if (current) return { outcome: 'current', ...current };
+    throw new StorageError('the person gate refused the claim but holds no row for the person');
+  }
+
+  async linkPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<boolean> {
+    try {
+      await this.gate.createEntity({ partitionKey: personPartition(objectId), rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 409) return false;
+      throw storageError('linking the alert to the person', error);
+    }
+  }
+
+  async replacePerson(objectId: string, alertKey: string, incidentId: string, currentEtag: string, at: string): Promise<boolean> {
+    const partitionKey = personPartition(objectId);
+    try {
+      await this.gate.submitTransaction([
+        ['update', { partitionKey, rowKey: CURRENT_ROW, incidentId, claimedAt: at }, 'Replace', { etag: currentEtag }],
+        ['create', { partitionKey, rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey }],
+      ]);
       return true;
     } catch (error) {
       if (isConcurrencyLoss(error)) return false;
-      throw storageError('reclaiming the alert', error);
+      throw storageError('opening a new incident for the person', error);
+    }
+  }
+
+  async reclaimPerson(objectId: string, alertKey: string | undefined, etag: string, at: string): Promise<boolean> {
+    return this.touchClaim(personPartition(objectId), alertKey === undefined ? CURRENT_ROW : alertRow(alertKey), etag, at, 'reclaiming the person');
+  }
+
+  private async readClaim(partitionKey: string, rowKey: string, what: string): Promise<HeldClaim | undefined> {
+    try {
+      const row = await this.gate.getEntity<ClaimRow>(partitionKey, rowKey);
+      return { incidentId: row.incidentId, claimedAt: row.claimedAt, etag: row.etag };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw storageError(what, error);
+    }
+  }
+
+  /** Moves a claim's time on under its ETag: exactly one of several takers wins. */
+  private async touchClaim(partitionKey: string, rowKey: string, etag: string, at: string, what: string): Promise<boolean> {
+    try {
+      await this.gate.updateEntity({ partitionKey, rowKey, claimedAt: at }, 'Merge', { etag });
+      return true;
+    } catch (error) {
+      if (isConcurrencyLoss(error)) return false;
+      throw storageError(what, error);
     }
   }
 
   async create(incident: Incident, events: TimelineEvent[]): Promise<StoredIncident> {
     await this.ensureTables();
-    // The index row first: if the incident write then fails, listing skips the row; the other way round
-    // the incident would exist and never be listed. Upsert: a retried create writes the same row.
-    try {
-      await this.index.upsertEntity(encodeIndexRow(incident.id, incident.createdAt), 'Replace');
-    } catch (error) {
-      throw storageError('indexing the incident', error);
-    }
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     const actions: TransactionAction[] = [
       ['create', encodeIncident(incident)],
       ['create', encodeSequence(incident.id, numbered.length)],
       ...this.eventActions(incident.id, numbered, 0),
     ];
-    try {
-      const response = await this.incidents.submitTransaction(actions);
-      return { incident, etag: this.incidentEtag(response.subResponses) };
-    } catch (error) {
-      throw storageError('recording the incident', error);
+    // The index row is written beside the incident, not before it: containment waits on this write, so
+    // it costs no extra round-trip. An index row whose incident failed is skipped by list(); an incident
+    // whose index row failed would never be listed, so the index write is retried before giving up.
+    const [recorded, indexed] = await Promise.allSettled([this.incidents.submitTransaction(actions), this.indexIncident(incident)]);
+    if (recorded.status === 'rejected') throw storageError('recording the incident', recorded.reason);
+    if (indexed.status === 'rejected') await this.indexIncident(incident, INDEX_WRITE_ATTEMPTS - 1);
+    this.rememberSequence(incident.id, numbered.length, recorded.value.subResponses, 1);
+    return { incident, etag: this.incidentEtag(recorded.value.subResponses) };
+  }
+
+  /** Upsert: a retried create writes the same row. */
+  private async indexIncident(incident: Incident, attempts = 1): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.index.upsertEntity(encodeIndexRow(incident.id, incident.createdAt), 'Replace');
+        return;
+      } catch (error) {
+        if (attempt >= attempts) throw storageError('indexing the incident', error);
+      }
+    }
+  }
+
+  /**
+   * The event counter's value and ETag after our own write, so the next update of the same incident
+   * from this instance numbers its events without reading the counter first (a round-trip on the
+   * containment path). A stale entry only costs a lost race: the ETag check refuses it and we re-read.
+   */
+  private rememberSequence(id: string, last: number, subResponses: readonly { rowKey?: string; etag?: string }[], position: number): void {
+    // Sub-responses come in the order of the actions; only created rows also carry their RowKey.
+    const etag = subResponses.find((response) => response.rowKey === SEQUENCE_ROW)?.etag ?? subResponses[position]?.etag;
+    this.sequences.delete(id);
+    if (etag === undefined) return;
+    this.sequences.set(id, { last, etag });
+    if (this.sequences.size > SEQUENCE_CACHE_SIZE) {
+      const oldest = this.sequences.keys().next();
+      if (!oldest.done) this.sequences.delete(oldest.value);
     }
   }
 
   async update(incident: Incident, etag: string, events: TimelineEvent[]): Promise<StoredIncident | undefined> {
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const sequence = numbered.length === 0 ? undefined : await this.readSequence(incident.id);
+      const sequence = numbered.length === 0 ? undefined : (this.sequences.get(incident.id) ?? (await this.readSequence(incident.id)));
       const actions: TransactionAction[] = [
         ['update', encodeIncident(incident), 'Replace', { etag }],
         ...(sequence === undefined ? [] : [this.advance(incident.id, sequence, numbered.length), ...this.eventActions(incident.id, numbered, sequence.last)]),
       ];
       try {
         const response = await this.incidents.submitTransaction(actions);
+        if (sequence !== undefined) this.rememberSequence(incident.id, sequence.last + numbered.length, response.subResponses, 1);
         return { incident, etag: this.incidentEtag(response.subResponses) };
       } catch (error) {
         if (!isConcurrencyLoss(error)) throw storageError('updating the incident', error);
+        this.sequences.delete(incident.id);
       }
       // Either the incident moved on (another writer won: the caller re-reads) or only the event
       // counter did (a concurrent appendEvents): then the update is still ours to make, numbered after it.
@@ -201,12 +329,14 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     if (events.length === 0) return;
     const numbered = events.slice(0, MAX_EVENTS_PER_TRANSACTION);
     for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
-      const sequence = await this.readSequence(id);
+      const sequence = this.sequences.get(id) ?? (await this.readSequence(id));
       try {
-        await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        const response = await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        this.rememberSequence(id, sequence.last + numbered.length, response.subResponses, 0);
         return;
       } catch (error) {
         if (!isConcurrencyLoss(error)) throw storageError('recording timeline events', error);
+        this.sequences.delete(id);
       }
     }
     throw new StorageError(`recording timeline events: the event counter stayed contended for ${MAX_SEQUENCE_ATTEMPTS} attempts`);

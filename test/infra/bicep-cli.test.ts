@@ -228,7 +228,6 @@ if (!bicep) {
       throw new Error('no Bicep CLI found (BICEP_CLI, .tools/bin/bicep, PATH, ~/.azure/bin); CI must compile and lint infra/');
     });
   } else {
-    // eslint-disable-next-line no-console
     console.warn('Bicep CLI not found: infra/ is not compiled or linted here. Run `npm run bicep:install` (needs the .NET SDK) or set BICEP_CLI.');
     test.skip('bicep build and lint of infra/ (skipped: no Bicep CLI on this machine)', () => undefined);
   }

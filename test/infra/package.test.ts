@@ -33,6 +33,14 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
   huntPoison: { kind: 'queue', queueName: 'hunt-poison', connection: 'AzureWebJobsStorage' },
+  eradicateIncident: { kind: 'http', route: 'incidents/{id}/eradicate', methods: ['POST'], authLevel: 'function' },
+  recoverIncident: { kind: 'http', route: 'incidents/{id}/recover', methods: ['POST'], authLevel: 'function' },
+  notifiedIncident: { kind: 'http', route: 'incidents/{id}/notified', methods: ['POST'], authLevel: 'function' },
+  closeIncident: { kind: 'http', route: 'incidents/{id}/close', methods: ['POST'], authLevel: 'function' },
+  eradicate: { kind: 'queue', queueName: 'eradicate', connection: 'AzureWebJobsStorage' },
+  verify: { kind: 'queue', queueName: 'verify', connection: 'AzureWebJobsStorage' },
+  eradicatePoison: { kind: 'queue', queueName: 'eradicate-poison', connection: 'AzureWebJobsStorage' },
+  verifyPoison: { kind: 'queue', queueName: 'verify-poison', connection: 'AzureWebJobsStorage' },
 };
 
 interface LoadedDefinition {
@@ -260,6 +268,7 @@ describe('deployable package (npm run package)', () => {
     fs.copyFileSync(path.join(packageDir, 'package.json'), path.join(small, 'package.json'));
     fs.copyFileSync(path.join(packageDir, 'dist/functions/contain.js'), path.join(small, 'dist/functions/contain.js'));
     // The zip writer, on a small tree: deflating the whole package takes seconds and tests nothing more.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- scripts/package.js is a CommonJS script, loaded by path
     const packaging = require(path.join(ROOT, 'scripts/package.js')) as { writeZip: (dir: string, zipPath: string) => void };
     packaging.writeZip(small, path.join(work, 'app.zip'));
     const entries = readZip(path.join(work, 'app.zip'));

@@ -12,6 +12,7 @@ const STORE_KEY = path.join(ROOT, 'infra/scripts/store-function-key.sh');
 const PRINCIPAL = '11111111-2222-3333-4444-555555555555';
 const GRAPH_SP = '99999999-0000-0000-0000-000000000000';
 const PRIVILEGED_AUTH_ADMIN = '7be44c8a-adaf-4e2a-84d6-ab2649e08a13';
+const USER_ADMIN = 'fe930be7-5e62-47db-91af-98c3a49a38b1';
 
 /** phase -> permissions, from the table in the script (`--list`). */
 function scriptPermissions(): Array<{ phase: string; permission: string; step: string }> {
@@ -128,7 +129,19 @@ describe('grant-graph-permissions.sh', () => {
     run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'diagnose', '--apply']);
     expect(granted(w)).toEqual(permissionsOf('contain', 'diagnose'));
     const more = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'diagnose,eradicate', '--apply']);
-    expect(more.writes).toHaveLength(permissionsOf('contain', 'diagnose', 'eradicate').length - permissionsOf('contain', 'diagnose').length);
+    // The new permissions, and the User Administrator role password resets need app-only.
+    expect(more.writes).toHaveLength(permissionsOf('contain', 'diagnose', 'eradicate').length - permissionsOf('contain', 'diagnose').length + 1);
+    expect(stateOf(w).roleAssignments).toEqual([expect.objectContaining({ roleDefinitionId: USER_ADMIN })]);
+  });
+
+  test('eradicate asks for the per-method permissions, never the broad UserAuthenticationMethod.ReadWrite.All', () => {
+    const eradicate = permissionsOf('eradicate');
+    expect(eradicate).toEqual(expect.arrayContaining(['UserAuthMethod-Phone.ReadWrite.All', 'UserAuthMethod-TAP.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'Device.ReadWrite.All']));
+    expect(eradicate).not.toContain('UserAuthenticationMethod.ReadWrite.All');
+    const w = world();
+    const dry = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'eradicate']);
+    expect(dry.stdout).toMatch(/assign +directory role User Administrator/);
+    expect(dry.writes).toEqual([]);
   });
 
   test('a permission the phases do not need is reported, and removed only with --prune --apply', () => {

@@ -7,24 +7,43 @@ const KEY = 'blast-radius-test-key-0123456789';
 let stack: LocalStack;
 
 beforeAll(async () => {
-  // The hunt only reports here: the other victims it would hold are hunt-*.test.ts's to test.
-  stack = await startLocalStack({ functionKey: KEY, settings: { BLAST_RADIUS_MAX: '10', BLAST_RADIUS_WINDOW_MINUTES: '15', CAMPAIGN_CONTAINMENT: 'off' } });
+  // Under test is the counter, not Graph latency: 100 alerts at once (and their queued diagnoses) make the
+  // in-process simulator slow on a loaded machine, and that must not turn into Graph timeouts. The hunt
+  // only reports here: the other victims it would hold are hunt-*.test.ts's to test.
+  const graphPatience = { GRAPH_TIMEOUT_MS: '600000', GRAPH_RETRY_BUDGET_MS: '600000' };
+  stack = await startLocalStack({ functionKey: KEY, settings: { BLAST_RADIUS_MAX: '10', BLAST_RADIUS_WINDOW_MINUTES: '15', CAMPAIGN_CONTAINMENT: 'off', ...graphPatience } });
 });
 
 afterAll(async () => {
   await stack?.stop();
 });
 
+// The limit counts per fixed 15-minute window on the clock: a burst that straddled a window boundary
+// would rightly get a second 10. Date (and only Date: timers and I/O stay real) starts this test just
+// after a window opens and runs at the real pace, so the whole burst falls in one window.
+const WINDOW_MS = 15 * 60_000;
+const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
+beforeEach(() => {
+  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], advanceTimers: true, now: (Math.floor(Date.now() / WINDOW_MS) + 1) * WINDOW_MS + 1_000 });
+});
+
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the rest, saying the breaker tripped', async () => {
   const simulator = stack.simulator!;
   const users = Array.from({ length: 100 }, (_, i) => simulator.addUser({ userPrincipalName: `burst-${i}@wingtip-lab.example` }));
   const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
-  // As Logic Apps does: a 503 (storage or Graph trouble under this machine's load) is redelivered.
+  // As Logic Apps does: a 503 (storage trouble under this machine's load) is redelivered, however many
+  // times it takes; a redelivery re-runs only what failed, so the count below cannot depend on how often.
+  // The pause is the caller's choice (Retry-After is a hint) and decides nothing.
   const deliver = async (body: string) => {
-    for (let attempt = 1; ; attempt++) {
+    for (;;) {
       const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
-      if (response.status !== 503 || attempt === 4) return response;
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      if (response.status !== 503) return response;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };
   const responses = await Promise.all(users.map((user, i) => deliver(manualAlert(user.userPrincipalName, `burst-${i}`))));
@@ -39,7 +58,7 @@ it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the res
   // out on a loaded machine is retried, and both writes are idempotent, so requests may exceed 20.)
   const writes = simulator.requestLog.filter((entry) => entry.method === 'PATCH' || entry.path.endsWith('/revokeSignInSessions'));
   const written = new Set(writes.map((entry) => entry.path.split('/')[3].toLowerCase()));
-  expect([...written].sort()).toEqual(disabled.map((user) => user.userPrincipalName.toLowerCase()).sort());
+  expect([...written].sort()).toEqual(disabled.map((user) => user.id.toLowerCase()).sort());
   expect(writes.length).toBeGreaterThanOrEqual(20);
 
   const held = responses.find((response) => response.json.incidents[0].state === 'awaiting_approval')!.json.incidents[0];
@@ -51,4 +70,6 @@ it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the res
   const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, { method: 'POST', headers });
   expect(approved.json.state).toBe('contained');
   expect(users.filter((user) => !user.accountEnabled)).toHaveLength(11);
-});
+  // 100 containments and their queued diagnoses through the real stack: bounded work whose duration is
+  // the machine's load (13 s to 43 s measured on the shared 2-core machine), not a race; it gets room for that.
+}, 180_000);

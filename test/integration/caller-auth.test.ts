@@ -97,17 +97,39 @@ describe.each([
   });
 });
 
-it('fetches the key set again when a token names a key it has not seen (rotation)', async () => {
-  const first = await simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP });
-  expect((await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${first}` } })).status).toBe(200);
+// jose decides whether it may fetch the key set again by Date.now() against the last fetch. Only Date is
+// faked (timers and I/O run for real) and held still, so the cooldown is crossed by moving the clock,
+// not by sleeping, and nothing else that takes time can move it.
+const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
+it('fetches the key set again when a token names a key it has not seen (rotation), at most once per cooldown', async () => {
+  const status = async (token: string) => (await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const issue = () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP });
+  expect(await status(await issue())).toBe(200);
   const fetchesBefore = simulator.identity.jwksRequests;
-  await simulator.identity.rotateKey();
-  // Past the refetch cooldown, as a real rotation (days apart) always is.
-  await new Promise((resolve) => setTimeout(resolve, JWKS_REFETCH_COOLDOWN_MS + 200));
-  const rotated = await simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP });
-  expect((await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${rotated}` } })).status).toBe(200);
-  expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 1);
-  // Cached afterwards: another request with a known key fetches nothing.
-  expect((await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${rotated}` } })).status).toBe(200);
-  expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 1);
+  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+  try {
+    await simulator.identity.rotateKey();
+    // Past the cooldown of any earlier fetch, as a real rotation (days apart) always is.
+    jest.setSystemTime(Date.now() + JWKS_REFETCH_COOLDOWN_MS);
+    const rotated = await issue();
+    expect(await status(rotated)).toBe(200);
+    expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 1);
+    // A second rotation inside the cooldown: the unknown key is refused without a fetch (a stream of
+    // forged kids cannot make us hammer the tenant's JWKS endpoint) ...
+    await simulator.identity.rotateKey();
+    const again = await issue();
+    jest.setSystemTime(Date.now() + JWKS_REFETCH_COOLDOWN_MS - 1);
+    expect(await status(again)).toBe(401);
+    expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 1);
+    // ... and accepted once the cooldown has passed.
+    jest.setSystemTime(Date.now() + 1);
+    expect(await status(again)).toBe(200);
+    expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 2);
+    // Cached afterwards: another request with a known key fetches nothing.
+    expect(await status(again)).toBe(200);
+    expect(simulator.identity.jwksRequests).toBe(fetchesBefore + 2);
+  } finally {
+    jest.useRealTimers();
+  }
 });

@@ -1,5 +1,6 @@
 // A delivery that died halfway must not strand an alert: the next delivery takes over once the holder
-// is stale. Real adapters (Azurite, the simulator over HTTP), with the runbook's timing shortened.
+// is stale, at either gate (the delivery-shape row, the person row). A settled incident is answered at
+// once. Real adapters (Azurite, the simulator over HTTP), with the runbook's timing shortened.
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator';
 import { parseConfig } from '../../shared/config';
@@ -67,7 +68,7 @@ it('takes over an incident stuck in containing, and says so on the timeline', as
   const longAgo = new Date(Date.now() - 10_000).toISOString();
   await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), stuckId, longAgo);
   await store.create(
-    { id: stuckId, state: 'containing', user: { upn: user.userPrincipalName }, userKey: user.userPrincipalName, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: longAgo, updatedAt: longAgo, actions: [], alertRaw: '{}' },
+    { id: stuckId, state: 'containing', user: { upn: user.userPrincipalName, objectId: user.id }, userKey: user.id, resolvedAt: longAgo, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: longAgo, updatedAt: longAgo, actions: [], alertRaw: '{}' },
     [],
   );
 
@@ -91,4 +92,41 @@ it('a redelivery while the holder is still working waits, then answers "in progr
   expect(result.retryable).toBe(true);
   expect(!result.ok && result.error.message).toMatch(/still in progress/);
   expect(simulator.requestLog.filter((entry) => entry.path.includes('busy.holder'))).toHaveLength(0);
+});
+
+it('a redelivery for an incident that is already contained answers at once, even when the claim looks stale', async () => {
+  const user = simulator.addUser({ userPrincipalName: 'already.done@wingtip-lab.example' });
+  const alert = alertFor(user.userPrincipalName, 'done-001');
+  const doneId = '01JWWWWWWWWWWWWWWWWWWWWWWW';
+  const now = new Date().toISOString();
+  await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), doneId, new Date(Date.now() - 10_000).toISOString());
+  // Contained a moment ago; the holder is still marking its follow-ups queued.
+  await store.create(
+    { id: doneId, state: 'contained', user: { upn: user.userPrincipalName, objectId: user.id }, userKey: user.id, resolvedAt: now, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: now, updatedAt: now, t0: now, actions: [], alertRaw: '{}' },
+    [],
+  );
+  const patient = { ...deps, timing: { waitForWinnerMs: 5_000, staleAfterMs: 60_000, pollMs: 50 } };
+  simulator.clearRequestLog();
+  const started = Date.now();
+  const [result] = await containAlert(alert, patient, actor);
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(result.ok && result.incident).toMatchObject({ id: doneId, state: 'contained' });
+  expect(result.ok && result.replayed).toBe(true);
+  expect(simulator.requestLog).toEqual([]);
+});
+
+it("takes over the person's incident when the delivery that claimed the person died before recording it", async () => {
+  const user = simulator.addUser({ userPrincipalName: 'orphan.person@wingtip-lab.example' });
+  const orphanId = '01JVVVVVVVVVVVVVVVVVVVVVVV';
+  // A delivery naming the user by UPN resolved them, claimed the person, and died.
+  await store.claimPerson(user.id, 'manual:orphan-person-001', orphanId, new Date(Date.now() - 10_000).toISOString());
+  // A different alert naming them by object id.
+  const other: NormalizedAlert = { ...alertFor(user.userPrincipalName, 'orphan-person-002'), users: [{ objectId: user.id }] };
+  const [result] = await containAlert(other, deps, actor);
+  expect(result.ok && result.incident).toMatchObject({ id: orphanId, state: 'contained' });
+  expect(user.revokeCount).toBe(1);
+  // The dead delivery's redelivery (by UPN) replays the same incident: nothing is sent again.
+  const [replay] = await containAlert(alertFor(user.userPrincipalName, 'orphan-person-001'), deps, actor);
+  expect(replay.ok && replay.incident.id).toBe(orphanId);
+  expect(user.revokeCount).toBe(1);
 });

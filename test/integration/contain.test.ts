@@ -49,9 +49,15 @@ function manualAlert(user: string, alertId: string): string {
   return JSON.stringify({ user, alertId, severity: 'High', sourceIp: '198.51.100.23' });
 }
 
+/** Graph writes addressed to the user, by object id (where containment sends them) or by UPN. */
 function writesFor(userId: string) {
-  const id = userId.toLowerCase();
-  return simulator.requestLog.filter((entry) => isGraphWrite(entry) && entry.path.toLowerCase().includes(`/users/${id}`));
+  const user = simulator.tenant.findUser(userId);
+  const names = user ? [user.id, user.userPrincipalName, encodeURIComponent(user.userPrincipalName)] : [userId];
+  const targets = names.map((name) => `/users/${name.toLowerCase()}`);
+  return simulator.requestLog.filter((entry) => {
+    const path = entry.path.toLowerCase();
+    return isGraphWrite(entry) && targets.some((target) => path.endsWith(target) || path.includes(`${target}/`));
+  });
 }
 
 async function countRows(table: string): Promise<number> {
@@ -217,7 +223,7 @@ describe('POST /api/contain', () => {
 
   it('a hung Graph call is abandoned at the attempt timeout and retried on a fresh connection', async () => {
     const user = simulator.addUser({ userPrincipalName: 'hung.once@wingtip-lab.example' });
-    simulator.addFault({ method: 'PATCH', path: '/v1.0/users/hung.once@wingtip-lab.example', status: 'hang', times: 1 });
+    simulator.addFault({ method: 'PATCH', path: `/v1.0/users/${user.id}`, status: 'hang', times: 1 });
     const response = await post(manualAlert(user.userPrincipalName, 'hung-001'));
     expect(response.status).toBe(200);
     expect(response.json.incidents[0].state).toBe('contained');
@@ -227,7 +233,7 @@ describe('POST /api/contain', () => {
 
   it('a Graph call that hangs past the budget is recorded as a transient timeout and invites a retry', async () => {
     const user = simulator.addUser({ userPrincipalName: 'hung.always@wingtip-lab.example' });
-    simulator.addFault({ method: 'PATCH', path: '/v1.0/users/hung.always@wingtip-lab.example', status: 'hang' });
+    simulator.addFault({ method: 'PATCH', path: `/v1.0/users/${user.id}`, status: 'hang' });
     const response = await post(manualAlert(user.userPrincipalName, 'hung-002'));
     expect(response.status).toBe(503);
     expect(response.json.incidents[0].state).toBe('partially_contained');

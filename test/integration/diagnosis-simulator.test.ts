@@ -5,9 +5,11 @@ import { startTenantSimulator, SCENARIO_ATTACK, SCENARIO_MAILBOX, SCENARIO_USERS
 
 let sim: TenantSimulator;
 const victim = SCENARIO_USERS.victim;
+/** The tenant clock: the wall clock, or a time a test holds and moves itself. */
+let heldClockMs: number | undefined;
 
 beforeAll(async () => {
-  sim = await startTenantSimulator();
+  sim = await startTenantSimulator({ now: () => new Date(heldClockMs ?? Date.now()) });
 });
 
 afterAll(async () => {
@@ -15,6 +17,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
+  heldClockMs = undefined;
   sim.tenant.auditQueryBehaviour = { completesAfterMs: 0, recordCountLimit: 50_000, outcome: 'succeeded' };
 });
 
@@ -35,11 +38,14 @@ describe('security/auditLog/queries', () => {
 
   it('runs asynchronously: notStarted, running, then succeeded with its records', async () => {
     sim.tenant.auditQueryBehaviour.completesAfterMs = 300;
+    heldClockMs = Date.now();
     const created = await createQuery({ ...mailbox, operationFilters: ['Send'] });
     expect(created).toMatchObject({ status: 201, body: { status: 'notStarted' } });
     expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}`)).body.status).toBe('running');
     expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}/records`)).status).toBe(400);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    heldClockMs += 299;
+    expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}`)).body.status).toBe('running');
+    heldClockMs += 1;
     expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}`)).body.status).toBe('succeeded');
     const records = await call<{ value: Array<{ operation: string; auditData: { Item: { Subject: string } } }> }>(`/v1.0/security/auditLog/queries/${created.body.id}/records`);
     expect(records.body.value.map((r) => r.auditData.Item.Subject).sort()).toEqual(

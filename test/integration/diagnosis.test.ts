@@ -8,6 +8,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_NETWORKS, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
 import { request, type ContainBody } from '../support/http';
+import { rediagnose as rediagnoseQueued } from '../support/diagnosis-stack';
 
 const FUNCTION_KEY = 'diagnosis-test-key-0123456789';
 const sentinelSample = readFileSync(path.join(__dirname, '../../samples/alerts/sentinel-incident.json'), 'utf8');
@@ -64,7 +65,10 @@ beforeEach(() => {
 async function contain(body: string): Promise<string> {
   const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
   expect(response.status).toBe(200);
-  return response.json.incidents[0].id;
+  const incident = response.json.incidents[0];
+  // A later alert for the victim joins her open incident: diagnose it again under this test's faults.
+  if (incident.linked === true) await rediagnoseQueued(stack, incident);
+  return incident.id;
 }
 
 async function detail(id: string, query = ''): Promise<DetailBody> {
@@ -78,6 +82,13 @@ async function findingRows(id: string): Promise<number> {
   let count = 0;
   for await (const row of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}' and RowKey ge 'finding-' and RowKey lt 'finding-~'` } })) if (row) count++;
   return count;
+}
+
+/** Closes the user's incidents in storage, so the next alert for them opens a new one. */
+async function closeIncidentsOf(user: string): Promise<void> {
+  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers });
+  const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Incidents', { allowInsecureConnection: true });
+  for (const { id } of listed.json.incidents) await client.updateEntity({ partitionKey: id, rowKey: 'incident', state: 'closed' }, 'Merge');
 }
 
 /** Queues diagnosis again for an incident, as a redelivered message would. */
@@ -180,6 +191,8 @@ it('a 403 source is recorded with the permission it needs and a truncated one sa
   // Newest first: the limit keeps the attacker's sends, reads and the rule's creation, and cuts older records.
   simulator.tenant.auditQueryBehaviour.recordCountLimit = 4;
   try {
+    // A fresh pack needs a fresh incident: the victim's earlier one is closed first (as a human or recovery would).
+    await closeIncidentsOf(SCENARIO_USERS.victim.userPrincipalName);
     const id = await contain(JSON.stringify({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'diag-403', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress }));
     await stack.host.drainQueues(30_000);
     const incident = await detail(id);
@@ -219,9 +232,12 @@ it('pages through more than 3,000 sign-ins to find the attacker\'s first one on 
   expect(incident.diagnosis?.sources.signIns).toMatchObject({ status: 'complete', items: 3_011 });
   expect(incident.diagnosis?.window.start).toBe(new Date(first.signIn.createdDateTime).toISOString());
   expect(incident.findings.filter((f) => f.kind === 'sign_in').map((f) => f.providerId)).toEqual([first.signIn.id]);
-  const pages = simulator.requestLog.filter((entry) => entry.path === '/v1.0/auditLogs/signIns' && decodeURIComponent(entry.query).includes(user.userPrincipalName));
-  expect(pages).toHaveLength(4);
-  expect(pages.slice(1).every((entry) => entry.query.includes('skiptoken'))).toBe(true);
+  const pages = simulator.requestLog.filter((entry) => entry.path === '/v1.0/auditLogs/signIns' && [user.userPrincipalName, user.id].some((id) => decodeURIComponent(entry.query).includes(id)));
+  // Four distinct pages, following nextLink; a page whose transfer failed on a loaded machine is read
+  // again by the retry middleware (an idempotent GET), so requests may exceed pages.
+  const distinct = [...new Set(pages.map((entry) => entry.query))];
+  expect(distinct).toHaveLength(4);
+  expect(distinct.slice(1).every((query) => query.includes('skiptoken'))).toBe(true);
 });
 
 it('a protected (skipped) incident still gets its pack, and keeps its state', async () => {

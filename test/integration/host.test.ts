@@ -251,7 +251,7 @@ describe('request bodies over maxBodyBytes', () => {
       headers: { 'x-functions-key': FUNCTION_KEY },
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
 
     expect(response.status).toBe(413);
     expect(seenRequests).toHaveLength(0);

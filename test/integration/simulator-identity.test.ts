@@ -35,7 +35,7 @@ async function verifyWithJose(checks: Check[], jwksUri = keysUrl()): Promise<Out
   for (const { token, issuer, audience } of checks) {
     try {
       const { payload, protectedHeader } = await jwtVerify(token, keys, { issuer, audience, algorithms: ['RS256'] });
-      outcomes.push({ ok: true, payload, protectedHeader } as Outcome);
+      outcomes.push({ ok: true, payload, protectedHeader });
     } catch (error) {
       const failure = error as { code?: string; name: string; message: string };
       outcomes.push({ ok: false, code: failure.code ?? failure.name, message: failure.message });
@@ -104,12 +104,11 @@ describe('JWKS and OpenID configuration', () => {
   });
 
   it('is not Graph: no latency, no faults, no request log', async () => {
-    sim.setLatency(10_000);
+    // An hour: a delayed answer would outlive the test, so an answer at all proves there was no delay.
+    sim.setLatency(3_600_000);
     sim.addFault({ method: 'GET', path: /keys$/, status: 503 });
-    const started = Date.now();
     const { res } = await fetchJson<JwkSet>(keysUrl());
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(sim.requestLog).toHaveLength(0);
   });
 

@@ -397,21 +397,21 @@ describe('faults, latency and hangs', () => {
       () => 'dropped',
     );
     await until(() => sim.requestLog.length === 2);
-    const started = performance.now();
+    // The request hangs for good: a stop() that waited for it would never return.
     await sim.stop();
-    expect(performance.now() - started).toBeLessThan(1000);
     await expect(settled).resolves.toBe('dropped');
     expect(sim.requestLog[1].status).toBe(0);
   });
 
   it('delays Graph calls by the configured latency but never the control routes', async () => {
+    // Lower bounds only: a loaded machine adds time, it never removes any.
     sim.setLatency(250);
-    const graphMs = await timed(() => call(`/v1.0/users/${victim.id}`));
-    const controlMs = await timed(() => call('/_sim/state'));
-    expect(graphMs).toBeGreaterThanOrEqual(245);
-    expect(controlMs).toBeLessThan(200);
+    expect(await timed(() => call(`/v1.0/users/${victim.id}`))).toBeGreaterThanOrEqual(245);
+    // An hour: a delayed call would outlive the test, so an answer at all proves there was no delay.
+    sim.setLatency(3_600_000);
+    expect((await call('/_sim/state')).res.status).toBe(200);
     sim.setLatency(0);
-    expect(await timed(() => call(`/v1.0/users/${victim.id}`))).toBeLessThan(200);
+    expect((await call(`/v1.0/users/${victim.id}`)).res.status).toBe(200);
     expect(() => sim.setLatency(-1)).toThrow(RangeError);
   });
 
@@ -558,10 +558,7 @@ async function timed(action: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-async function until(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** Waits for the simulator to record what a request did; jest's test timeout, not a clock here, gives up. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
 }

@@ -1,7 +1,8 @@
 // A local stack for a diagnosis test file: contain an alert over HTTP, let the queued diagnosis run, and
 // read the incident's pack back. One stack per file, since configuration is read once per process.
+import { QueueClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import { request, type ContainBody } from './http';
+import { request, type ContainBody, type IncidentBody } from './http';
 
 export interface PackBody {
   diagnosis: {
@@ -17,6 +18,17 @@ export interface DiagnosisStack {
   diagnose(alert: object): Promise<PackBody>;
 }
 
+/**
+ * A later alert for a person is linked to their open incident rather than diagnosed afresh; a test that
+ * wants a fresh pack under its own faults queues the incident's diagnosis again, as a redelivered
+ * message would.
+ */
+export async function rediagnose(stack: LocalStack, incident: IncidentBody & { user?: { upn?: string; objectId?: string } }): Promise<void> {
+  const queue = new QueueClient(stack.storageConnectionString, 'diagnose');
+  const message = { version: 1, incidentId: incident.id, userKey: incident.user?.objectId ?? '', upn: incident.user?.upn, alertKey: 'redelivered', ips: [], userAgents: [], t0: incident.t0 };
+  await queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
+}
+
 /** Registers beforeAll/afterAll for a stack with these settings; read `.current` inside tests. */
 export function useDiagnosisStack(functionKey: string, settings: Record<string, string>): { current: DiagnosisStack } {
   const holder = {} as { current: DiagnosisStack };
@@ -29,8 +41,10 @@ export function useDiagnosisStack(functionKey: string, settings: Record<string, 
       async diagnose(alert) {
         const contained = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) });
         expect(contained.status).toBe(200);
+        const incident = contained.json.incidents[0];
+        if (incident.linked === true) await rediagnose(stack, incident);
         await stack.host.drainQueues(30_000);
-        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${contained.json.incidents[0].id}`, { headers })).json;
+        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${incident.id}`, { headers })).json;
       },
     };
   });

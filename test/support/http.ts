@@ -29,6 +29,9 @@ export interface IncidentBody {
   state: string;
   t0?: string;
   replayed?: boolean;
+  /** The alert was linked to the person's open incident. */
+  linked?: boolean;
+  user?: { upn?: string; objectId?: string };
   reason?: string;
   requiresOnPremDisable?: boolean;
   directoryRoles?: string[];

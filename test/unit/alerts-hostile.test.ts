@@ -10,6 +10,16 @@ import { ValidationError } from '../../shared/errors';
 
 const sampleText = (name: string): string => readFileSync(path.join(__dirname, '../../samples/alerts', name), 'utf8');
 const fromText = (body: string): NormalizedAlert => alertOf(parseAlert(decodeAlertBody(new TextEncoder().encode(body), 1024 * 1024)));
+/**
+ * CPU time this process spent on `action`, in ms. Budgets are in CPU time, not wall time: the other
+ * processes on a shared machine slow the wall clock, not the work (a quadratic walk would cost minutes).
+ */
+function cpuMs(action: () => unknown): number {
+  const before = process.cpuUsage();
+  action();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
 
 function refusedText(body: string): ValidationError {
   try {
@@ -118,19 +128,16 @@ describe('size and depth', () => {
 
   it('a 100 000-item entity list costs milliseconds, not seconds', () => {
     const body = triggerWithEntities(`[${Array.from({ length: 100_000 }, () => '{}').join(',')}]`);
-    const started = performance.now();
-    expect(refusedText(body).status).toBe(422);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(cpuMs(() => expect(refusedText(body).status).toBe(422))).toBeLessThan(1000);
   });
 
   it('a wide entity (thousands of keys, each an object) is visited within its budget', () => {
     const wide = `{"Type":"host",${Array.from({ length: 20_000 }, (_, index) => `"k${index}":{"Type":"ip","Address":"203.0.113.${index % 250}"}`).join(',')}}`;
     const body = triggerWithEntities(`[${wide},{"Type":"account","Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}]`);
-    const started = performance.now();
-    const alert = fromText(body);
-    expect(alert.users).toEqual([{ upn: 'drew.patel@wingtip-lab.example' }]);
-    expect(alert.ips.length).toBeLessThanOrEqual(50);
-    expect(performance.now() - started).toBeLessThan(1000);
+    let alert: NormalizedAlert | undefined;
+    expect(cpuMs(() => (alert = fromText(body)))).toBeLessThan(1000);
+    expect(alert?.users).toEqual([{ upn: 'drew.patel@wingtip-lab.example' }]);
+    expect(alert?.ips.length).toBeLessThanOrEqual(50);
   });
 
   it('Entities embedded as a deeply nested JSON string is parsed safely', () => {

@@ -53,6 +53,26 @@ function serialize(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * `serialize(value).length`, counted without building the text. A "huge" mutation repeats one object
+ * hundreds of times by reference, so a later mutation inside it is multiplied in the text: the harness
+ * measures before it writes, and never builds a body past HUGE_BODY_CHARS (V8 caps a string near 2^29).
+ */
+function serializedLength(value: unknown, seen = new Map<object, number>()): number {
+  if (typeof value !== 'object' || value === null) return serialize(value).length;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  let length: number;
+  if (value instanceof Deep) length = (value.open === '[' ? 2 : 6) * value.depth + serializedLength(value.inner, seen);
+  else if (Array.isArray(value)) length = 2 + Math.max(0, value.length - 1) + value.reduce<number>((sum, item) => sum + serializedLength(item, seen), 0);
+  else {
+    const entries = [...(duplicates.get(value) ?? []).map((entry) => [entry.key, entry.value] as const), ...Object.entries(value)];
+    length = 2 + Math.max(0, entries.length - 1) + entries.reduce((sum, [key, item]) => sum + JSON.stringify(key).length + 1 + serializedLength(item, seen), 0);
+  }
+  seen.set(value, length);
+  return length;
+}
+
 type Container = Record<string, unknown> | unknown[];
 interface Slot {
   container: Container;
@@ -131,7 +151,7 @@ const mutationArb: fc.Arbitrary<Mutation> = fc.record({
 });
 
 function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
-  const all = slots(root as Container);
+  const all = slots(root);
   if (all.length === 0) return;
   const slot = all[mutation.pick % all.length];
   const value = get(slot);
@@ -145,7 +165,7 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       else delete container[key as string];
       return;
     case 'stringify':
-      if (!(value instanceof Deep)) set(slot, serialize(value));
+      if (!(value instanceof Deep) && serializedLength(value) <= HUGE_BODY_CHARS) set(slot, serialize(value));
       return;
     case 'parse-string':
       if (typeof value === 'string') {
@@ -190,10 +210,10 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
     }
     case 'huge': {
       const item = Array.isArray(value) && value.length > 0 ? value[0] : value;
-      // Two nested "huge" mutations multiply; keep each body within a few MB so the harness, not the
-      // parser, is never what runs out of memory.
-      const itemChars = Math.max(1, serialize(item).length);
-      const length = Math.min(480 + (mutation.size % 800), Math.max(1, Math.floor(HUGE_BODY_CHARS / itemChars)));
+      // The slot may itself sit inside repeated copies: n copies of the item grow the body at most n-fold,
+      // so n is bounded by the whole body, not by the item.
+      const bodyChars = Math.max(1, serializedLength(root.doc));
+      const length = Math.min(480 + (mutation.size % 800), Math.max(1, Math.floor(HUGE_BODY_CHARS / bodyChars)));
       set(slot, Array.from({ length }, () => item));
       return;
     }
@@ -214,9 +234,24 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
 
 const HUGE_BODY_CHARS = 4_000_000;
 
+/**
+ * The sample with the mutations applied in order. A mutation that would take the body past
+ * HUGE_BODY_CHARS (deep nesting inside repeated copies) is left out: the document is rebuilt from the
+ * ones kept, since mutations are deterministic.
+ */
 function mutatedBody(sampleText: string, mutations: readonly Mutation[]): string {
-  const root = { doc: JSON.parse(sampleText) as unknown };
-  for (const mutation of mutations) applyMutation(root, mutation);
+  const kept: Mutation[] = [];
+  const build = () => {
+    const root = { doc: JSON.parse(sampleText) as unknown };
+    for (const mutation of kept) applyMutation(root, mutation);
+    return root;
+  };
+  let root = build();
+  for (const mutation of mutations) {
+    applyMutation(root, mutation);
+    if (serializedLength(root.doc) <= HUGE_BODY_CHARS) kept.push(mutation);
+    else root = build();
+  }
   return serialize(root.doc);
 }
 
@@ -343,5 +378,14 @@ describe('the mutation engine itself', () => {
     defineOwn(doc, '__proto__', { b: 1 });
     doc.c = new Deep(3, '[', 0);
     expect(serialize(doc)).toBe('{"a":1,"__proto__":{"b":1},"c":[[[0]]],"a":2}');
+    expect(serializedLength(doc)).toBe(serialize(doc).length);
+  });
+
+  it('never builds a body past its budget when one huge mutation lands inside another (seed -973106954, path "46")', () => {
+    const text = readFileSync(path.join(SAMPLES_DIR, 'azure-monitor-log-alert.json'), 'utf8');
+    const huge = (pick: number, size: number): Mutation => ({ kind: 'huge', pick, payload: null, size, flag: false, text: '' });
+    const body = mutatedBody(text, [huge(959334420, 8943), huge(1331449622, 3026)]);
+    expect(body.length).toBeLessThanOrEqual(HUGE_BODY_CHARS);
+    expect(body.length).toBeGreaterThan(MAX_BYTES);
   });
 });

@@ -76,3 +76,27 @@ describe('parseConfig', () => {
     }
   });
 });
+
+describe('eradication settings', () => {
+  const env = { AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+  it('defaults: no automatic eradication, verification at T0 + 5, 15, 60 min, a 60-minute TAP', () => {
+    expect(parseConfig(env).eradication).toEqual({ autoKinds: [], verifyAfterMinutes: [5, 15, 60], recoveryTapMinutes: 60 });
+  });
+
+  it('reads AUTO_ERADICATE kinds and VERIFY_AFTER_MINUTES in order, once each', () => {
+    const config = parseConfig({ ...env, AUTO_ERADICATE: 'inbox_rule, authentication_method', VERIFY_AFTER_MINUTES: '60,0,15,15' });
+    expect(config.eradication.autoKinds).toEqual(['inbox_rule', 'authentication_method']);
+    expect(config.eradication.verifyAfterMinutes).toEqual([0, 15, 60]);
+  });
+
+  it.each([
+    ['AUTO_ERADICATE', 'sign_in'],
+    ['VERIFY_AFTER_MINUTES', '5,soon'],
+    ['VERIFY_AFTER_MINUTES', '20000'],
+    ['RECOVERY_TAP_MINUTES', '5'],
+    ['RECOVERY_TAP_MINUTES', '50000'],
+  ])('refuses %s=%s, naming it', (setting, value) => {
+    expect(() => parseConfig({ ...env, [setting]: value })).toThrow(new RegExp(`\\b${setting}\\b`));
+  });
+});

@@ -11,7 +11,8 @@ import type {
   EvidenceReader,
   FindingStore,
   FollowUpMessage,
-  FollowUpQueueName,
+  QueueMessages,
+  QueueName,
   FollowUpQueues,
   Gathered,
   IncidentFilter,
@@ -67,6 +68,24 @@ class MemoryStore implements IncidentStore, FindingStore {
   async reclaimAlert(): Promise<boolean> {
     return false;
   }
+  async alertClaim(): Promise<never> {
+    throw new Error('not used');
+  }
+  async pointAlert(): Promise<never> {
+    throw new Error('not used');
+  }
+  async claimPerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async linkPerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async replacePerson(): Promise<never> {
+    throw new Error('not used');
+  }
+  async reclaimPerson(): Promise<never> {
+    throw new Error('not used');
+  }
   async create(): Promise<never> {
     throw new Error('not used');
   }
@@ -93,7 +112,7 @@ class MemoryStore implements IncidentStore, FindingStore {
     return { incidents: [] };
   }
   async upsertFindings(_id: string, findings: readonly Finding[], observedAt: string): Promise<void> {
-    for (const finding of findings) this.rows.set(`${finding.kind}|${finding.providerId}`, { ...finding, observedAt });
+    for (const finding of findings) this.rows.set(`${finding.kind}|${finding.providerId}`, { ...finding, id: `${finding.kind}|${finding.providerId}`, observedAt });
   }
   async findings(): Promise<StoredFinding[]> {
     return [...this.rows.values()];
@@ -101,8 +120,8 @@ class MemoryStore implements IncidentStore, FindingStore {
 }
 
 class MemoryQueues implements FollowUpQueues {
-  sent: Array<{ queue: FollowUpQueueName; message: FollowUpMessage; options?: EnqueueOptions }> = [];
-  async enqueue(queue: FollowUpQueueName, sent: FollowUpMessage, options?: EnqueueOptions): Promise<void> {
+  sent: Array<{ queue: QueueName; message: QueueMessages[QueueName]; options?: EnqueueOptions }> = [];
+  async enqueue<Q extends QueueName>(queue: Q, sent: QueueMessages[Q], options?: EnqueueOptions): Promise<void> {
     this.sent.push({ queue, message: sent, options });
   }
 }

@@ -1,7 +1,10 @@
 // Graph application access held by a user: delegated OAuth2 permission grants (consent) and app role
 // assignments, where AiTM persistence survives a password reset (runbook 2.3 / 3.2).
+import { resourceNotFound } from '../errors';
+import { METADATA } from '../odata';
 import { AppRoleAssignment, OAuth2PermissionGrant, propertyNames } from '../resources';
 import type { GraphRoute } from '../router';
+import { requirePermission } from './access';
 import { collectionRoute, requireUser } from './collection';
 
 const oauth2PermissionGrants = collectionRoute<OAuth2PermissionGrant>({
@@ -36,4 +39,48 @@ const appRoleAssignments = collectionRoute<AppRoleAssignment>({
   },
 });
 
-export const applicationRoutes: readonly GraphRoute[] = [oauth2PermissionGrants, appRoleAssignments];
+function grantIndex(tenant: Parameters<GraphRoute['handle']>[0]['tenant'], id: string): number {
+  const index = tenant.permissionGrants.findIndex((r) => r.grant.id === id);
+  if (index < 0) throw resourceNotFound(id);
+  return index;
+}
+
+const getGrant: GraphRoute = {
+  method: 'GET',
+  path: 'oauth2PermissionGrants/{grantId}',
+  query: [],
+  handle(ctx) {
+    const { grant } = ctx.tenant.permissionGrants[grantIndex(ctx.tenant, ctx.params.grantId)];
+    return { status: 200, body: { '@odata.context': `${METADATA}#oauth2PermissionGrants/$entity`, ...grant } };
+  },
+};
+
+/** 204; DelegatedPermissionGrant.ReadWrite.All (least privileged), Directory.ReadWrite.All also works. */
+const deleteGrant: GraphRoute = {
+  method: 'DELETE',
+  path: 'oauth2PermissionGrants/{grantId}',
+  query: [],
+  handle(ctx) {
+    const index = grantIndex(ctx.tenant, ctx.params.grantId);
+    requirePermission(ctx.tenant, ['DelegatedPermissionGrant.ReadWrite.All', 'Directory.ReadWrite.All']);
+    ctx.tenant.permissionGrants.splice(index, 1);
+    return { status: 204 };
+  },
+};
+
+/** 204; AppRoleAssignment.ReadWrite.All (least privileged). */
+const deleteAppRoleAssignment: GraphRoute = {
+  method: 'DELETE',
+  path: 'users/{userId}/appRoleAssignments/{assignmentId}',
+  query: [],
+  handle(ctx) {
+    const user = requireUser(ctx);
+    const index = ctx.tenant.appRoleAssignments.findIndex((r) => r.assignment.principalId === user.id && r.assignment.id === ctx.params.assignmentId);
+    if (index < 0) throw resourceNotFound(ctx.params.assignmentId);
+    requirePermission(ctx.tenant, ['AppRoleAssignment.ReadWrite.All']);
+    ctx.tenant.appRoleAssignments.splice(index, 1);
+    return { status: 204 };
+  },
+};
+
+export const applicationRoutes: readonly GraphRoute[] = [oauth2PermissionGrants, appRoleAssignments, getGrant, deleteGrant, deleteAppRoleAssignment];

@@ -19,13 +19,13 @@ function stringList(body: Record<string, unknown>, name: string): string[] {
   const value = body[name];
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw badRequest(`Invalid value for property '${name}': a collection of strings is expected.`);
-  return value as string[];
+  return value;
 }
 
 function dateTime(body: Record<string, unknown>, name: string): string | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest(`Cannot convert the literal '${String(value)}' to the expected type 'Edm.DateTimeOffset'.`);
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest(`Cannot convert the literal '${typeof value === 'string' ? value : JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`);
   return new Date(Date.parse(value)).toISOString();
 }
 
@@ -42,8 +42,8 @@ function matches(record: AuditLogRecord, query: AuditLogQuery): boolean {
   return true;
 }
 
-/** The query's status now: it runs for completesAfterMs (wall clock) after creation. */
-export function statusOf(entry: AuditQueryRecord, nowMs = Date.now()): AuditLogQueryStatus {
+/** The query's status at `nowMs`: it runs for completesAfterMs (tenant clock) after creation. */
+export function statusOf(entry: AuditQueryRecord, nowMs: number): AuditLogQueryStatus {
   if (nowMs - entry.createdAtMs < entry.completesAfterMs) return 'running';
   return entry.outcome;
 }
@@ -54,8 +54,8 @@ function findQuery(tenant: SimulatedTenant, id: string): AuditQueryRecord {
   return entry;
 }
 
-function view(entry: AuditQueryRecord): object {
-  return { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...entry.query, status: statusOf(entry) };
+function view(entry: AuditQueryRecord, nowMs: number): object {
+  return { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...entry.query, status: statusOf(entry, nowMs) };
 }
 
 const createQuery: GraphRoute = {
@@ -88,7 +88,7 @@ const createQuery: GraphRoute = {
     const records = matching.slice(0, behaviour.recordCountLimit);
     query.isRecordCountLimitExceeded = matching.length > behaviour.recordCountLimit;
     query.approximateReturnedRecordCount = records.length;
-    ctx.tenant.auditQueries.push({ query, createdAtMs: Date.now(), completesAfterMs: behaviour.completesAfterMs, outcome: behaviour.outcome, records });
+    ctx.tenant.auditQueries.push({ query, createdAtMs: ctx.now().getTime(), completesAfterMs: behaviour.completesAfterMs, outcome: behaviour.outcome, records });
     return { status: 201, body: { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...query } };
   },
 };
@@ -98,7 +98,7 @@ const getQuery: GraphRoute = {
   path: 'security/auditLog/queries/{queryId}',
   query: [],
   handle(ctx) {
-    return { status: 200, body: view(findQuery(ctx.tenant, ctx.params.queryId)) };
+    return { status: 200, body: view(findQuery(ctx.tenant, ctx.params.queryId), ctx.now().getTime()) };
   },
 };
 
@@ -108,7 +108,7 @@ const listRecords: GraphRoute = {
   query: ['$top', '$skiptoken'],
   handle(ctx) {
     const entry = findQuery(ctx.tenant, ctx.params.queryId);
-    const status = statusOf(entry);
+    const status = statusOf(entry, ctx.now().getTime());
     if (status !== 'succeeded') throw badRequest(`The audit log query is ${status}; its records can be read once it has succeeded.`, 'BadRequest');
     const page = takePage(entry.records, ctx.query, RECORD_PAGING);
     const body: Record<string, unknown> = { '@odata.context': `${METADATA}#security/auditLog/queries('${entry.query.id}')/records` };

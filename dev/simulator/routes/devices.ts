@@ -6,6 +6,7 @@ import { METADATA, project } from '../odata';
 import { Device, propertyNames } from '../resources';
 import type { GraphRoute, RouteContext } from '../router';
 import type { DeviceRecord } from '../tenant';
+import { requirePermission } from './access';
 import { collectionRoute, requireUser } from './collection';
 
 type DirectoryDevice = Device & { '@odata.type': '#microsoft.graph.device' };
@@ -62,4 +63,19 @@ const getDevice: GraphRoute = {
   },
 };
 
-export const deviceRoutes: readonly GraphRoute[] = [ownedDevices, registeredDevices, getDevice];
+/** 204; Device.ReadWrite.All (least privileged, app-only). Addressed by object id. */
+const deleteDevice: GraphRoute = {
+  method: 'DELETE',
+  path: 'devices/{deviceId}',
+  query: [],
+  handle(ctx) {
+    const id = ctx.params.deviceId.toLowerCase();
+    const index = ctx.tenant.devices.findIndex((r) => r.device.id.toLowerCase() === id);
+    if (index < 0) throw resourceNotFound(ctx.params.deviceId);
+    requirePermission(ctx.tenant, ['Device.ReadWrite.All']);
+    ctx.tenant.devices.splice(index, 1);
+    return { status: 204 };
+  },
+};
+
+export const deviceRoutes: readonly GraphRoute[] = [ownedDevices, registeredDevices, getDevice, deleteDevice];

@@ -5,6 +5,7 @@ import { compileFilter, FilterFields } from '../filter';
 import { METADATA, project } from '../odata';
 import { MailFolder, Message, MessageRule, propertyNames } from '../resources';
 import type { GraphRoute } from '../router';
+import { requirePermission } from './access';
 import { collectionRoute, requireUser } from './collection';
 
 const itemNotFound = () => new GraphHttpError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
@@ -92,4 +93,36 @@ const messages = collectionRoute<Message>({
   paging: { defaultTop: 10, maxTop: 1000 },
 });
 
-export const mailRoutes: readonly GraphRoute[] = [messageRules, getMailFolder, messages];
+/** The addressed rule of the user's inbox; other folders and unknown ids are Exchange's ErrorItemNotFound. */
+function ruleRecordIndex(ctx: Parameters<GraphRoute['handle']>[0]): number {
+  const user = requireUser(ctx);
+  if (ctx.params.folderId.toLowerCase() !== 'inbox') throw itemNotFound();
+  const index = ctx.tenant.messageRules.findIndex((r) => r.userId === user.id && r.rule.id === ctx.params.ruleId);
+  if (index < 0) throw itemNotFound();
+  return index;
+}
+
+const getMessageRule: GraphRoute = {
+  method: 'GET',
+  path: 'users/{userId}/mailFolders/{folderId}/messageRules/{ruleId}',
+  query: [],
+  handle(ctx) {
+    const record = ctx.tenant.messageRules[ruleRecordIndex(ctx)];
+    return { status: 200, body: { '@odata.context': `${METADATA}#users('${record.userId}')/mailFolders('inbox')/messageRules/$entity`, ...record.rule } };
+  },
+};
+
+/** 204 No Content; MailboxSettings.ReadWrite (least privileged, app-only). */
+const deleteMessageRule: GraphRoute = {
+  method: 'DELETE',
+  path: 'users/{userId}/mailFolders/{folderId}/messageRules/{ruleId}',
+  query: [],
+  handle(ctx) {
+    const index = ruleRecordIndex(ctx);
+    requirePermission(ctx.tenant, ['MailboxSettings.ReadWrite']);
+    ctx.tenant.messageRules.splice(index, 1);
+    return { status: 204 };
+  },
+};
+
+export const mailRoutes: readonly GraphRoute[] = [messageRules, getMailFolder, messages, getMessageRule, deleteMessageRule];

@@ -6,6 +6,7 @@ import { METADATA, project } from '../odata';
 import { GraphUser, propertyNames } from '../resources';
 import type { GraphRoute } from '../router';
 import { isoSeconds, SimUser } from '../tenant';
+import { requirePasswordResetRole, requirePermission } from './access';
 import { collectionRoute, requireUser } from './collection';
 
 const USER_TYPE = 'microsoft.graph.user';
@@ -112,6 +113,12 @@ const updateUser: GraphRoute = {
     const enabled = body.accountEnabled;
     if (enabled !== undefined && typeof enabled !== 'boolean') throw invalidValue('accountEnabled');
     const reset = body.passwordProfile === undefined ? undefined : parsePasswordProfile(body.passwordProfile);
+    if (typeof enabled === 'boolean') requirePermission(ctx.tenant, ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']);
+    if (reset) {
+      // User.ReadWrite.All alone does not cover passwords; app-only, a directory role is needed as well.
+      requirePermission(ctx.tenant, ['User-PasswordProfile.ReadWrite.All']);
+      requirePasswordResetRole(ctx.tenant, user);
+    }
 
     // Validate everything before changing anything: a rejected PATCH leaves the user untouched.
     if (typeof enabled === 'boolean') user.accountEnabled = enabled;
