@@ -108,9 +108,9 @@ describe('eradication and recovery of the demo victim', () => {
     expect(requested.json.state).toBe('eradicating');
     await stack.host.drainQueues(60_000);
     expect(deletes(simulator)).toEqual([
-      `/v1.0/users/${victim.userPrincipalName}/mailFolders/inbox/messageRules/${SCENARIO_ATTACK.inboxRule.id} 204`,
+      `/v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${SCENARIO_ATTACK.inboxRule.id} 204`,
       `/v1.0/oauth2PermissionGrants/${SCENARIO_ATTACK.maliciousApp.grantId} 204`,
-      `/v1.0/users/${victim.userPrincipalName}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id} 204`,
+      `/v1.0/users/${victim.id}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id} 204`,
       `/v1.0/devices/${SCENARIO_ATTACK.device.id} 204`,
     ]);
     // Nothing benign was touched.
@@ -129,7 +129,7 @@ describe('eradication and recovery of the demo victim', () => {
     const removed = incident.timeline.filter((e) => e.kind === 'removed');
     expect(removed).toHaveLength(4);
     // The request exactly as sent, percent-encoded.
-    expect(removed[0].summary).toContain(`DELETE /v1.0/users/${encodeURIComponent(victim.userPrincipalName)}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`);
+    expect(removed[0].summary).toContain(`DELETE /v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`);
     expect(incident.timeline.find((e) => e.kind === 'eradication_requested')?.actor).toBe('function-key');
     expect(incident.timeline.find((e) => e.mark === 'T1')?.kind).toBe('eradicated');
     // What Graph cannot reach is listed for a human, with the exact PowerShell for this mailbox.
