@@ -10,7 +10,7 @@ import { readLimitedBody, requireJsonContentType } from '../shared/http/request-
 import { incidentIdOf, parseEradicateMessage, parseVerifyMessage } from '../shared/queues/follow-up-message';
 import { eradicateIncident, EradicationRetryError, requestEradication } from '../shared/runbook/eradicate';
 import { recordFollowUpPoisoned } from '../shared/runbook/follow-ups';
-import { closeIncident, recordNotified, recoverIncident, type CredentialKind } from '../shared/runbook/recover';
+import { closeIncident, recordNotified, recoverIncident } from '../shared/runbook/recover';
 import { verifyContainment } from '../shared/runbook/verify';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
@@ -66,7 +66,7 @@ export async function recoverHandler(request: HttpRequest, context: InvocationCo
     const body = await readJson(request, '{"credential": "tap" | "password"}');
     const credential = field(body, 'credential') ?? 'tap';
     if (credential !== 'tap' && credential !== 'password') throw new ValidationError('"credential" must be "tap" or "password"', 422, { field: 'credential' });
-    const result = await recoverIncident(recover, id, { invocationId: context.invocationId, caller: caller.id }, credential as CredentialKind);
+    const result = await recoverIncident(recover, id, { invocationId: context.invocationId, caller: caller.id }, credential);
     // The credential is in this response only: the log line says that one was issued, never what it is.
     context.info(JSON.stringify({ event: 'recovered', incidentId: id, by: caller.id, credential: result.credential.type }));
     return {
