@@ -9,6 +9,7 @@ import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_NETWORKS, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
 import { request, type ContainBody } from '../support/http';
 import { rediagnose as rediagnoseQueued } from '../support/diagnosis-stack';
+import { bearer, readerToken } from '../support/tokens';
 
 const FUNCTION_KEY = 'diagnosis-test-key-0123456789';
 const sentinelSample = readFileSync(path.join(__dirname, '../../samples/alerts/sentinel-incident.json'), 'utf8');
@@ -72,7 +73,7 @@ async function contain(body: string): Promise<string> {
 }
 
 async function detail(id: string, query = ''): Promise<DetailBody> {
-  const response = await request<DetailBody>(`${stack.baseUrl}/api/incidents/${id}${query}`, { headers });
+  const response = await request<DetailBody>(`${stack.baseUrl}/api/incidents/${id}${query}`, { headers: bearer(await readerToken(stack)) });
   expect(response.status).toBe(200);
   return response.json;
 }
