@@ -5,7 +5,7 @@
 import { createHash, generateKeyPair as generateKeyPairCallback, KeyObject, randomUUID, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isRecord } from './json';
-import { AZURE_CLI_APP_ID, SCENARIO_ANALYSTS, SCENARIO_CALLER } from './scenario';
+import { AZURE_CLI_APP_ID, SCENARIO_ANALYSTS, SCENARIO_CALLER, SCENARIO_TENANT } from './scenario';
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -46,6 +46,11 @@ export interface TokenRequest {
   roles?: string[];
   /** Group object ids (`groups`); user tokens default to the analyst's. */
   groups?: string[];
+  /**
+   * User tokens: the person is in more groups than fit in a token, so, as Entra does, `groups` is left
+   * out and `_claim_names` / `_claim_sources` point to Graph instead.
+   */
+  groupsOverage?: boolean;
   /** Claims to leave out after everything else is set (e.g. `idtyp`, to test tokens without it). */
   omitClaims?: string[];
   /** Claim `tid` and the issuer's tenant; default the seeded tenant. The token is still signed with this tenant's keys. */
@@ -64,7 +69,7 @@ export interface TokenRequest {
   claims?: Record<string, ClaimValue>;
 }
 
-export type ClaimValue = string | number | boolean | string[];
+export type ClaimValue = string | number | boolean | string[] | { readonly [name: string]: ClaimValue };
 
 export type AnalystName = keyof typeof SCENARIO_ANALYSTS;
 
@@ -215,7 +220,14 @@ function userClaims(request: TokenRequest, version: 1 | 2): Record<string, Claim
     ...(version === 1
       ? { acr: '1', amr: ['pwd', 'mfa'], appid: appId, appidacr: '0', unique_name: upn, upn }
       : { azp: appId, azpacr: '0', idtyp: 'user', preferred_username: upn }),
-    ...(groups.length > 0 ? { groups } : {}),
+    ...(request.groupsOverage
+      ? {
+          _claim_names: { groups: 'src1' },
+          _claim_sources: { src1: { endpoint: `https://graph.windows.net/${request.tenantId ?? SCENARIO_TENANT.id}/users/${objectId}/getMemberObjects` } },
+        }
+      : groups.length > 0
+        ? { groups }
+        : {}),
     name: request.name ?? analyst.displayName,
     oid: objectId,
     ...(roles.length > 0 ? { roles } : {}),
@@ -228,7 +240,7 @@ function userClaims(request: TokenRequest, version: 1 | 2): Record<string, Claim
 export function tokenRequestFromJson(json: unknown): TokenRequest {
   if (!isRecord(json)) throw new TypeError('body must be a token request with an audience');
   const known = new Set([
-    'audience', 'kind', 'analyst', 'appId', 'objectId', 'upn', 'name', 'scopes', 'roles', 'groups', 'omitClaims',
+    'audience', 'kind', 'analyst', 'appId', 'objectId', 'upn', 'name', 'scopes', 'roles', 'groups', 'groupsOverage', 'omitClaims',
     'tenantId', 'version', 'expiresInSeconds', 'notBeforeSeconds', 'signWith', 'issuer', 'claims',
   ]);
   const unknown = Object.keys(json).find((key) => !known.has(key));
@@ -250,6 +262,7 @@ function checkTokenRequest(request: TokenRequest): void {
     if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) throw new TypeError(`${name} must be an array of strings`);
   }
   if (fields.kind !== undefined && fields.kind !== 'app' && fields.kind !== 'user') throw new TypeError('kind must be "app" or "user"');
+  if (fields.groupsOverage !== undefined && typeof fields.groupsOverage !== 'boolean') throw new TypeError('groupsOverage must be true or false');
   if (fields.analyst !== undefined && !Object.hasOwn(SCENARIO_ANALYSTS, String(fields.analyst))) {
     throw new TypeError(`analyst must be one of ${Object.keys(SCENARIO_ANALYSTS).join(', ')}`);
   }

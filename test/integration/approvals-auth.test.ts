@@ -4,12 +4,12 @@
 // the host key, the playbook's app token) decide nothing. Each refusal writes nothing.
 import { SCENARIO_ANALYSTS, SCENARIO_CALLER, type TenantSimulator } from '../../dev/simulator';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import { isGraphWrite, manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
+import { heldIncident as held } from '../support/held-incident';
+import { isGraphWrite, request, type IncidentBody } from '../support/http';
 import { approverToken, bearer, readerToken, simulatorToken } from '../support/tokens';
 
 let stack: LocalStack;
 let simulator: TenantSimulator;
-let seq = 0;
 
 beforeAll(async () => {
   stack = await startLocalStack({ functionKey: 'approvals-auth-contain-key-0123456789' });
@@ -22,19 +22,7 @@ afterAll(async () => {
 
 type Decided = IncidentBody & { approvedBy?: string; rejectedBy?: string; approver?: { id: string; kind: string; name?: string; objectId?: string }; error?: { message: string } };
 
-/** A new person's Medium alert: held for a human (below MIN_AUTO_CONTAIN_SEVERITY), nothing sent. */
-async function heldIncident(): Promise<{ id: string; upn: string }> {
-  const user = simulator.addUser({ userPrincipalName: `held-${++seq}@wingtip-lab.example` });
-  const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-functions-key': stack.functionKey },
-    body: manualAlert(user.userPrincipalName, `approvals-auth-${seq}`, 'Medium'),
-  });
-  expect(response.status).toBe(200);
-  expect(response.json.incidents[0].state).toBe('awaiting_approval');
-  await stack.host.drainQueues(30_000);
-  return { id: response.json.incidents[0].id, upn: user.userPrincipalName };
-}
+const heldIncident = () => held(stack, simulator, 'approvals-auth');
 
 function decide(id: string, verb: 'approve' | 'reject', headers: Record<string, string>) {
   return request<Decided>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
