@@ -168,7 +168,9 @@ async function main(): Promise<number> {
     const incidentId = first.json.incidents?.[0]?.id;
     let packComplete = false;
     if (incidentId) {
-      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { 'x-functions-key': stack.functionKey } })).json()) as IncidentDetail;
+      // Read as the seeded reader analyst, with a user token from the simulator's issuer.
+      const readerToken = await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader' });
+      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { authorization: `Bearer ${readerToken}` } })).json()) as IncidentDetail;
       console.log('\nTimeline:');
       for (const event of detail.timeline ?? []) {
         console.log(`  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`);
