@@ -4,10 +4,9 @@
 // holds (a function key, a playbook's identity) can never approve. Function keys are checked by the
 // host before the handler runs (the route's auth level, config.ts authLevelFor); tokens are checked here.
 import type { HttpRequest } from '@azure/functions';
-import type { JWTVerifyGetKey } from 'jose';
 import { authLevelFor, takesAppTokens, type CallerRole, type Config } from '../config';
 import { AuthError } from '../errors';
-import { EntraTokenVerifier, jwksFor } from './entra-token';
+import { EntraTokenVerifier } from './entra-token';
 import { appRoles, groupMembership, tokenHolder } from './token-claims';
 
 export type { CallerRole } from '../config';
@@ -38,12 +37,8 @@ const USER_TOKEN = 'an analyst\'s Entra ID user token for the webhook\'s app reg
 export class Callers implements CallerAuthenticator {
   private readonly verifier?: EntraTokenVerifier;
 
-  constructor(
-    private readonly config: Pick<Config, 'callerTokens' | 'approvals'>,
-    keys?: JWTVerifyGetKey,
-  ) {
-    const tokens = config.callerTokens;
-    if (tokens) this.verifier = new EntraTokenVerifier(tokens, keys ?? jwksFor(tokens));
+  constructor(private readonly config: Pick<Config, 'callerTokens' | 'approvals'>) {
+    if (config.callerTokens) this.verifier = new EntraTokenVerifier(config.callerTokens);
   }
 
   async authenticate(request: HttpRequest, role: CallerRole): Promise<Caller> {
