@@ -87,7 +87,7 @@ async function findingRows(id: string): Promise<number> {
 
 /** Closes the user's incidents in storage, so the next alert for them opens a new one. */
 async function closeIncidentsOf(user: string): Promise<void> {
-  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers });
+  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: bearer(await readerToken(stack)) });
   const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Incidents', { allowInsecureConnection: true });
   for (const { id } of listed.json.incidents) await client.updateEntity({ partitionKey: id, rowKey: 'incident', state: 'closed' }, 'Merge');
 }
