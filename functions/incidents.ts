@@ -33,7 +33,7 @@ function findingsView(findings: readonly StoredFinding[], withRaw: boolean) {
 export async function getIncidentHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { store, findings, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
     const [stored, timeline, found] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id)]);
@@ -62,7 +62,7 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
 export async function listIncidentsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { store, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     const state = request.query.get('state') ?? undefined;
     if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state)) {
       throw new ValidationError(`unknown state "${state.slice(0, 64)}"; one of ${INCIDENT_STATES.join(', ')}`, 400);
@@ -89,7 +89,7 @@ export const getIncidentFunction = registerFunction({
   name: 'getIncident',
   route: 'incidents/{id}',
   methods: ['GET'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('reader'),
   handler: getIncidentHandler,
 });
 
@@ -98,6 +98,6 @@ export const listIncidentsFunction = registerFunction({
   name: 'listIncidents',
   route: 'incidents',
   methods: ['GET'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('reader'),
   handler: listIncidentsHandler,
 });

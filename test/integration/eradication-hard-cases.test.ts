@@ -6,10 +6,13 @@
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { reenableAccount, replantPersistence, SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_RETURN, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
+import { approverToken, bearer } from '../support/tokens';
 import { manualAlert, request, type ContainBody } from '../support/http';
 
 const KEY = 'eradication-test-key-0123456789';
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
+/** The seeded approver's user token: reading and deciding are a person's, never the alert key's. */
+let analyst: Record<string, string> = {};
 const { victim, hybrid, blake } = SCENARIO_USERS;
 
 interface Finding {
@@ -49,13 +52,13 @@ async function contain(stack: LocalStack, alert: string): Promise<string> {
 }
 
 async function detail(stack: LocalStack, id: string): Promise<Detail> {
-  const response = await request<Detail>(`${stack.baseUrl}/api/incidents/${id}`, { headers });
+  const response = await request<Detail>(`${stack.baseUrl}/api/incidents/${id}`, { headers: analyst });
   expect(response.status).toBe(200);
   return response.json;
 }
 
 function post<T = Record<string, unknown>>(stack: LocalStack, id: string, verb: string, body: unknown) {
-  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...analyst }, body: JSON.stringify(body) });
 }
 
 function deletes(simulator: TenantSimulator): string[] {
@@ -69,6 +72,7 @@ describe('the hard cases', () => {
   beforeAll(async () => {
     // Verification right after containment (0 min), so each incident here is checked at once.
     stack = await startLocalStack({ functionKey: KEY, settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', VERIFY_AFTER_MINUTES: '0' } });
+    analyst = bearer(await approverToken(stack));
     simulator = stack.simulator!;
   });
   afterAll(() => stack?.stop());
