@@ -263,7 +263,7 @@ function checkTokenRequest(request: TokenRequest): void {
   }
   if (fields.kind !== undefined && fields.kind !== 'app' && fields.kind !== 'user') throw new TypeError('kind must be "app" or "user"');
   if (fields.groupsOverage !== undefined && typeof fields.groupsOverage !== 'boolean') throw new TypeError('groupsOverage must be true or false');
-  if (fields.analyst !== undefined && !Object.hasOwn(SCENARIO_ANALYSTS, String(fields.analyst))) {
+  if (fields.analyst !== undefined && (typeof fields.analyst !== 'string' || !Object.hasOwn(SCENARIO_ANALYSTS, fields.analyst))) {
     throw new TypeError(`analyst must be one of ${Object.keys(SCENARIO_ANALYSTS).join(', ')}`);
   }
   if (fields.analyst !== undefined && fields.kind === 'app') throw new TypeError('an analyst signs in as a user: leave kind out or set it to "user"');
