@@ -114,12 +114,12 @@ interface CampaignView {
 }
 
 /** Phase 4: the campaign the hunts built; returns the suspicious users' UPNs. */
-async function printCampaign(baseUrl: string, key: string, campaignId: string | undefined): Promise<string[]> {
+async function printCampaign(baseUrl: string, readerToken: string, campaignId: string | undefined): Promise<string[]> {
   if (!campaignId) {
     console.log('\nPivot hunt: no campaign recorded');
     return [];
   }
-  const campaign = (await (await fetch(`${baseUrl}/api/campaigns/${campaignId}`, { headers: { 'x-functions-key': key } })).json()) as CampaignView;
+  const campaign = (await (await fetch(`${baseUrl}/api/campaigns/${campaignId}`, { headers: { authorization: `Bearer ${readerToken}` } })).json()) as CampaignView;
   console.log(`\nPivot hunt (Phase 4): campaign ${campaign.id}`);
   for (const p of campaign.pivots) {
     const value = p.pivot.value.length > 60 ? `${p.pivot.value.slice(0, 57)}...` : p.pivot.value;
@@ -208,14 +208,16 @@ async function main(): Promise<number> {
     let packComplete = false;
     let campaignVictims: string[] = [];
     if (incidentId) {
-      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { 'x-functions-key': stack.functionKey } })).json()) as IncidentDetail;
+      // Read as the seeded reader analyst, with a user token from the simulator's issuer.
+      const readerToken = await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader' });
+      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { authorization: `Bearer ${readerToken}` } })).json()) as IncidentDetail;
       console.log('\nTimeline:');
       for (const event of detail.timeline ?? []) {
         console.log(`  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`);
       }
       printPack(detail, diagnosisMs(hostLog, incidentId));
       packComplete = detail.diagnosis?.status === 'complete';
-      campaignVictims = await printCampaign(stack.baseUrl, stack.functionKey, detail.campaign?.id);
+      campaignVictims = await printCampaign(stack.baseUrl, readerToken, detail.campaign?.id);
     }
 
     const victim = simulator.tenant.findUser(VICTIM);
@@ -228,7 +230,7 @@ async function main(): Promise<number> {
     console.log(contained ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
     console.log(packComplete ? 'OK: evidence pack complete.' : 'FAILED: the evidence pack is not complete.');
     console.log(untouched ? `OK: ${campaignVictims.length} other victims found and held for an approver, nothing written to them.` : 'FAILED: the campaign found no victims, or wrote to one.');
-    const recovered = contained && packComplete && incidentId !== undefined && (await eradicateAndRecover(stack.baseUrl, stack.functionKey, incidentId, () => stack.host.drainQueues(60_000)));
+    const recovered = contained && packComplete && incidentId !== undefined && (await eradicateAndRecover(stack.baseUrl, await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'approver' }), incidentId, () => stack.host.drainQueues(60_000)));
     return contained && packComplete && untouched && recovered ? 0 : 1;
   } finally {
     await stack.stop();
@@ -250,23 +252,23 @@ interface PhaseDetail extends IncidentDetail {
   eradication?: { items: RemovalView[]; manualSteps: Array<{ why: string; powershell: string[] }> };
 }
 
-async function call<T>(baseUrl: string, key: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
+async function call<T>(baseUrl: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
   const response = await fetch(`${baseUrl}/api/incidents/${route}`, {
     method,
-    headers: { 'content-type': 'application/json', 'x-functions-key': key },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: response.status, json: (await response.json()) as T };
 }
 
 /** Phases 3 and 5 as an approver drives them: eradicate what the pack flagged, call the user, recover. */
-async function eradicateAndRecover(baseUrl: string, key: string, id: string, drain: () => Promise<void>): Promise<boolean> {
-  console.log(`\nEradication (Phase 3): an approver removes what the pack flagged:`);
-  console.log(`  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'x-functions-key: <key>' -d '{"findings": "flagged"}'`);
-  const asked = await call<{ state: string }>(baseUrl, key, 'POST', `${id}/eradicate`, { findings: 'flagged', comment: 'demo: pack reviewed' });
+async function eradicateAndRecover(baseUrl: string, token: string, id: string, drain: () => Promise<void>): Promise<boolean> {
+  console.log(`\nEradication (Phase 3): an approver (sam.analyst, a user token with Incidents.Approve) removes what the pack flagged:`);
+  console.log(`  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'authorization: Bearer <approver token>' -d '{"findings": "flagged"}'`);
+  const asked = await call<{ state: string }>(baseUrl, token, 'POST', `${id}/eradicate`, { findings: 'flagged', comment: 'demo: pack reviewed' });
   console.log(`HTTP ${asked.status}: state ${asked.json.state}; the eradicate queue removes them in the runbook's order`);
   await drain();
-  const after = (await call<PhaseDetail>(baseUrl, key, 'GET', id)).json;
+  const after = (await call<PhaseDetail>(baseUrl, token, 'GET', id)).json;
   for (const item of after.eradication?.items ?? []) {
     console.log(`  ${item.status.padEnd(13)} ${item.httpStatus === undefined ? '   ' : String(item.httpStatus)}  ${item.title}${item.detail ? ` (${item.detail})` : ''}`);
   }
@@ -281,10 +283,10 @@ async function eradicateAndRecover(baseUrl: string, key: string, id: string, dra
     return false;
   }
 
-  await call(baseUrl, key, 'POST', `${id}/notified`, { channel: 'phone', comment: 'demo: called the user on their mobile' });
+  await call(baseUrl, token, 'POST', `${id}/notified`, { channel: 'phone', comment: 'demo: called the user on their mobile' });
   console.log('\nUser notified by phone (T2).');
   console.log(`\nRecovery (Phase 5): POST /api/incidents/${id}/recover {"credential": "tap"}`);
-  const recovery = await call<{ state: string; credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number }; notifyOutOfBand?: { internal: string[]; external: string[] }; error?: { message: string } }>(baseUrl, key, 'POST', `${id}/recover`, { credential: 'tap' });
+  const recovery = await call<{ state: string; credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number }; notifyOutOfBand?: { internal: string[]; external: string[] }; error?: { message: string } }>(baseUrl, token, 'POST', `${id}/recover`, { credential: 'tap' });
   if (recovery.status !== 200 || !recovery.json.credential) {
     console.log(`FAILED: HTTP ${recovery.status} ${recovery.json.error?.message ?? ''}`);
     return false;
@@ -293,7 +295,7 @@ async function eradicateAndRecover(baseUrl: string, key: string, id: string, dra
   console.log(`  Temporary Access Pass: ${credential.value}   (SHOWN ONCE: not stored anywhere; read it to the user by phone)`);
   console.log(`  one-time, ${credential.lifetimeMinutes} min, until ${credential.expiresAt ?? '-'}; the account is enabled again`);
   console.log(`  contact out of band (5.3): external ${recovery.json.notifyOutOfBand?.external.join(', ') || '-'}; internal ${recovery.json.notifyOutOfBand?.internal.join(', ') || '-'}`);
-  const final = (await call<PhaseDetail>(baseUrl, key, 'GET', id)).json;
+  const final = (await call<PhaseDetail>(baseUrl, token, 'GET', id)).json;
   console.log('\nTimeline marks:');
   console.log(`  T0 contained        ${final.t0 ?? '-'}`);
   console.log(`  T1 eradicated       ${final.t1 ?? '-'}`);

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ simulator: { latencyMs: options.latencyMs }, settings: { BLAST_RADIUS_MAX: '1000000' }, log: (line) => log.push(line) });
   const headers = { 'content-type': 'application/json', 'x-functions-key': stack.functionKey };
   const simulator = stack.simulator!;
+  const reader = { authorization: `Bearer ${await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader', expiresInSeconds: 12 * 3600 })}` };
   const handler: number[] = [];
   const endToEnd: number[] = [];
   const calls: number[] = [];
@@ -66,7 +67,7 @@ async function main(): Promise<void> {
       const id = ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0].id;
       const logStart = simulator.requestLog.length;
       for (;;) {
-        const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${id}`, { headers })).json()) as { diagnosis?: { status: string } };
+        const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${id}`, { headers: reader })).json()) as { diagnosis?: { status: string } };
         if (detail.diagnosis?.status === 'complete') break;
         if (performance.now() - answered > 60_000) throw new Error(`no complete pack for ${id} after 60 s`);
         await new Promise((resolve) => setTimeout(resolve, 20));

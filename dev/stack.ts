@@ -1,6 +1,7 @@
 // The local stack: Azurite and the tenant simulator when the settings do not point elsewhere, and the
 // local function host serving the app's function definitions. Used by `npm start`, the demo, the
-// benchmark and the integration tests, so all of them run the same wiring.
+// benchmark and the integration tests, so all of them run the same wiring. With its own simulator, the
+// stack trusts the simulator's token issuer for analysts' user tokens, so approvals take the real path.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, SETTING_NAMES } from '../shared/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
@@ -12,8 +13,10 @@ import { startTenantSimulator, type SimulatorOptions, type TenantSimulator } fro
 export interface LocalStackOptions {
   /** Default 0 (a free port). */
   port?: number;
-  /** Default: generated. */
+  /** The `contain` function's key (what a playbook and curl send). Default: generated. */
   functionKey?: string;
+  /** The host key, which opens every function-level route. Default: generated. */
+  hostKey?: string;
   /** Settings on top of the defaults (and of local.settings.json when `useLocalSettings`). */
   settings?: Record<string, string>;
   /** Read local.settings.json and environment overrides, as `npm start` does. Default false. */
@@ -25,7 +28,14 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   baseUrl: string;
+  /** The `contain` function's key: opens `contain` only, as the key a playbook holds in Azure does. */
   functionKey: string;
+  /** The host key: opens every function-level route. */
+  hostKey: string;
+  /** Each HTTP function's own key, by function name. */
+  functionKeys: Readonly<Record<string, string>>;
+  /** The WEBHOOK_AUDIENCE in force (analysts' user tokens are issued for it), if any. */
+  audience?: string;
   /** Present when the stack started its own simulator (GRAPH_BASE_URL was not set). */
   simulator?: TenantSimulator;
   /** Present when the stack started its own Azurite. */
@@ -48,6 +58,17 @@ export const DEFAULT_LOCAL_SETTINGS: Readonly<Record<string, string>> = {
    */
   REPORTS_REQUESTS_PER_10_SECONDS: '1000',
 };
+
+/** The audience of the local stand-in for the webhook's app registration (analysts' tokens are for it). */
+export const LOCAL_WEBHOOK_AUDIENCE = 'api://aitm-contain-local';
+
+/**
+ * Token settings that trust a simulator's issuer: analysts' user tokens (and, with
+ * WEBHOOK_ALLOWED_CALLERS, app tokens) that it signs are verified for real against its JWKS.
+ */
+export function simulatorTokenSettings(simulator: Pick<TenantSimulator, 'baseUrl' | 'identity'>, audience = LOCAL_WEBHOOK_AUDIENCE): Record<string, string> {
+  return { WEBHOOK_AUDIENCE: audience, WEBHOOK_TENANT_ID: simulator.identity.tenantId, WEBHOOK_AUTHORITY: simulator.baseUrl };
+}
 
 /** The workspace id the simulator's Log Analytics stand-in is addressed by (any id is answered). */
 export const SIMULATED_WORKSPACE_ID = '7d3e1b2a-5c4f-4e6d-8a9b-0c1d2e3f4a5b';
@@ -99,7 +120,7 @@ function fillInLocalServices(settings: Record<string, string>, storage: string |
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const settings: Record<string, string> = {
     ...DEFAULT_LOCAL_SETTINGS,
-    ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY'] }) : {}),
+    ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY', 'LOCAL_HOST_KEY'] }) : {}),
     ...options.settings,
   };
   // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in.
@@ -122,17 +143,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(() => simulator!.stop());
     }
     fillInLocalServices(settings, azurite?.connectionString, simulator);
+    // Analysts sign in to the simulator's issuer; contain keeps taking the function key.
+    if (simulator && !settings.WEBHOOK_AUDIENCE && !settings.WEBHOOK_TENANT_ID) Object.assign(settings, simulatorTokenSettings(simulator));
     if (!settings.AzureWebJobsStorage) {
       throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');
     }
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
     const { functionDefinitions, startBackgroundChecks } = await quietlyImportFunctions();
-    const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? randomBytes(24).toString('base64url');
+    const definitions = functionDefinitions();
+    const newKey = () => randomBytes(24).toString('base64url');
+    const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? newKey();
+    const hostKey = options.hostKey ?? settings.LOCAL_HOST_KEY ?? newKey();
+    const functionKeys = Object.fromEntries(definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.name === 'contain' ? functionKey : newKey()]));
     const host = await startFunctionHost({
-      definitions: functionDefinitions(),
+      definitions,
       port: options.port ?? 0,
-      functionKey,
+      keys: { host: [hostKey], functions: Object.fromEntries(Object.entries(functionKeys).map(([name, key]) => [name, [key]])) },
       storageConnectionString: settings.AzureWebJobsStorage,
       hostJson: readHostJson(),
       log: options.log ?? (() => undefined),
@@ -150,6 +177,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       baseUrl: host.baseUrl,
       functionKey,
+      hostKey,
+      functionKeys,
+      audience: settings.WEBHOOK_AUDIENCE || undefined,
       simulator,
       azurite,
       storageConnectionString: settings.AzureWebJobsStorage,

@@ -1,5 +1,6 @@
 // POST /api/incidents/{id}/approve and /reject: a human's decision on a held incident. Approve runs the
 // same containment path (past the gates that wait for a human, never past protection); reject closes.
+// Only an approver decides (shared/auth/callers.ts), and the record names the person.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { field, text } from '../shared/alerts/json';
 import { httpAuthLevel } from '../shared/config';
@@ -7,6 +8,7 @@ import { NotFoundError, toHttpResponse, ValidationError } from '../shared/errors
 import { incidentView } from '../shared/http/contain-response';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
 import { approveIncident, rejectIncident, type Decision } from '../shared/runbook/approvals';
+import type { Caller } from '../shared/auth/callers';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
 import { registerFunction } from './registry';
@@ -27,6 +29,11 @@ async function readDecision(request: HttpRequest): Promise<Decision> {
   return { comment: text(field(body, 'comment'))?.slice(0, 1000) };
 }
 
+/** Who decided, for the response: the person's name and object id when a person's token was used. */
+function decider(caller: Caller): { id: string; kind: Caller['kind']; name?: string; objectId?: string } {
+  return { id: caller.id, kind: caller.kind, name: caller.name, objectId: caller.objectId };
+}
+
 function incidentId(request: HttpRequest): string {
   const id = request.params.id ?? '';
   if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
@@ -36,7 +43,7 @@ function incidentId(request: HttpRequest): string {
 export async function approveHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, contain } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const decision = await readDecision(request);
     const result = await approveIncident(contain, id, { invocationId: context.invocationId, caller: caller.id }, decision);
@@ -45,7 +52,7 @@ export async function approveHandler(request: HttpRequest, context: InvocationCo
     return {
       status: result.retryable ? 503 : 200,
       headers: result.retryable ? { 'Retry-After': '5' } : undefined,
-      jsonBody: { ...incidentView(result.incident), approvedBy: caller.id },
+      jsonBody: { ...incidentView(result.incident), approvedBy: caller.id, approver: decider(caller) },
     };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
@@ -55,12 +62,12 @@ export async function approveHandler(request: HttpRequest, context: InvocationCo
 export async function rejectHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, contain } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const decision = await readDecision(request);
     const incident = await rejectIncident(contain, id, { invocationId: context.invocationId, caller: caller.id }, decision);
     context.info(JSON.stringify({ event: 'rejected', incidentId: id, by: caller.id }));
-    return { status: 200, jsonBody: { ...incidentView(incident), rejectedBy: caller.id } };
+    return { status: 200, jsonBody: { ...incidentView(incident), rejectedBy: caller.id, approver: decider(caller) } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
   }
@@ -71,7 +78,7 @@ export const approveFunction = registerFunction({
   name: 'approveIncident',
   route: 'incidents/{id}/approve',
   methods: ['POST'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('approver'),
   handler: approveHandler,
 });
 
@@ -80,6 +87,6 @@ export const rejectFunction = registerFunction({
   name: 'rejectIncident',
   route: 'incidents/{id}/reject',
   methods: ['POST'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('approver'),
   handler: rejectHandler,
 });

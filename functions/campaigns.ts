@@ -1,7 +1,7 @@
 // GET /api/campaigns, GET /api/campaigns/{id} (pivots, hits with their evidence and verdicts, linked
 // incidents), and POST /api/incidents/{id}/hunt, which re-runs the pivot hunt with optional extra pivots.
 // All three read (the hunt only holds other victims for approval unless CAMPAIGN_CONTAINMENT says
-// otherwise, through the same safety gates): the reader role once caller roles exist.
+// otherwise, through the same safety gates): the reader role (an approver also reads).
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { httpAuthLevel } from '../shared/config';
 import { BusyError, NotFoundError, toHttpResponse } from '../shared/errors';
@@ -17,7 +17,7 @@ const MAX_HUNT_BODY_BYTES = 64 * 1024;
 export async function listCampaignsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { campaigns, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     return { jsonBody: { campaigns: await campaigns.list(100) } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
@@ -27,7 +27,7 @@ export async function listCampaignsHandler(request: HttpRequest, context: Invoca
 export async function getCampaignHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { campaigns, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     const campaign = ULID.test(id) ? await campaigns.get(id) : undefined;
     if (!campaign) throw new NotFoundError(`no campaign "${id.slice(0, 64)}"`);
@@ -40,7 +40,7 @@ export async function getCampaignHandler(request: HttpRequest, context: Invocati
 export async function huntHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { hunt, store, callers } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
     requireJsonContentType(request);
@@ -61,8 +61,8 @@ export async function huntHandler(request: HttpRequest, context: InvocationConte
   }
 }
 
-export const listCampaignsFunction = registerFunction({ kind: 'http', name: 'listCampaigns', route: 'campaigns', methods: ['GET'], authLevel: httpAuthLevel(), handler: listCampaignsHandler });
+export const listCampaignsFunction = registerFunction({ kind: 'http', name: 'listCampaigns', route: 'campaigns', methods: ['GET'], authLevel: httpAuthLevel('reader'), handler: listCampaignsHandler });
 
-export const getCampaignFunction = registerFunction({ kind: 'http', name: 'getCampaign', route: 'campaigns/{id}', methods: ['GET'], authLevel: httpAuthLevel(), handler: getCampaignHandler });
+export const getCampaignFunction = registerFunction({ kind: 'http', name: 'getCampaign', route: 'campaigns/{id}', methods: ['GET'], authLevel: httpAuthLevel('reader'), handler: getCampaignHandler });
 
-export const huntIncidentFunction = registerFunction({ kind: 'http', name: 'huntIncident', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: httpAuthLevel(), handler: huntHandler });
+export const huntIncidentFunction = registerFunction({ kind: 'http', name: 'huntIncident', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: httpAuthLevel('reader'), handler: huntHandler });

@@ -16,7 +16,7 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
   const started = performance.now();
   try {
     const { config, contain, callers } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'alert-source');
     requireJsonContentType(request);
     const alert = parseAlert(decodeAlertBody(await readLimitedBody(request, config.maxAlertBytes), config.maxAlertBytes));
     if (isAcknowledgement(alert)) {
@@ -64,6 +64,6 @@ export const containFunction = registerFunction({
   name: 'contain',
   route: 'contain',
   methods: ['POST'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('alert-source'),
   handler: containHandler,
 });

@@ -10,7 +10,7 @@ import { readLimitedBody, requireJsonContentType } from '../shared/http/request-
 import { incidentIdOf, parseEradicateMessage, parseVerifyMessage } from '../shared/queues/follow-up-message';
 import { eradicateIncident, EradicationRetryError, requestEradication } from '../shared/runbook/eradicate';
 import { recordFollowUpPoisoned } from '../shared/runbook/follow-ups';
-import { closeIncident, recordNotified, recoverIncident, type CredentialKind } from '../shared/runbook/recover';
+import { closeIncident, recordNotified, recoverIncident } from '../shared/runbook/recover';
 import { verifyContainment } from '../shared/runbook/verify';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
@@ -43,7 +43,7 @@ function comment(body: unknown): string | undefined {
 export async function eradicateHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, eradicate } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const body = await readJson(request, '{"findings": ["<finding id>", ...] | "flagged", "comment": "..."}');
     const findings = field(body, 'findings');
@@ -61,12 +61,12 @@ export async function eradicateHandler(request: HttpRequest, context: Invocation
 export async function recoverHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, recover } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const body = await readJson(request, '{"credential": "tap" | "password"}');
     const credential = field(body, 'credential') ?? 'tap';
     if (credential !== 'tap' && credential !== 'password') throw new ValidationError('"credential" must be "tap" or "password"', 422, { field: 'credential' });
-    const result = await recoverIncident(recover, id, { invocationId: context.invocationId, caller: caller.id }, credential as CredentialKind);
+    const result = await recoverIncident(recover, id, { invocationId: context.invocationId, caller: caller.id }, credential);
     // The credential is in this response only: the log line says that one was issued, never what it is.
     context.info(JSON.stringify({ event: 'recovered', incidentId: id, by: caller.id, credential: result.credential.type }));
     return {
@@ -87,7 +87,7 @@ export async function recoverHandler(request: HttpRequest, context: InvocationCo
 export async function notifiedHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, store, recover } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const body = await readJson(request, '{"channel": "phone", "comment": "..."}');
     const channel = text(field(body, 'channel')) ?? 'phone';
@@ -101,7 +101,7 @@ export async function notifiedHandler(request: HttpRequest, context: InvocationC
 export async function closeHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { callers, store, recover } = getServices();
-    const caller = await callers.authenticate(request);
+    const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const body = await readJson(request, '{"comment": "..."}');
     const incident = await closeIncident(store, recover.clock, id, { invocationId: context.invocationId, caller: caller.id }, comment(body));
@@ -160,7 +160,7 @@ function poisonHandler(queue: 'eradicate' | 'verify') {
 }
 
 function approverRoute(name: string, verb: string, handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
-  return registerFunction({ kind: 'http', name, route: `incidents/{id}/${verb}`, methods: ['POST'], authLevel: httpAuthLevel(), handler });
+  return registerFunction({ kind: 'http', name, route: `incidents/{id}/${verb}`, methods: ['POST'], authLevel: httpAuthLevel('approver'), handler });
 }
 
 export const eradicateFunction = approverRoute('eradicateIncident', 'eradicate', eradicateHandler);

@@ -45,7 +45,7 @@ async function campaignView(campaigns: CampaignStore, id: string) {
 export async function getIncidentHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { store, findings, campaigns, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
     const [stored, timeline, found, campaignId] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id), campaigns.campaignOf(id)]);
@@ -75,7 +75,7 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
 export async function listIncidentsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
     const { store, callers } = getServices();
-    await callers.authenticate(request);
+    await callers.authenticate(request, 'reader');
     const state = request.query.get('state') ?? undefined;
     if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state)) {
       throw new ValidationError(`unknown state "${state.slice(0, 64)}"; one of ${INCIDENT_STATES.join(', ')}`, 400);
@@ -102,7 +102,7 @@ export const getIncidentFunction = registerFunction({
   name: 'getIncident',
   route: 'incidents/{id}',
   methods: ['GET'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('reader'),
   handler: getIncidentHandler,
 });
 
@@ -111,6 +111,6 @@ export const listIncidentsFunction = registerFunction({
   name: 'listIncidents',
   route: 'incidents',
   methods: ['GET'],
-  authLevel: httpAuthLevel(),
+  authLevel: httpAuthLevel('reader'),
   handler: listIncidentsHandler,
 });

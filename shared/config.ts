@@ -42,6 +42,24 @@ const positiveInt = (fallback: number) =>
       return parsed;
     });
 
+/** An app role's value as Entra emits it in the `roles` claim: no spaces, no separators we split on. */
+const appRole = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const role = value === undefined || value.trim() === '' ? fallback : value.trim();
+      if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$/.test(role)) {
+        ctx.addIssue({ code: 'custom', message: `"${role.slice(0, 64)}" is not an app role value (letters, digits, ".", "_", ":", "-")` });
+        return z.NEVER;
+      }
+      return role;
+    });
+
+const APPROVAL_AUTH_MODES = ['token', 'function-key'] as const;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 function isLoopbackUrl(value: string): boolean {
   try {
     const host = new URL(value).hostname;
@@ -100,12 +118,10 @@ const schema = z
       .url({ protocol: /^https?$/ })
       .default('https://login.microsoftonline.com')
       .transform((value) => value.replace(/\/+$/, '')),
-    // Human approvers (issue 9 section 2). Declared here so infra and docs are checked against them;
-    // the approver authentication that reads them lands with the h2-approvers branch.
-    APPROVER_ROLE: z.string().trim().min(1).default('Incidents.Approve'),
-    READER_ROLE: z.string().trim().min(1).default('Incidents.Read'),
+    APPROVER_ROLE: appRole('Incidents.Approve'),
+    READER_ROLE: appRole('Incidents.Read'),
     APPROVER_GROUP_IDS: csv,
-    APPROVAL_AUTH: z.enum(['token', 'function-key']).default('token'),
+    APPROVAL_AUTH: z.enum(APPROVAL_AUTH_MODES).default('token'),
   })
   .superRefine((settings, ctx) => {
     if (settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.GRAPH_BASE_URL)) {
@@ -158,18 +174,30 @@ const schema = z
     for (const ip of settings.TRUSTED_IPS) {
       if (isIP(ip) === 0) ctx.addIssue({ code: 'custom', path: ['TRUSTED_IPS'], message: `"${ip.slice(0, 64)}" is not an IP address` });
     }
-    for (const group of settings.PROTECTED_GROUP_IDS) {
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(group)) {
-        ctx.addIssue({ code: 'custom', path: ['PROTECTED_GROUP_IDS'], message: `"${group}" is not a group object id` });
+    for (const name of ['PROTECTED_GROUP_IDS', 'APPROVER_GROUP_IDS'] as const) {
+      for (const group of settings[name]) {
+        if (!GUID.test(group)) ctx.addIssue({ code: 'custom', path: [name], message: `"${group.slice(0, 64)}" is not a group object id` });
       }
     }
-    const tokenSettings = [settings.WEBHOOK_AUDIENCE, settings.WEBHOOK_TENANT_ID].filter((value) => value !== undefined && value !== '');
-    if (tokenSettings.length === 1 || (tokenSettings.length === 2 && settings.WEBHOOK_ALLOWED_CALLERS.length === 0)) {
+    // Analysts' user tokens need the app registration (audience and tenant); the alert source's app
+    // tokens need it too, plus the allowlist. Either half alone cannot verify anything.
+    const tokenSettings = [settings.WEBHOOK_AUDIENCE, settings.WEBHOOK_TENANT_ID].filter((value) => value !== undefined && value.trim() !== '');
+    if (tokenSettings.length === 1) {
       ctx.addIssue({
         code: 'custom',
-        path: ['WEBHOOK_AUDIENCE'],
-        message: 'caller tokens need WEBHOOK_AUDIENCE, WEBHOOK_TENANT_ID and WEBHOOK_ALLOWED_CALLERS together',
+        path: [settings.WEBHOOK_AUDIENCE?.trim() ? 'WEBHOOK_TENANT_ID' : 'WEBHOOK_AUDIENCE'],
+        message: 'Entra ID tokens need WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID together (the webhook\'s app registration and its tenant)',
       });
+    }
+    if (tokenSettings.length === 0 && settings.WEBHOOK_ALLOWED_CALLERS.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_ALLOWED_CALLERS'],
+        message: 'app tokens of allowed callers are checked against WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID: set both',
+      });
+    }
+    if (settings.WEBHOOK_TENANT_ID?.trim() && !GUID.test(settings.WEBHOOK_TENANT_ID.trim())) {
+      ctx.addIssue({ code: 'custom', path: ['WEBHOOK_TENANT_ID'], message: 'must be the tenant id (a GUID)' });
     }
     if (!settings.WEBHOOK_AUTHORITY.startsWith('https://') && !isLoopbackUrl(settings.WEBHOOK_AUTHORITY)) {
       ctx.addIssue({ code: 'custom', path: ['WEBHOOK_AUTHORITY'], message: 'must be https (http only for a loopback test authority)' });
@@ -253,9 +281,34 @@ export interface Config {
     /** Lifetime of the one-time Temporary Access Pass recovery issues. */
     recoveryTapMinutes: number;
   };
-  /** Entra ID bearer tokens for callers with managed identities; absent: function keys only. */
-  callerTokens?: { audience: string; tenantId: string; allowedCallers: ReadonlySet<string>; authority: string };
+  /**
+   * The webhook's app registration, against which Entra ID tokens are checked: analysts' user tokens
+   * always, the alert source's app tokens when `allowedCallers` is not empty. Absent: no token can be checked.
+   */
+  callerTokens?: TokenSettings;
+  /** Who may decide and read (shared/auth/callers.ts). */
+  approvals: {
+    /** 'token': an analyst's user token with the role. 'function-key': any key that opens the route (a lab only). */
+    auth: ApprovalAuth;
+    approverRole: string;
+    readerRole: string;
+    /** When not empty, an approver must also be in one of these groups (lower-cased object ids). */
+    approverGroupIds: readonly string[];
+  };
 }
+
+export interface TokenSettings {
+  audience: string;
+  tenantId: string;
+  /** App ids or object ids (lower-cased) whose app tokens may call `contain`; empty: `contain` takes function keys. */
+  allowedCallers: ReadonlySet<string>;
+  authority: string;
+}
+
+export type ApprovalAuth = (typeof APPROVAL_AUTH_MODES)[number];
+
+/** Who a route is for (DESIGN.md "Who may call what"); each HTTP function authenticates with one. */
+export type CallerRole = 'alert-source' | 'reader' | 'approver';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -319,14 +372,20 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       recoveryTapMinutes: s.RECOVERY_TAP_MINUTES,
     },
     callerTokens:
-      s.WEBHOOK_AUDIENCE && s.WEBHOOK_TENANT_ID
+      s.WEBHOOK_AUDIENCE?.trim() && s.WEBHOOK_TENANT_ID?.trim()
         ? {
-            audience: s.WEBHOOK_AUDIENCE,
-            tenantId: s.WEBHOOK_TENANT_ID,
+            audience: s.WEBHOOK_AUDIENCE.trim(),
+            tenantId: s.WEBHOOK_TENANT_ID.trim(),
             allowedCallers: new Set(s.WEBHOOK_ALLOWED_CALLERS.map((caller) => caller.toLowerCase())),
             authority: s.WEBHOOK_AUTHORITY,
           }
         : undefined,
+    approvals: {
+      auth: s.APPROVAL_AUTH,
+      approverRole: s.APPROVER_ROLE,
+      readerRole: s.READER_ROLE,
+      approverGroupIds: s.APPROVER_GROUP_IDS.map((group) => group.toLowerCase()),
+    },
   };
 }
 
@@ -346,24 +405,66 @@ export function describeSettings(config: Config) {
       hunt: config.hunt.backend,
     },
     protected: { accounts: config.protectedAccounts.size, groups: config.protectedGroupIds.length, checkEveryMinutes: config.protectedAccountsCheckMinutes },
-    callerAuth: config.callerTokens ? 'entra-token' : 'function-key',
+    // How the alert source calls contain, and how people read and decide (no role names or group ids).
+    callerAuth: takesAppTokens(config) ? 'entra-token' : 'function-key',
+    approvalAuth: config.approvals.auth === 'function-key' ? 'function-key' : config.callerTokens ? 'user-token' : 'unconfigured',
     timeouts: { storageMs: config.storageTimeoutMs, graphMs: config.graph.timeoutMs, graphRetryBudgetMs: config.graph.retryBudgetMs },
   };
 }
 
 /**
- * The auth level HTTP functions are registered with. Caller tokens replace function keys: a playbook's
- * managed identity has no key, so the host lets the request through and our code requires the token.
- * Read at registration time, before the rest of the configuration is validated.
+ * Settings that start fine but leave a door shut or open, said at start: containment works either way,
+ * so these warn rather than stop the host.
  */
-export function httpAuthLevel(env: Readonly<Record<string, string | undefined>> = process.env): 'function' | 'anonymous' {
-  return (env.WEBHOOK_AUDIENCE ?? '').trim() !== '' ? 'anonymous' : 'function';
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.approvals.auth === 'function-key') {
+    warnings.push(
+      'APPROVAL_AUTH is "function-key": any key that opens the approve, reject and read routes decides and reads, with no person named on the record. For a lab only; use "token" (analysts\' Entra ID user tokens) anywhere else',
+    );
+  } else if (!config.callerTokens) {
+    warnings.push(
+      'no approvals are possible: approving, rejecting and reading incidents need an analyst\'s Entra ID user token, and WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (the webhook\'s app registration) are not set. Containment still works',
+    );
+  }
+  return warnings;
+}
+
+/** The auth level the host guards a route with, for a role, given how callers authenticate. */
+export function authLevelFor(role: CallerRole, settings: { appTokenCallers: boolean; approvalAuth: ApprovalAuth }): 'function' | 'anonymous' {
+  if (role === 'alert-source') return settings.appTokenCallers ? 'anonymous' : 'function';
+  return settings.approvalAuth === 'function-key' ? 'function' : 'anonymous';
+}
+
+/** Whether `contain` takes allowed callers' app tokens (and so no function key). */
+export function takesAppTokens(config: Pick<Config, 'callerTokens'>): boolean {
+  return config.callerTokens !== undefined && config.callerTokens.allowedCallers.size > 0;
+}
+
+/**
+ * The auth level an HTTP function is registered with, read at registration time, before the rest of
+ * the configuration is validated; it agrees with `authLevelFor` over the parsed configuration, which
+ * is what shared/auth/callers.ts trusts the host to have checked. `contain` takes a function key unless
+ * allowed callers' app tokens replace it (a managed identity has no key, so the host lets the request
+ * through and the code requires the token). People's routes are anonymous at the host and the code
+ * requires a user token, except with APPROVAL_AUTH=function-key.
+ */
+export function httpAuthLevel(role: CallerRole, env: Readonly<Record<string, string | undefined>> = process.env): 'function' | 'anonymous' {
+  const present = (value: string | undefined) => (value ?? '').trim() !== '';
+  const allowedCallers = (env.WEBHOOK_ALLOWED_CALLERS ?? '').split(/[,;\s]+/).some((item) => item.trim() !== '');
+  return authLevelFor(role, {
+    appTokenCallers: present(env.WEBHOOK_AUDIENCE) && present(env.WEBHOOK_TENANT_ID) && allowedCallers,
+    approvalAuth: env.APPROVAL_AUTH === 'function-key' ? 'function-key' : 'token',
+  });
 }
 
 let cached: Config | undefined;
 
-/** The process's configuration, parsed on first use. */
+/** The process's configuration, parsed on first use; its warnings are logged once, then. */
 export function loadConfig(): Config {
-  cached ??= parseConfig(process.env);
+  if (!cached) {
+    cached = parseConfig(process.env);
+    for (const warning of configWarnings(cached)) console.warn(JSON.stringify({ event: 'config_warning', message: warning }));
+  }
   return cached;
 }

@@ -1,11 +1,11 @@
 // Serves HTTP function definitions over node:http the way the Functions host does: routing under the
-// host.json prefix, function-key auth before the handler runs, a body size cap, and error responses
-// that never carry a stack trace.
+// host.json prefix, key auth (host keys and per-function keys) before the handler runs, a body size
+// cap, and error responses that never carry a stack trace.
 import { HttpRequest, HttpResponse, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { HttpFunctionDefinition } from '../../functions/registry';
-import { isValidFunctionKey } from './function-key';
+import { opensFunction, type HostKeys } from './function-key';
 import { InvocationTracker } from './invocations';
 import { errorMessage, HostLog, invocationLogHandler } from './log';
 import { RouteTable } from './routes';
@@ -13,7 +13,7 @@ import { RouteTable } from './routes';
 export interface HttpListenerOptions {
   definitions: readonly HttpFunctionDefinition[];
   routePrefix: string;
-  functionKey: string;
+  keys: HostKeys;
   maxBodyBytes: number;
   log: HostLog;
   invocations: InvocationTracker;
@@ -75,7 +75,7 @@ async function handle(
   if (definition.authLevel !== 'anonymous') {
     const header = req.headers[KEY_HEADER];
     const provided = typeof header === 'string' ? header : (url.searchParams.get(KEY_QUERY) ?? undefined);
-    if (!isValidFunctionKey(provided, options.functionKey)) {
+    if (!opensFunction(provided, definition.name, options.keys)) {
       // Azure answers a missing or wrong key with a bare 401, before the function is involved.
       res.statusCode = 401;
       endUnread(req, res);

@@ -4,13 +4,15 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FunctionDefinition, HttpFunctionDefinition, QueueFunctionDefinition } from '../../functions/registry';
+import { allKeys, type HostKeys } from './function-key';
 import { HostJson, queueSettings, routePrefix } from './host-json';
 import { createHttpListener } from './http-server';
 import { InvocationTracker } from './invocations';
 import { createHostLog, LogSink } from './log';
 import { QueuePoller } from './queue-poller';
 
-export { isValidFunctionKey } from './function-key';
+export { isValidFunctionKey, opensFunction } from './function-key';
+export type { HostKeys } from './function-key';
 export { readHostJson } from './host-json';
 export type { HostJson } from './host-json';
 
@@ -20,21 +22,24 @@ export interface FunctionHostOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** The key callers present for authLevel 'function' and 'admin'. */
-  functionKey: string;
+  /**
+   * Keys for authLevel 'function' routes, as Azure has them: a host key opens every one, a function key
+   * only its function. 'admin' routes (Azure: the master key only) are not served.
+   */
+  keys: HostKeys;
   /** Connection string for queue triggers: the value of each definition's `connection` setting. */
   storageConnectionString: string;
   hostJson: HostJson;
   /** Default 1 MiB; larger bodies get a 413 and never reach the handler. */
   maxBodyBytes?: number;
-  /** Default console.log. Lines are JSON; the function key is never among them. */
+  /** Default console.log. Lines are JSON; no key and no bearer token is ever among them. */
   log?: LogSink;
 }
 
 export interface FunctionHost {
   /** e.g. http://127.0.0.1:7071 */
   baseUrl: string;
-  functionKey: string;
+  keys: HostKeys;
   stop(): Promise<void>;
   /** Resolves once every served queue is empty and no handler is running; for tests and the demo. */
   drainQueues(timeoutMs?: number): Promise<void>;
@@ -44,12 +49,10 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DRAIN_POLL_MS = 100;
 
 export async function startFunctionHost(options: FunctionHostOptions): Promise<FunctionHost> {
-  const log = createHostLog(options.log ?? ((line) => console.log(line)), options.functionKey);
+  const log = createHostLog(options.log ?? ((line) => console.log(line)), allKeys(options.keys));
   const http = options.definitions.filter((d): d is HttpFunctionDefinition => d.kind === 'http');
   const queues = options.definitions.filter((d): d is QueueFunctionDefinition => d.kind === 'queue');
-  if (options.functionKey.length === 0 && http.some((d) => d.authLevel !== 'anonymous')) {
-    throw new Error('functionKey is empty, so no caller could reach the functions that require it');
-  }
+  checkKeys(options.keys, http);
   const invocations = new InvocationTracker();
 
   const settings = queueSettings(options.hostJson);
@@ -62,7 +65,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     createHttpListener({
       definitions: http,
       routePrefix: routePrefix(options.hostJson),
-      functionKey: options.functionKey,
+      keys: options.keys,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       log,
       invocations,
@@ -115,5 +118,17 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
     }
   };
 
-  return { baseUrl, functionKey: options.functionKey, stop, drainQueues };
+  return { baseUrl, keys: options.keys, stop, drainQueues };
+}
+
+/** Refuses keys that would serve routes differently from Azure, or leave one unreachable. */
+function checkKeys(keys: HostKeys, http: readonly HttpFunctionDefinition[]): void {
+  const admin = http.find((d) => d.authLevel === 'admin');
+  if (admin) throw new Error(`function ${admin.name} has authLevel admin, which Azure opens with the master key only; the local host serves none`);
+  if (allKeys(keys).some((key) => key.length === 0)) throw new Error('a host or function key is empty');
+  const names = new Set(http.map((d) => d.name));
+  const stray = Object.keys(keys.functions).find((name) => !names.has(name));
+  if (stray) throw new Error(`a function key names "${stray}", which is no HTTP function here`);
+  const unreachable = http.find((d) => d.authLevel === 'function' && keys.host.length === 0 && (keys.functions[d.name] ?? []).length === 0);
+  if (unreachable) throw new Error(`no host key and no function key opens ${unreachable.name}, so no caller could reach it`);
 }

@@ -1,18 +1,23 @@
-// The local host's log: one JSON object per line, with the function key scrubbed from every line as a
-// last line of defence (a handler might log headers or a URL it was given).
+// The local host's log: one JSON object per line, with every key and any bearer token (a JWT) scrubbed
+// from every line as a last line of defence (a handler might log headers or a URL it was given).
 import type { LogHandler } from '@azure/functions';
 import { format } from 'node:util';
 
 export type LogSink = (line: string) => void;
 export type HostLog = (fields: Record<string, unknown>) => void;
 
-export function createHostLog(sink: LogSink, secret: string): HostLog {
+const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+
+export function createHostLog(sink: LogSink, secrets: readonly string[]): HostLog {
   // JSON.stringify escapes quotes and backslashes, so a key containing them appears escaped in the line.
-  const forms = secret.length > 0 ? [...new Set([secret, JSON.stringify(secret).slice(1, -1)])] : [];
+  // Longest first, so a key that contains another is scrubbed whole.
+  const forms = [...new Set(secrets.filter((secret) => secret.length > 0).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))].sort(
+    (a, b) => b.length - a.length,
+  );
   return (fields) => {
     let line = JSON.stringify({ time: new Date().toISOString(), ...fields });
     for (const form of forms) line = line.split(form).join('[redacted]');
-    sink(line);
+    sink(line.replace(JWT, '[redacted token]'));
   };
 }
 

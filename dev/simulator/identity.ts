@@ -1,10 +1,11 @@
-// A stand-in for Entra ID as a token issuer: RS256 signing keys published as a JWKS, and app-only access
-// tokens (v1 or v2, as a managed identity gets them) so callers' tokens are verified for real, signature
-// included. Built on node:crypto rather than jose, which is ESM-only and which Jest on Node 20 cannot load.
+// A stand-in for Entra ID as a token issuer: RS256 signing keys published as a JWKS, app-only access
+// tokens (v1 or v2, as a managed identity gets them) and delegated user tokens (an analyst signed in
+// through the Azure CLI), so callers' tokens are verified for real, signature included. Built on
+// node:crypto rather than jose, which is ESM-only and which Jest on Node 20 cannot load.
 import { createHash, generateKeyPair as generateKeyPairCallback, KeyObject, randomUUID, sign } from 'node:crypto';
 import { promisify } from 'node:util';
 import { isRecord } from './json';
-import { SCENARIO_CALLER } from './scenario';
+import { AZURE_CLI_APP_ID, SCENARIO_ANALYSTS, SCENARIO_CALLER, SCENARIO_TENANT } from './scenario';
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 
@@ -22,10 +23,36 @@ export interface SimulatedIdentity {
 
 export interface TokenRequest {
   audience: string;
-  /** v1 claim `appid`, v2 claim `azp`; default SCENARIO_CALLER.appId. */
+  /**
+   * 'app' (default): an app-only token, `idtyp: app`, no `scp`. 'user': a person's delegated token,
+   * `scp`, `upn` (v1) or `preferred_username` (v2), `idtyp: user` in v2 only (v1 user tokens usually
+   * lack it), `sub` pairwise (not the oid). A user token names the seeded approver unless `analyst` or
+   * the fields below say otherwise.
+   */
+  kind?: 'app' | 'user';
+  /** A seeded analyst (SCENARIO_ANALYSTS): a user token with their oid, upn, name, roles and groups. */
+  analyst?: AnalystName;
+  /** v1 claim `appid`, v2 claim `azp`; default SCENARIO_CALLER.appId (app), the Azure CLI (user). */
   appId?: string;
-  /** Claims `oid` and `sub`; default SCENARIO_CALLER.objectId. */
+  /** Claim `oid` (and `sub` of app tokens); default SCENARIO_CALLER.objectId, or the analyst's. */
   objectId?: string;
+  /** User tokens: the sign-in name (`upn` and `unique_name` in v1, `preferred_username` in v2). */
+  upn?: string;
+  /** User tokens: the display name (`name`). */
+  name?: string;
+  /** User tokens: the delegated scopes (`scp`); default "user_impersonation". */
+  scopes?: string;
+  /** App roles (`roles`); user tokens default to the analyst's; left out when empty, as Entra does. */
+  roles?: string[];
+  /** Group object ids (`groups`); user tokens default to the analyst's. */
+  groups?: string[];
+  /**
+   * User tokens: the person is in more groups than fit in a token, so, as Entra does, `groups` is left
+   * out and `_claim_names` / `_claim_sources` point to Graph instead.
+   */
+  groupsOverage?: boolean;
+  /** Claims to leave out after everything else is set (e.g. `idtyp`, to test tokens without it). */
+  omitClaims?: string[];
   /** Claim `tid` and the issuer's tenant; default the seeded tenant. The token is still signed with this tenant's keys. */
   tenantId?: string;
   /** Default 1, what managed identities get unless the resource asks for v2. */
@@ -42,7 +69,9 @@ export interface TokenRequest {
   claims?: Record<string, ClaimValue>;
 }
 
-export type ClaimValue = string | number | boolean | string[];
+export type ClaimValue = string | number | boolean | string[] | { readonly [name: string]: ClaimValue };
+
+export type AnalystName = keyof typeof SCENARIO_ANALYSTS;
 
 export interface PublicJwk {
   kty: 'RSA';
@@ -151,30 +180,69 @@ export class TokenIssuer implements SimulatedIdentity {
     // An expired token was issued a lifetime before it expired, not after.
     const iat = exp <= now ? exp - DEFAULT_LIFETIME_SECONDS : now;
     const nbf = request.notBeforeSeconds === undefined ? iat : now + request.notBeforeSeconds;
-    const objectId = request.objectId ?? SCENARIO_CALLER.objectId;
-    const appId = request.appId ?? SCENARIO_CALLER.appId;
-    return {
-      aud: request.audience,
-      iss: request.issuer ?? this.issuerFor(tid, version),
-      iat,
-      nbf,
-      exp,
-      ...(version === 1 ? { appid: appId } : { azp: appId }),
-      idtyp: 'app',
-      oid: objectId,
-      sub: objectId,
-      tid,
+    const common = { aud: request.audience, iss: request.issuer ?? this.issuerFor(tid, version), iat, nbf, exp, tid };
+    const user = request.kind === 'user' || request.analyst !== undefined;
+    const claims: Record<string, ClaimValue> = {
+      ...common,
+      ...(user ? userClaims(request, version) : appClaims(request, version)),
       uti: randomUUID().replace(/-/g, ''),
       ver: version === 1 ? '1.0' : '2.0',
       ...request.claims,
     };
+    for (const name of request.omitClaims ?? []) delete claims[name];
+    return claims;
   }
+}
+
+function appClaims(request: TokenRequest, version: 1 | 2): Record<string, ClaimValue> {
+  const objectId = request.objectId ?? SCENARIO_CALLER.objectId;
+  const appId = request.appId ?? SCENARIO_CALLER.appId;
+  return {
+    ...(version === 1 ? { appid: appId, appidacr: '2' } : { azp: appId, azpacr: '2' }),
+    idtyp: 'app',
+    oid: objectId,
+    ...(request.roles && request.roles.length > 0 ? { roles: request.roles } : {}),
+    sub: objectId,
+  };
+}
+
+/** A delegated token as Entra issues it to a public client (the Azure CLI) for a signed-in person. */
+function userClaims(request: TokenRequest, version: 1 | 2): Record<string, ClaimValue> {
+  const analyst = SCENARIO_ANALYSTS[request.analyst ?? 'approver'];
+  const objectId = request.objectId ?? analyst.objectId;
+  const appId = request.appId ?? AZURE_CLI_APP_ID;
+  const upn = request.upn ?? analyst.userPrincipalName;
+  const roles = request.roles ?? [...analyst.roles];
+  const groups = request.groups ?? [...analyst.groups];
+  // Entra's sub is pairwise: the same person has a different sub in each app.
+  const sub = createHash('sha256').update(`${objectId}|${request.audience}`).digest('base64url').slice(0, 43);
+  return {
+    ...(version === 1
+      ? { acr: '1', amr: ['pwd', 'mfa'], appid: appId, appidacr: '0', unique_name: upn, upn }
+      : { azp: appId, azpacr: '0', idtyp: 'user', preferred_username: upn }),
+    ...(request.groupsOverage
+      ? {
+          _claim_names: { groups: 'src1' },
+          _claim_sources: { src1: { endpoint: `https://graph.windows.net/${request.tenantId ?? SCENARIO_TENANT.id}/users/${objectId}/getMemberObjects` } },
+        }
+      : groups.length > 0
+        ? { groups }
+        : {}),
+    name: request.name ?? analyst.displayName,
+    oid: objectId,
+    ...(roles.length > 0 ? { roles } : {}),
+    scp: request.scopes ?? 'user_impersonation',
+    sub,
+  };
 }
 
 /** A TokenRequest from a control-route body; TypeError names the first bad field. */
 export function tokenRequestFromJson(json: unknown): TokenRequest {
   if (!isRecord(json)) throw new TypeError('body must be a token request with an audience');
-  const known = new Set(['audience', 'appId', 'objectId', 'tenantId', 'version', 'expiresInSeconds', 'notBeforeSeconds', 'signWith', 'issuer', 'claims']);
+  const known = new Set([
+    'audience', 'kind', 'analyst', 'appId', 'objectId', 'upn', 'name', 'scopes', 'roles', 'groups', 'groupsOverage', 'omitClaims',
+    'tenantId', 'version', 'expiresInSeconds', 'notBeforeSeconds', 'signWith', 'issuer', 'claims',
+  ]);
   const unknown = Object.keys(json).find((key) => !known.has(key));
   if (unknown !== undefined) throw new TypeError(`unsupported token request field '${unknown}'; supported: ${[...known].join(', ')}`);
   // Every field is checked below against the types of TokenRequest.
@@ -186,9 +254,19 @@ export function tokenRequestFromJson(json: unknown): TokenRequest {
 function checkTokenRequest(request: TokenRequest): void {
   const fields = request as unknown as Record<string, unknown>;
   if (typeof fields.audience !== 'string' || fields.audience === '') throw new TypeError('audience must be a non-empty string');
-  for (const name of ['appId', 'objectId', 'tenantId', 'issuer']) {
+  for (const name of ['appId', 'objectId', 'tenantId', 'issuer', 'upn', 'name', 'scopes']) {
     if (fields[name] !== undefined && (typeof fields[name] !== 'string' || fields[name] === '')) throw new TypeError(`${name} must be a non-empty string`);
   }
+  for (const name of ['roles', 'groups', 'omitClaims']) {
+    const value = fields[name];
+    if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) throw new TypeError(`${name} must be an array of strings`);
+  }
+  if (fields.kind !== undefined && fields.kind !== 'app' && fields.kind !== 'user') throw new TypeError('kind must be "app" or "user"');
+  if (fields.groupsOverage !== undefined && typeof fields.groupsOverage !== 'boolean') throw new TypeError('groupsOverage must be true or false');
+  if (fields.analyst !== undefined && (typeof fields.analyst !== 'string' || !Object.hasOwn(SCENARIO_ANALYSTS, fields.analyst))) {
+    throw new TypeError(`analyst must be one of ${Object.keys(SCENARIO_ANALYSTS).join(', ')}`);
+  }
+  if (fields.analyst !== undefined && fields.kind === 'app') throw new TypeError('an analyst signs in as a user: leave kind out or set it to "user"');
   if (fields.version !== undefined && fields.version !== 1 && fields.version !== 2) throw new TypeError('version must be 1 or 2');
   for (const name of ['expiresInSeconds', 'notBeforeSeconds']) {
     if (fields[name] !== undefined && !Number.isInteger(fields[name])) throw new TypeError(`${name} must be a whole number of seconds`);

@@ -4,7 +4,7 @@
 export { startTenantSimulator } from './server';
 export type { RequestLogEntry, SimulatorOptions, TenantSimulator } from './api';
 export type { FaultRule } from './faults';
-export type { ClaimValue, PublicJwk, SimulatedIdentity, TokenRequest } from './identity';
+export type { AnalystName, ClaimValue, PublicJwk, SimulatedIdentity, TokenRequest } from './identity';
 export { GroupExistsError, SimulatedTenant, UserExistsError } from './tenant';
 export type {
   AppRoleAssignmentRecord,
@@ -24,6 +24,9 @@ export type {
   SimUser,
 } from './tenant';
 export {
+  AZURE_CLI_APP_ID,
+  SCENARIO_ANALYSTS,
+  SCENARIO_APPROVER_GROUP_ID,
   SCENARIO_ATTACK,
   SCENARIO_BENIGN,
   SCENARIO_CALLER,

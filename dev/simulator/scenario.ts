@@ -36,6 +36,35 @@ export const SCENARIO_CALLER = {
   displayName: 'sentinel-aitm-playbook',
 } as const;
 
+/**
+ * The SOC analysts who sign in to the webhook's app registration (delegated user tokens) to read and
+ * decide incidents: Sam holds the approver app role and is in the approvers' group; Riley may only read.
+ * They sign in through the Azure CLI (its public client id), as `az account get-access-token` does.
+ * They exist for the token issuer only, not in the simulated directory: containment never looks them up.
+ */
+export const SCENARIO_ANALYSTS = {
+  approver: {
+    objectId: '7e1a3c5d-9b2f-4d6e-8a1c-3e5f7a9b1c41',
+    userPrincipalName: `sam.analyst@${DOMAIN}`,
+    displayName: 'Sam Analyst',
+    roles: ['Incidents.Approve'],
+    groups: ['6a2c4e8f-0b1d-4f3a-9c5e-7d9f1b3a5c61'],
+  },
+  reader: {
+    objectId: '7e1a3c5d-9b2f-4d6e-8a1c-3e5f7a9b1c42',
+    userPrincipalName: `riley.reader@${DOMAIN}`,
+    displayName: 'Riley Reader',
+    roles: ['Incidents.Read'],
+    groups: [] as string[],
+  },
+} as const;
+
+/** The approvers' group named in the approver's `groups` claim (for APPROVER_GROUP_IDS). */
+export const SCENARIO_APPROVER_GROUP_ID = SCENARIO_ANALYSTS.approver.groups[0];
+
+/** Microsoft Azure CLI's public client id: the client app analysts' delegated tokens are issued to. */
+export const AZURE_CLI_APP_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+
 export const SCENARIO_NETWORKS = {
   corporate: {
     ipAddress: '192.0.2.10',

@@ -140,7 +140,7 @@ export class GraphEradicationActions implements PersistenceRemover, AccountDirec
       throw withAttempts(graphErrorFromException(error), attempts);
     }
     if (response.status >= 200 && response.status < 300) {
-      const body = readBody ? ((await response.json().catch(() => undefined)) as unknown) : await response.arrayBuffer().then(() => undefined).catch(() => undefined);
+      const body = readBody ? await response.json().catch((): unknown => undefined) : await response.arrayBuffer().then(() => undefined).catch(() => undefined);
       return { receipt: { status: response.status, requestId: requestIdOf(response), attempts: attempts.attempts }, body };
     }
     throw withAttempts(await graphErrorFromResponse(response), attempts);

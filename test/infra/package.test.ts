@@ -16,19 +16,20 @@ type ExpectedFunction =
 
 /**
  * Every function Azure should find, by name: the one table to update when a function is added or
- * changed. authLevel is the level without caller tokens; with WEBHOOK_AUDIENCE set the "function" ones
- * become "anonymous" (the code then checks the Entra ID token itself, see below).
+ * changed. authLevel is the level with default settings: `contain` takes the function key; the
+ * people's routes are anonymous at the host and the code requires an analyst's user token. The other
+ * settings' levels are checked below.
  */
 const EXPECTED: Record<string, ExpectedFunction> = {
   contain: { kind: 'http', route: 'contain', methods: ['POST'], authLevel: 'function' },
-  getIncident: { kind: 'http', route: 'incidents/{id}', methods: ['GET'], authLevel: 'function' },
-  listIncidents: { kind: 'http', route: 'incidents', methods: ['GET'], authLevel: 'function' },
-  approveIncident: { kind: 'http', route: 'incidents/{id}/approve', methods: ['POST'], authLevel: 'function' },
-  rejectIncident: { kind: 'http', route: 'incidents/{id}/reject', methods: ['POST'], authLevel: 'function' },
-  health: { kind: 'http', route: 'health', methods: ['GET'], authLevel: 'function' },
-  huntIncident: { kind: 'http', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: 'function' },
-  listCampaigns: { kind: 'http', route: 'campaigns', methods: ['GET'], authLevel: 'function' },
-  getCampaign: { kind: 'http', route: 'campaigns/{id}', methods: ['GET'], authLevel: 'function' },
+  getIncident: { kind: 'http', route: 'incidents/{id}', methods: ['GET'], authLevel: 'anonymous' },
+  listIncidents: { kind: 'http', route: 'incidents', methods: ['GET'], authLevel: 'anonymous' },
+  approveIncident: { kind: 'http', route: 'incidents/{id}/approve', methods: ['POST'], authLevel: 'anonymous' },
+  rejectIncident: { kind: 'http', route: 'incidents/{id}/reject', methods: ['POST'], authLevel: 'anonymous' },
+  health: { kind: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
+  huntIncident: { kind: 'http', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: 'anonymous' },
+  listCampaigns: { kind: 'http', route: 'campaigns', methods: ['GET'], authLevel: 'anonymous' },
+  getCampaign: { kind: 'http', route: 'campaigns/{id}', methods: ['GET'], authLevel: 'anonymous' },
   diagnose: { kind: 'queue', queueName: 'diagnose', connection: 'AzureWebJobsStorage' },
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
@@ -241,18 +242,23 @@ describe('deployable package (npm run package)', () => {
     }
   });
 
-  test('with caller tokens configured, HTTP functions let requests through for the code to check the token', () => {
+  const tokens = { WEBHOOK_AUDIENCE: 'api://aitm-contain-test', WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d' };
+  const levels = (env: Record<string, string>) =>
+    Object.fromEntries(load(packageDir, env).definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.authLevel]));
+  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health'];
+
+  test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
-    const withTokens = load(packageDir, {
-      WEBHOOK_AUDIENCE: 'api://aitm-contain-test',
-      WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d',
-      WEBHOOK_ALLOWED_CALLERS: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
-    });
-    for (const definition of withTokens.definitions.filter((d) => d.kind === 'http')) {
-      const expected = EXPECTED[definition.name];
-      const level = expected?.kind === 'http' && expected.authLevel === 'function' ? 'anonymous' : expected?.kind === 'http' ? expected.authLevel : undefined;
-      expect({ name: definition.name, authLevel: definition.authLevel }).toEqual({ name: definition.name, authLevel: level });
-    }
+    const found = levels({ ...tokens, WEBHOOK_ALLOWED_CALLERS: 'c0ffee00-1234-4abc-9def-0123456789ab' });
+    expect(found).toEqual({ contain: 'anonymous', ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
+  });
+
+  test('token settings for people alone leave contain on its function key', () => {
+    expect(levels(tokens)).toEqual({ contain: 'function', ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
+  });
+
+  test('APPROVAL_AUTH=function-key puts the people\'s routes behind keys at the host', () => {
+    expect(levels({ APPROVAL_AUTH: 'function-key' })).toEqual({ contain: 'function', ...Object.fromEntries(people.map((name) => [name, 'function'])) });
   });
 
   test('a bad setting stops the worker loading the functions, with a message naming it', () => {

@@ -14,6 +14,7 @@ import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { TenantSimulator } from '../../dev/simulator';
+import { bearer, readerToken } from '../support/tokens';
 
 const KEY = 'k';
 const SAMPLES_DIR = path.join(__dirname, '../../samples/alerts');
@@ -146,7 +147,7 @@ describe('every sample through POST /api/contain', () => {
   });
 
   it('each linked alert is on the timeline of the person\'s open incident, with its alert key', async () => {
-    const detail = await fetch(`${stack.baseUrl}/api/incidents/${opened.get(AVERY)}`, { headers: { 'x-functions-key': KEY } });
+    const detail = await fetch(`${stack.baseUrl}/api/incidents/${opened.get(AVERY)}`, { headers: bearer(await readerToken(stack)) });
     const body = (await detail.json()) as { timeline: Array<{ kind: string; detail?: { alertKey?: string } }> };
     const linked = body.timeline.filter((event) => event.kind === 'alert_linked').map((event) => event.detail?.alertKey);
     // defender-alert-v2, defender-incident and manual name Avery after sentinel-incident opened her incident.

@@ -2,6 +2,7 @@
 // window, across the same counter every instance would share. Exactly 10 are contained.
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
+import { approverToken, bearer, readerToken } from '../support/tokens';
 
 const KEY = 'blast-radius-test-key-0123456789';
 let stack: LocalStack;
@@ -63,11 +64,11 @@ it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the res
 
   const held = responses.find((response) => response.json.incidents[0].state === 'awaiting_approval')!.json.incidents[0];
   expect(held.reason).toMatch(/blast-radius breaker tripped: 10 automatic containments .* \(BLAST_RADIUS_MAX=10\)/);
-  const detail = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': KEY } });
+  const detail = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: bearer(await readerToken(stack)) });
   expect(detail.json.timeline?.map((event) => event.kind)).toContain('blast_radius_tripped');
 
   // A human may approve past the limit.
-  const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, { method: 'POST', headers });
+  const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, { method: 'POST', headers: bearer(await approverToken(stack)) });
   expect(approved.json.state).toBe('contained');
   expect(users.filter((user) => !user.accountEnabled)).toHaveLength(11);
   // 100 containments and their queued diagnoses through the real stack: bounded work whose duration is

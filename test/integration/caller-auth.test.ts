@@ -1,6 +1,6 @@
-// Entra ID caller tokens, tested for real: the simulator serves the tenant's JWKS and issues tokens; the
-// app verifies signature, issuer, audience, expiry and the caller allowlist. Every refusal: 401/403,
-// zero Graph calls, zero rows.
+// Entra ID app tokens of the alert source, tested for real: the simulator serves the tenant's JWKS and
+// issues tokens; the app verifies signature, issuer, audience, expiry, that it is an app's token and the
+// caller allowlist. Every refusal: 401/403, zero Graph calls, zero rows. Reading takes a person's token.
 import { TableClient } from '@azure/data-tables';
 import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
@@ -58,10 +58,14 @@ it('accepts a managed-identity token (v1) and a v2 token from an allowed caller,
     const response = await post(manualAlert(upn, alertId), `Bearer ${token}`);
     expect(response.status).toBe(200);
     expect(response.json.incidents[0].state).toBe('contained');
+    const reader = await simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'reader', version });
     const detail = await request<{ timeline: Array<{ actor: string }> }>(`${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`, {
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${reader}` },
     });
     expect(detail.json.timeline[0].actor).toContain(`caller app:${PLAYBOOK_APP}`);
+    // The alert source's own token contains; it does not read.
+    const readWithAppToken = await request(`${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(readWithAppToken.status).toBe(403);
   }
   // The two containments queued their diagnoses, which read Graph; let them finish so the refusals
   // below count only their own calls.
@@ -81,6 +85,11 @@ describe.each([
   ['an unsigned token (alg none)', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, signWith: 'none' }), 401],
   ['a token signed by an unknown key', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, signWith: 'unknown-key' }), 401],
   ['a token for a caller not allowed', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: OTHER_APP, objectId: OTHER_APP }), 403],
+  [
+    "a person's token, even through the allowed client app and with the approver role",
+    () => simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'approver', appId: PLAYBOOK_APP }),
+    403,
+  ],
 ] as Array<[string, () => Promise<string | undefined>, number, Record<string, string>?]>)('%s', (_label, token, status, extraHeaders) => {
   it(`answers ${status}, sends nothing to Graph and writes nothing`, async () => {
     const before = await rows();
@@ -104,7 +113,7 @@ const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'set
 
 it('fetches the key set again when a token names a key it has not seen (rotation), at most once per cooldown', async () => {
   const status = async (token: string) => (await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status;
-  const issue = () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP });
+  const issue = () => simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'reader' });
   expect(await status(await issue())).toBe(200);
   const fetchesBefore = simulator.identity.jwksRequests;
   jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });

@@ -2,6 +2,7 @@
 // approval records the decision, sends nothing, and closes the incident (approving again is refused).
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { isGraphWrite } from '../support/http';
+import { approverToken, bearer } from '../support/tokens';
 
 const FUNCTION_KEY = 'dry-run-test-key-0123456789';
 let stack: LocalStack;
@@ -40,8 +41,8 @@ it('records the requests it would send, sends no Graph write, and holds the inci
   expect(victim.revokeCount).toBe(0);
 
   // The approval records the decision and says plainly that nothing is sent; it cannot be repeated.
-  const approve = () =>
-    fetch(`${stack.baseUrl}/api/incidents/${incident.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY } });
+  const approver = bearer(await approverToken(stack));
+  const approve = () => fetch(`${stack.baseUrl}/api/incidents/${incident.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', ...approver } });
   const approved = await approve();
   expect(approved.status).toBe(200);
   const decided = (await approved.json()) as { state: string; reason: string };

@@ -5,6 +5,7 @@ import { TableClient } from '@azure/data-tables';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { TenantSimulator } from '../../dev/simulator';
 import { isGraphWrite, manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
+import { approverToken, bearer, readerToken } from '../support/tokens';
 
 const KEY = 'identity-test-key-0123456789';
 
@@ -22,8 +23,8 @@ interface Incident extends IncidentBody {
 
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
 const contain = (body: string) => request<ContainBody & { incidents: Incident[] }>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
-const detail = (id: string) => request<Incident>(`${stack.baseUrl}/api/incidents/${id}`, { headers: { 'x-functions-key': KEY } });
-const decide = (id: string, verb: 'approve' | 'reject') => request<Incident>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers });
+const detail = async (id: string) => request<Incident>(`${stack.baseUrl}/api/incidents/${id}`, { headers: bearer(await readerToken(stack)) });
+const decide = async (id: string, verb: 'approve' | 'reject') => request<Incident>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: bearer(await approverToken(stack)) });
 
 type Account = { upn?: string; objectId?: string };
 
@@ -121,7 +122,7 @@ describe('never the wrong person', () => {
     const byId = simulator.addUser({ userPrincipalName: 'found.by.upn@wingtip-lab.example' });
     const first = (await contain(manualAlert(byUpn.userPrincipalName, 'find-001'))).json.incidents[0];
     const second = (await contain(manualAlert(byId.id, 'find-002'))).json.incidents[0];
-    const list = (user: string) => request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: { 'x-functions-key': KEY } });
+    const list = async (user: string) => request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: bearer(await readerToken(stack)) });
     expect((await list(byUpn.id)).json.incidents.map((incident) => incident.id)).toEqual([first.id]);
     expect((await list(byId.userPrincipalName)).json.incidents.map((incident) => incident.id)).toEqual([second.id]);
   });

@@ -1,6 +1,7 @@
 // CONTAINMENT_MODE=off: everything is recorded and held for a human; nothing is read or sent until
 // someone approves. (Its own file: configuration is read once per process.)
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { approverToken, bearer } from '../support/tokens';
 
 const FUNCTION_KEY = 'mode-off-test-key-0123456789';
 
@@ -30,7 +31,7 @@ describe('CONTAINMENT_MODE=off', () => {
     expect(body.incidents[0]).toMatchObject({ state: 'awaiting_approval', reason: expect.stringContaining('CONTAINMENT_MODE=off') });
     expect(simulator.requestLog).toHaveLength(before);
 
-    const approved = await fetch(`${off.baseUrl}/api/incidents/${body.incidents[0].id}/approve`, { method: 'POST', headers });
+    const approved = await fetch(`${off.baseUrl}/api/incidents/${body.incidents[0].id}/approve`, { method: 'POST', headers: bearer(await approverToken(off)) });
     expect(((await approved.json()) as { state: string }).state).toBe('contained');
     expect(simulator.tenant.findUser('blake.morris@wingtip-lab.example')!.accountEnabled).toBe(false);
   });

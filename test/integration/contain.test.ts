@@ -5,6 +5,7 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { isGraphWrite } from '../support/http';
+import { bearer, readerToken } from '../support/tokens';
 import type { TenantSimulator } from '../../dev/simulator';
 
 const FUNCTION_KEY = 'integration-test-key-0123456789';
@@ -127,7 +128,7 @@ describe('POST /api/contain', () => {
 
   it('records the incident and its timeline, and the queued phases receive their messages', async () => {
     await stack.host.drainQueues(15_000);
-    const response = await fetch(`${stack.baseUrl}/api/incidents/${firstIncident.id}`, { headers: { 'x-functions-key': FUNCTION_KEY } });
+    const response = await fetch(`${stack.baseUrl}/api/incidents/${firstIncident.id}`, { headers: bearer(await readerToken(stack)) });
     expect(response.status).toBe(200);
     const detail = (await response.json()) as { state: string; timeline: Array<{ kind: string; mark?: string; at: string }> };
     // The queued diagnosis (Phase 2) moved the contained incident on to diagnosed.
@@ -201,7 +202,7 @@ describe('POST /api/contain', () => {
 
     // The follow-ups were queued once, by the first delivery; the retry did not queue them again.
     await stack.host.drainQueues(15_000);
-    const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: { 'x-functions-key': FUNCTION_KEY } })).json()) as {
+    const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: bearer(await readerToken(stack)) })).json()) as {
       timeline: Array<{ kind: string }>;
     };
     expect(detail.timeline.filter((event) => /^(diagnosed|diagnosis_completed|diagnosis_partial|diagnosis_deferred)$/.test(event.kind))).toHaveLength(1);

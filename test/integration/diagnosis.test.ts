@@ -9,6 +9,7 @@ import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_NETWORKS, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
 import { request, type ContainBody } from '../support/http';
 import { rediagnose as rediagnoseQueued } from '../support/diagnosis-stack';
+import { bearer, readerToken } from '../support/tokens';
 
 const FUNCTION_KEY = 'diagnosis-test-key-0123456789';
 const sentinelSample = readFileSync(path.join(__dirname, '../../samples/alerts/sentinel-incident.json'), 'utf8');
@@ -72,7 +73,7 @@ async function contain(body: string): Promise<string> {
 }
 
 async function detail(id: string, query = ''): Promise<DetailBody> {
-  const response = await request<DetailBody>(`${stack.baseUrl}/api/incidents/${id}${query}`, { headers });
+  const response = await request<DetailBody>(`${stack.baseUrl}/api/incidents/${id}${query}`, { headers: bearer(await readerToken(stack)) });
   expect(response.status).toBe(200);
   return response.json;
 }
@@ -86,7 +87,7 @@ async function findingRows(id: string): Promise<number> {
 
 /** Closes the user's incidents in storage, so the next alert for them opens a new one. */
 async function closeIncidentsOf(user: string): Promise<void> {
-  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers });
+  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: bearer(await readerToken(stack)) });
   const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Incidents', { allowInsecureConnection: true });
   for (const { id } of listed.json.incidents) await client.updateEntity({ partitionKey: id, rowKey: 'incident', state: 'closed' }, 'Merge');
 }

@@ -6,10 +6,13 @@ import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
+import { approverToken, bearer, readerToken } from '../support/tokens';
 import { manualAlert, request, type ContainBody } from '../support/http';
 
 const KEY = 'eradication-test-key-0123456789';
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
+/** The seeded approver's user token: reading and deciding are a person's, never the alert key's. */
+let analyst: Record<string, string> = {};
 const { victim, blake } = SCENARIO_USERS;
 
 interface Finding {
@@ -49,13 +52,13 @@ async function contain(stack: LocalStack, alert: string): Promise<string> {
 }
 
 async function detail(stack: LocalStack, id: string): Promise<Detail> {
-  const response = await request<Detail>(`${stack.baseUrl}/api/incidents/${id}`, { headers });
+  const response = await request<Detail>(`${stack.baseUrl}/api/incidents/${id}`, { headers: analyst });
   expect(response.status).toBe(200);
   return response.json;
 }
 
 function post<T = Record<string, unknown>>(stack: LocalStack, id: string, verb: string, body: unknown) {
-  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...analyst }, body: JSON.stringify(body) });
 }
 
 function deletes(simulator: TenantSimulator): string[] {
@@ -70,6 +73,7 @@ describe('eradication and recovery of the demo victim', () => {
 
   beforeAll(async () => {
     stack = await startLocalStack({ functionKey: KEY, settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000' }, log: (line) => hostLog.push(line) });
+    analyst = bearer(await approverToken(stack));
     simulator = stack.simulator!;
     id = await contain(stack, manualAlert(victim.userPrincipalName, 'erad-story-1'));
   });
@@ -90,6 +94,22 @@ describe('eradication and recovery of the demo victim', () => {
     expect(simulator.tenant.findUser(victim.id)?.accountEnabled).toBe(false);
   });
 
+  it('takes decisions from an approver only: the alert key and a reader are refused and nothing is queued or removed', async () => {
+    const before = deletes(simulator).length;
+    const withKey = await request(`${stack.baseUrl}/api/incidents/${id}/eradicate`, { method: 'POST', headers, body: JSON.stringify({ findings: 'flagged' }) });
+    expect(withKey.status).toBe(401);
+    const reader = bearer(await readerToken(stack));
+    for (const verb of ['eradicate', 'recover', 'notified', 'close']) {
+      const refused = await request(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: '{}' });
+      expect([verb, refused.status]).toEqual([verb, 403]);
+    }
+    await stack.host.drainQueues(60_000);
+    expect(deletes(simulator)).toHaveLength(before);
+    const incident = await detail(stack, id);
+    expect(incident.timeline.some((e) => e.kind === 'eradication_requested')).toBe(false);
+    expect(incident.state).not.toBe('closed');
+  });
+
   it('refuses a selection naming an unknown finding or one that is evidence only', async () => {
     expect((await post(stack, id, 'eradicate', { findings: ['inbox_rule-nope'] })).status).toBe(422);
     const signIn = (await detail(stack, id)).findings.find((f) => f.kind === 'sign_in')!;
@@ -108,9 +128,9 @@ describe('eradication and recovery of the demo victim', () => {
     expect(requested.json.state).toBe('eradicating');
     await stack.host.drainQueues(60_000);
     expect(deletes(simulator)).toEqual([
-      `/v1.0/users/${victim.userPrincipalName}/mailFolders/inbox/messageRules/${SCENARIO_ATTACK.inboxRule.id} 204`,
+      `/v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${SCENARIO_ATTACK.inboxRule.id} 204`,
       `/v1.0/oauth2PermissionGrants/${SCENARIO_ATTACK.maliciousApp.grantId} 204`,
-      `/v1.0/users/${victim.userPrincipalName}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id} 204`,
+      `/v1.0/users/${victim.id}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id} 204`,
       `/v1.0/devices/${SCENARIO_ATTACK.device.id} 204`,
     ]);
     // Nothing benign was touched.
@@ -129,8 +149,8 @@ describe('eradication and recovery of the demo victim', () => {
     const removed = incident.timeline.filter((e) => e.kind === 'removed');
     expect(removed).toHaveLength(4);
     // The request exactly as sent, percent-encoded.
-    expect(removed[0].summary).toContain(`DELETE /v1.0/users/${encodeURIComponent(victim.userPrincipalName)}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`);
-    expect(incident.timeline.find((e) => e.kind === 'eradication_requested')?.actor).toBe('function-key');
+    expect(removed[0].summary).toContain(`DELETE /v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`);
+    expect(incident.timeline.find((e) => e.kind === 'eradication_requested')?.actor).toContain('sam.analyst@wingtip-lab.example');
     expect(incident.timeline.find((e) => e.mark === 'T1')?.kind).toBe('eradicated');
     // What Graph cannot reach is listed for a human, with the exact PowerShell for this mailbox.
     const lines = incident.eradication?.manualSteps.flatMap((step) => step.powershell) ?? [];

@@ -3,6 +3,7 @@
 // latency, and a settings summary that carries no secret.
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { request } from '../support/http';
+import { bearer, readerToken } from '../support/tokens';
 
 const FUNCTION_KEY = 'health-test-key-0123456789';
 const GONE_UPN = 'bg-admin-02@wingtip-lab.example';
@@ -30,10 +31,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const health = (headers: Record<string, string> = { 'x-functions-key': FUNCTION_KEY }) => request<HealthBody>(`${stack.baseUrl}/api/health`, { headers });
+// Health is a read: an analyst with the reader role, not the alert source's key.
+const health = async (headers?: Record<string, string>) =>
+  request<HealthBody>(`${stack.baseUrl}/api/health`, { headers: headers ?? bearer(await readerToken(stack)) });
 
-it('needs a caller credential', async () => {
+it('needs a reader: no credential and the contain function key are 401', async () => {
   expect((await health({})).status).toBe(401);
+  expect((await health({ 'x-functions-key': FUNCTION_KEY })).status).toBe(401);
 });
 
 it('shows each protected entry resolved or not, and logs the ones that name nobody as errors', async () => {

@@ -1,5 +1,6 @@
-// The local function host over real HTTP and real (Azurite) queues: routing, function-key auth, body
-// limits, error responses, queue triggers with retries and poison queues, and a log free of the key.
+// The local function host over real HTTP and real (Azurite) queues: routing, key auth with Azure's
+// model (a host key opens every function-level route, a function key only its function), body limits,
+// error responses, queue triggers with retries and poison queues, and a log free of keys and tokens.
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,10 @@ import { AzuriteInstance, startAzurite } from '../../dev/azurite';
 import { FunctionHost, HostJson, startFunctionHost } from '../../dev/host';
 import type { FunctionDefinition } from '../../functions/registry';
 
-const FUNCTION_KEY = `test-key-${randomUUID()}`;
+// The host key: opens every function-level route, as Azure's default host key does.
+const HOST_KEY = `test-host-key-${randomUUID()}`;
+const ECHO_KEY = `test-echo-key-${randomUUID()}`;
+const ITEM_KEY = `test-item-key-${randomUUID()}`;
 const MAX_BODY_BYTES = 4096;
 const WORK_QUEUE = 'host-test-work';
 const FAILING_QUEUE = 'host-test-fails';
@@ -121,7 +125,7 @@ beforeAll(async () => {
   azurite = await startAzurite();
   host = await startFunctionHost({
     definitions,
-    functionKey: FUNCTION_KEY,
+    keys: { host: [HOST_KEY], functions: { echo: [ECHO_KEY], item: [ITEM_KEY] } },
     storageConnectionString: azurite.connectionString,
     hostJson,
     maxBodyBytes: MAX_BODY_BYTES,
@@ -144,7 +148,7 @@ describe('HTTP functions with authLevel function', () => {
     const body = '{"alert": "raw, not parsed" }';
     const response = await fetch(url('/api/echo?user=alice%40contoso.com&state=open'), {
       method: 'POST',
-      headers: { 'x-functions-key': FUNCTION_KEY, 'content-type': 'application/json' },
+      headers: { 'x-functions-key': HOST_KEY, 'content-type': 'application/json' },
       body,
     });
 
@@ -163,17 +167,17 @@ describe('HTTP functions with authLevel function', () => {
   });
 
   it('accept the key as ?code= and keep it out of the URL and query the handler sees', async () => {
-    const response = await fetch(url(`/api/echo?code=${encodeURIComponent(FUNCTION_KEY)}&since=2024-01-01`));
+    const response = await fetch(url(`/api/echo?code=${encodeURIComponent(HOST_KEY)}&since=2024-01-01`));
 
     expect(response.status).toBe(201);
     const [seen] = seenRequests;
     expect(seen.url).toBe(url('/api/echo?since=2024-01-01'));
     expect(seen.query).toEqual({ since: '2024-01-01' });
-    expect(seen.url).not.toContain(FUNCTION_KEY);
+    expect(seen.url).not.toContain(HOST_KEY);
   });
 
   it('pass {param} route segments, decoded, as params', async () => {
-    const response = await fetch(url('/api/items/01HZX%20Y'), { headers: { 'x-functions-key': FUNCTION_KEY } });
+    const response = await fetch(url('/api/items/01HZX%20Y'), { headers: { 'x-functions-key': HOST_KEY } });
 
     expect(response.status).toBe(200);
     expect(((await response.json()) as SeenRequest).params).toEqual({ id: '01HZX Y' });
@@ -181,7 +185,7 @@ describe('HTTP functions with authLevel function', () => {
 
   it.each([
     ['no key', '/api/echo', {}],
-    ['a wrong header key', '/api/echo', { 'x-functions-key': `${FUNCTION_KEY}x` }],
+    ['a wrong header key', '/api/echo', { 'x-functions-key': `${HOST_KEY}x` }],
     ['a wrong ?code=', '/api/echo?code=nope', {}],
     ['an empty header key', '/api/echo', { 'x-functions-key': '' }],
     ['no key on a route with params', '/api/items/1', {}],
@@ -194,10 +198,46 @@ describe('HTTP functions with authLevel function', () => {
   });
 
   it('do not accept a wrong header key even when ?code= is right (the header wins)', async () => {
-    const response = await fetch(url(`/api/echo?code=${FUNCTION_KEY}`), { headers: { 'x-functions-key': 'wrong' } });
+    const response = await fetch(url(`/api/echo?code=${HOST_KEY}`), { headers: { 'x-functions-key': 'wrong' } });
 
     expect(response.status).toBe(401);
     expect(seenRequests).toHaveLength(0);
+  });
+});
+
+describe('function keys', () => {
+  it('open their own function', async () => {
+    expect((await fetch(url('/api/echo'), { headers: { 'x-functions-key': ECHO_KEY } })).status).toBe(201);
+    expect((await fetch(url(`/api/items/1?code=${ITEM_KEY}`))).status).toBe(200);
+  });
+
+  it.each([
+    ["echo's key on item", '/api/items/1', ECHO_KEY],
+    ["item's key on echo", '/api/echo', ITEM_KEY],
+  ])('do not open another function: %s is a bare 401 and the handler never runs', async (_label, path, key) => {
+    const response = await fetch(url(path), { headers: { 'x-functions-key': key } });
+
+    expect(response.status).toBe(401);
+    expect(seenRequests).toHaveLength(0);
+  });
+});
+
+describe('starting the host', () => {
+  const start = (keys: Parameters<typeof startFunctionHost>[0]['keys'], defs: FunctionDefinition[] = definitions.filter((d) => d.kind === 'http')) =>
+    startFunctionHost({ definitions: defs, keys, storageConnectionString: azurite.connectionString, hostJson, log: () => undefined });
+
+  it('refuses keys that would leave a function-level route unreachable', async () => {
+    await expect(start({ host: [], functions: { echo: [ECHO_KEY] } })).rejects.toThrow(/no host key and no function key opens item/);
+  });
+
+  it('refuses an empty key and a key for a function it does not serve', async () => {
+    await expect(start({ host: [''], functions: {} })).rejects.toThrow(/empty/);
+    await expect(start({ host: [HOST_KEY], functions: { nosuch: ['k'] } })).rejects.toThrow(/"nosuch"/);
+  });
+
+  it('refuses admin-level functions, which Azure opens with the master key only', async () => {
+    const admin: FunctionDefinition = { kind: 'http', name: 'admin', route: 'admin', methods: ['GET'], authLevel: 'admin', handler: () => ({}) };
+    await expect(start({ host: [HOST_KEY], functions: {} }, [admin])).rejects.toThrow(/master key/);
   });
 });
 
@@ -210,14 +250,14 @@ describe('routing', () => {
   });
 
   it.each(['/api/nope', '/echo', '/api/items', '/api/items/1/extra', '/api/'])('answers 404 for %s', async (path) => {
-    const response = await fetch(url(path), { headers: { 'x-functions-key': FUNCTION_KEY } });
+    const response = await fetch(url(path), { headers: { 'x-functions-key': HOST_KEY } });
 
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: expect.objectContaining({ code: 'not_found' }) });
   });
 
   it('answers 405 with Allow for a method the function does not accept', async () => {
-    const response = await fetch(url('/api/echo'), { method: 'DELETE', headers: { 'x-functions-key': FUNCTION_KEY } });
+    const response = await fetch(url('/api/echo'), { method: 'DELETE', headers: { 'x-functions-key': HOST_KEY } });
 
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET, POST');
@@ -229,7 +269,7 @@ describe('request bodies over maxBodyBytes', () => {
   it('get 413 from the declared Content-Length without reaching the handler', async () => {
     const response = await fetch(url('/api/echo'), {
       method: 'POST',
-      headers: { 'x-functions-key': FUNCTION_KEY },
+      headers: { 'x-functions-key': HOST_KEY },
       body: Buffer.alloc(MAX_BODY_BYTES + 1, 'a'),
     });
 
@@ -248,7 +288,7 @@ describe('request bodies over maxBodyBytes', () => {
     });
     const response = await fetch(url('/api/echo'), {
       method: 'POST',
-      headers: { 'x-functions-key': FUNCTION_KEY },
+      headers: { 'x-functions-key': HOST_KEY },
       body,
       duplex: 'half',
     });
@@ -260,7 +300,7 @@ describe('request bodies over maxBodyBytes', () => {
   it('pass a body of exactly maxBodyBytes', async () => {
     const response = await fetch(url('/api/echo'), {
       method: 'POST',
-      headers: { 'x-functions-key': FUNCTION_KEY },
+      headers: { 'x-functions-key': HOST_KEY },
       body: 'c'.repeat(MAX_BODY_BYTES),
     });
 
@@ -340,9 +380,18 @@ describe('queue functions', () => {
 });
 
 describe('the host log', () => {
-  it('has request and handler lines but never the function key', () => {
+  it('never carries a bearer token a handler logged', async () => {
+    const token = `eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.${'s'.repeat(40)}`;
+    const response = await fetch(url('/api/echo'), { headers: { 'x-functions-key': ECHO_KEY, authorization: `Bearer ${token}` } });
+
+    expect(response.status).toBe(201);
+    expect(logLines.some((line) => line.includes('[redacted token]'))).toBe(true);
+    expect(logLines.filter((line) => line.includes(token) || line.includes(token.split('.')[2]))).toEqual([]);
+  });
+
+  it('has request and handler lines but never a host or function key', () => {
     expect(logLines.some((line) => line.includes('"message":"request"'))).toBe(true);
     expect(logLines.some((line) => line.includes('"functionName":"echo"'))).toBe(true);
-    expect(logLines.filter((line) => line.includes(FUNCTION_KEY))).toEqual([]);
+    expect(logLines.filter((line) => [HOST_KEY, ECHO_KEY, ITEM_KEY].some((key) => line.includes(key)))).toEqual([]);
   });
 });

@@ -51,7 +51,7 @@ it('holds each victim for an approver with its evidence, and writes nothing to t
 it('an analyst adds the shared egress IP: reported as shared, nobody hunted or held by it', async () => {
   const response = await request<{ pivots: Array<{ pivot: { value: string }; status: string; detail?: string }>; victims: unknown[] }>(`${hunt.current.stack.baseUrl}/api/incidents/${originId}/hunt`, {
     method: 'POST',
-    headers: hunt.current.headers,
+    headers: hunt.current.readerHeaders,
     body: JSON.stringify({ ips: [CAMPAIGN_NETWORKS.sharedEgress.ipAddress] }),
   });
   expect(response.status).toBe(200);
@@ -63,7 +63,7 @@ it('an analyst adds the shared egress IP: reported as shared, nobody hunted or h
 });
 
 it('refuses extra pivots that are not IPs, user agents or addresses (422), and malformed bodies (400)', async () => {
-  const post = (body: string) => request<{ error: { message: string } }>(`${hunt.current.stack.baseUrl}/api/incidents/${originId}/hunt`, { method: 'POST', headers: hunt.current.headers, body });
+  const post = (body: string) => request<{ error: { message: string } }>(`${hunt.current.stack.baseUrl}/api/incidents/${originId}/hunt`, { method: 'POST', headers: hunt.current.readerHeaders, body });
   const bad = await post(JSON.stringify({ ips: ['198.51.100.23', "1.2.3.4' or 1==1"] }));
   expect(bad.status).toBe(422);
   expect(bad.json.error.message).toContain('"ips[1]"');
@@ -77,7 +77,7 @@ it('falls back to Graph sign-ins when the workspace refuses, and the campaign sa
   try {
     const response = await request<{ pivots: Array<{ pivot: { value: string }; status: string; via: string }> }>(`${hunt.current.stack.baseUrl}/api/incidents/${originId}/hunt`, {
       method: 'POST',
-      headers: hunt.current.headers,
+      headers: hunt.current.readerHeaders,
       body: JSON.stringify({ ips: [UNSEEN_IP] }),
     });
     expect(response.status).toBe(200);

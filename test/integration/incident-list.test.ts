@@ -2,6 +2,7 @@
 // state and since filters, past the first hundred incidents (the old list silently stopped there).
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { manualAlert, request } from '../support/http';
+import { bearer, readerToken } from '../support/tokens';
 
 const FUNCTION_KEY = 'incident-list-test-key-0123456789';
 const COUNT = 130;
@@ -18,7 +19,7 @@ interface ListBody {
   error?: { code: string; message: string };
 }
 
-const list = (query = '') => request<ListBody>(`${stack.baseUrl}/api/incidents${query}`, { headers: { 'x-functions-key': FUNCTION_KEY } });
+const list = async (query = '') => request<ListBody>(`${stack.baseUrl}/api/incidents${query}`, { headers: bearer(await readerToken(stack)) });
 
 beforeAll(async () => {
   // The blast-radius limit is out of the way: which incidents it holds would depend on the clock.

@@ -3,8 +3,9 @@
 // human approvals.
 import fc from 'fast-check';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import type { TenantSimulator } from '../../dev/simulator';
+import { SCENARIO_ANALYSTS, type TenantSimulator } from '../../dev/simulator';
 import { isGraphWrite, manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
+import { approverToken, bearer, readerToken } from '../support/tokens';
 
 const KEY = 'safety-test-key-0123456789';
 const EMERGENCY_GROUP = '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10';
@@ -14,12 +15,19 @@ const LISTED_BY_ID = '0b2c4d6e-8f0a-4b2c-9d4e-6f8a0b2c4d61';
 let stack: LocalStack;
 let simulator: TenantSimulator;
 const hostLog: string[] = [];
+/** The seeded analysts' user tokens: an approver decides, a reader reads. */
+let approver: Record<string, string>;
+let reader: Record<string, string>;
 
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
 const contain = (body: string) => request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
 const decide = (id: string, verb: 'approve' | 'reject', body = '') =>
-  request<IncidentBody & { error?: { code: string; message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers, body });
-const incident = (id: string) => request<IncidentBody>(`${stack.baseUrl}/api/incidents/${id}`, { headers: { 'x-functions-key': KEY } });
+  request<IncidentBody & { error?: { code: string; message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...approver },
+    body,
+  });
+const incident = (id: string) => request<IncidentBody>(`${stack.baseUrl}/api/incidents/${id}`, { headers: reader });
 
 function writesTo(...ids: string[]) {
   const wanted = ids.map((id) => id.toLowerCase());
@@ -39,6 +47,7 @@ beforeAll(async () => {
     log: (line) => hostLog.push(line),
   });
   simulator = stack.simulator!;
+  [approver, reader] = [bearer(await approverToken(stack)), bearer(await readerToken(stack))];
   simulator.addGroup({ id: PROPERTY_GROUP, displayName: 'Property-test protected', members: [] });
 });
 
@@ -117,7 +126,8 @@ describe('privileged, hybrid, severity', () => {
     expect(erin.accountEnabled).toBe(false);
     expect(erin.revokeCount).toBe(1);
     const approvedEvent = (await incident(held.json.incidents[0].id)).json.timeline?.find((event) => event.kind === 'approved');
-    expect(approvedEvent).toMatchObject({ actor: 'function-key', summary: 'Approved by function-key: confirmed by phone' });
+    const sam = `${SCENARIO_ANALYSTS.approver.userPrincipalName} (oid ${SCENARIO_ANALYSTS.approver.objectId})`;
+    expect(approvedEvent).toMatchObject({ actor: sam, summary: `Approved by ${sam}: confirmed by phone` });
     // Diagnosis runs again now that there is a T0, and moves the incident on.
     await stack.host.drainQueues(30_000);
     expect((await incident(held.json.incidents[0].id)).json.state).toBe('diagnosed');
@@ -158,7 +168,7 @@ describe('privileged, hybrid, severity', () => {
     expect((await decide(held.json.incidents[0].id, 'reject')).status).toBe(409);
   });
 
-  it('approval is refused for an incident that is not waiting, an unknown id, and a caller without a key', async () => {
+  it('approval is refused for an incident that is not waiting, an unknown id, and a caller without a token', async () => {
     const user = simulator.addUser({ userPrincipalName: 'already.contained@wingtip-lab.example' });
     const done = await contain(manualAlert(user.userPrincipalName, 'approve-409'));
     expect(done.json.incidents[0].state).toBe('contained');

@@ -1,7 +1,7 @@
 // The simulator's token issuer over real HTTP: its JWKS and tokens must satisfy jose, the verifier the
 // function app uses, and each kind of bad token must fail the way a real verifier reports it.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { SCENARIO_CALLER, SCENARIO_TENANT, startTenantSimulator, TenantSimulator } from '../../dev/simulator';
+import { AZURE_CLI_APP_ID, SCENARIO_ANALYSTS, SCENARIO_CALLER, SCENARIO_TENANT, startTenantSimulator, TenantSimulator } from '../../dev/simulator';
 
 const AUDIENCE = 'api://aitm-contain';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -198,6 +198,65 @@ describe('issued tokens', () => {
   });
 });
 
+describe('delegated user tokens', () => {
+  const { approver, reader } = SCENARIO_ANALYSTS;
+
+  it('v1: an analyst signed in through the Azure CLI, with scp, upn, roles and groups and no idtyp', async () => {
+    const outcome = await verifyOne(await sim.identity.issueToken({ audience: AUDIENCE, analyst: 'approver' }));
+    if (!outcome.ok) throw new Error(`verification failed: ${outcome.code} ${outcome.message}`);
+    expect(outcome.payload).toMatchObject({
+      iss: v1Issuer(),
+      appid: AZURE_CLI_APP_ID,
+      appidacr: '0',
+      scp: 'user_impersonation',
+      upn: approver.userPrincipalName,
+      unique_name: approver.userPrincipalName,
+      name: approver.displayName,
+      oid: approver.objectId,
+      roles: [...approver.roles],
+      groups: [...approver.groups],
+      ver: '1.0',
+    });
+    expect(outcome.payload.idtyp).toBeUndefined();
+    expect(outcome.payload.preferred_username).toBeUndefined();
+    // Entra's sub for a person is pairwise, never the oid.
+    expect(outcome.payload.sub).not.toBe(approver.objectId);
+  });
+
+  it('v2: azp, preferred_username and idtyp user; the reader has no groups claim', async () => {
+    const outcome = await verifyOne(await sim.identity.issueToken({ audience: AUDIENCE, analyst: 'reader', version: 2 }), v2Issuer());
+    expect(outcome).toMatchObject({
+      ok: true,
+      payload: { azp: AZURE_CLI_APP_ID, idtyp: 'user', scp: 'user_impersonation', preferred_username: reader.userPrincipalName, oid: reader.objectId, roles: [...reader.roles], ver: '2.0' },
+    });
+    expect(outcome.ok && [outcome.payload.upn, outcome.payload.groups, outcome.payload.appid]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('takes explicit fields over the analyst, leaves out empty roles, marks a groups overage, and omits claims last', async () => {
+    const outcome = await verifyOne(
+      await sim.identity.issueToken({ audience: AUDIENCE, kind: 'user', upn: 'pat@wingtip-lab.example', objectId: '12345678-1234-4234-8234-123456789abc', roles: [], groupsOverage: true, omitClaims: ['scp'] }),
+    );
+    expect(outcome).toMatchObject({ ok: true, payload: { upn: 'pat@wingtip-lab.example', oid: '12345678-1234-4234-8234-123456789abc', _claim_names: { groups: 'src1' } } });
+    expect(outcome.ok && [outcome.payload.roles, outcome.payload.groups, outcome.payload.scp]).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('app tokens carry roles when asked, and no scp or upn', async () => {
+    const outcome = await verifyOne(await sim.identity.issueToken({ audience: AUDIENCE, kind: 'app', roles: ['Incidents.Approve'] }));
+    expect(outcome).toMatchObject({ ok: true, payload: { idtyp: 'app', roles: ['Incidents.Approve'], appid: SCENARIO_CALLER.appId } });
+    expect(outcome.ok && [outcome.payload.scp, outcome.payload.upn]).toEqual([undefined, undefined]);
+  });
+
+  it('POST /_sim/tokens issues an analyst token', async () => {
+    const { res, body } = await fetchJson<{ access_token: string }>(`${sim.baseUrl}/_sim/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ audience: AUDIENCE, analyst: 'approver' }),
+    });
+    expect(res.status).toBe(200);
+    expect(await verifyOne(body.access_token)).toMatchObject({ ok: true, payload: { upn: approver.userPrincipalName } });
+  });
+});
+
 describe('key rotation', () => {
   it('publishes the new kid beside the old one; tokens signed before and after both verify, from one key-set fetch', async () => {
     const before = await sim.identity.issueToken({ audience: AUDIENCE });
@@ -238,6 +297,12 @@ describe('POST /_sim/tokens', () => {
     [{ audience: AUDIENCE, expiresInSeconds: '60' }],
     [{ audience: AUDIENCE, claims: { roles: [1] } }],
     [{ audience: AUDIENCE, scope: 'x' }],
+    [{ audience: AUDIENCE, analyst: 'intern' }],
+    [{ audience: AUDIENCE, analyst: 'approver', kind: 'app' }],
+    [{ audience: AUDIENCE, kind: 'robot' }],
+    [{ audience: AUDIENCE, roles: 'Incidents.Approve' }],
+    [{ audience: AUDIENCE, omitClaims: [1] }],
+    [{ audience: AUDIENCE, groupsOverage: 'yes' }],
   ])('refuses %j with 400', async (request) => {
     const res = await fetch(`${sim.baseUrl}/_sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
     expect(res.status).toBe(400);

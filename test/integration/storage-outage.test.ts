@@ -8,6 +8,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { isGraphWrite, manualAlert, request } from '../support/http';
+import { bearer, readerToken } from '../support/tokens';
 import { startStorageProxy, type StorageProxy } from '../support/storage-proxy';
 
 const FUNCTION_KEY = 'storage-outage-test-key-0123456789';
@@ -85,7 +86,7 @@ it('refused connections: 503, and neither the body nor GET /api/incidents names 
   const response = await contain('drew.patel@wingtip-lab.example', 'outage-refused');
   expect(response.status).toBe(503);
   expectNoInternals(response.text);
-  const list = await request(`${stack.baseUrl}/api/incidents`, { headers: { 'x-functions-key': FUNCTION_KEY } });
+  const list = await request(`${stack.baseUrl}/api/incidents`, { headers: bearer(await readerToken(stack)) });
   expect(list.status).toBe(503);
   expectNoInternals(list.text);
   // The detail is for the operator: it is in the log line, not the response.

@@ -3,6 +3,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { request, type ContainBody, type IncidentBody } from './http';
+import { bearer, readerToken } from './tokens';
 
 export interface PackBody {
   diagnosis: {
@@ -44,7 +45,7 @@ export function useDiagnosisStack(functionKey: string, settings: Record<string, 
         const incident = contained.json.incidents[0];
         if (incident.linked === true) await rediagnose(stack, incident);
         await stack.host.drainQueues(30_000);
-        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${incident.id}`, { headers })).json;
+        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${incident.id}`, { headers: bearer(await readerToken(stack)) })).json;
       },
     };
   });

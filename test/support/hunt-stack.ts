@@ -4,10 +4,14 @@
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { Campaign } from '../../shared/campaign/types';
 import { request, type ContainBody, type IncidentBody } from './http';
+import { bearer, readerToken } from './tokens';
 
 export interface HuntStack {
   stack: LocalStack;
+  /** The alert source's: the contain route's function key. */
   headers: Record<string, string>;
+  /** The seeded reader's token: the incident, campaign and hunt routes. */
+  readerHeaders: Record<string, string>;
   /** Contains each alert (all at once), drains every queue, returns the incidents' ids. */
   contain(...alerts: object[]): Promise<string[]>;
   incident(id: string): Promise<IncidentBody & { campaign?: { id: string }; source?: string; user?: { upn?: string } }>;
@@ -24,9 +28,11 @@ export function useHuntStack(functionKey: string, settings: Record<string, strin
   beforeAll(async () => {
     const stack = await startLocalStack({ functionKey, settings });
     const drain = () => stack.host.drainQueues(DRAIN_MS);
+    const readerHeaders = { 'content-type': 'application/json', ...bearer(await readerToken(stack)) };
     holder.current = {
       stack,
       headers,
+      readerHeaders,
       drain,
       async contain(...alerts) {
         const responses = await Promise.all(alerts.map((alert) => request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) })));
@@ -35,10 +41,10 @@ export function useHuntStack(functionKey: string, settings: Record<string, strin
         return responses.map((r) => r.json.incidents[0].id);
       },
       async incident(id) {
-        return (await request<IncidentBody & { campaign?: { id: string } }>(`${stack.baseUrl}/api/incidents/${id}`, { headers })).json;
+        return (await request<IncidentBody & { campaign?: { id: string } }>(`${stack.baseUrl}/api/incidents/${id}`, { headers: readerHeaders })).json;
       },
       async campaign(id) {
-        const response = await request<Campaign>(`${stack.baseUrl}/api/campaigns/${id}`, { headers });
+        const response = await request<Campaign>(`${stack.baseUrl}/api/campaigns/${id}`, { headers: readerHeaders });
         expect(response.status).toBe(200);
         return response.json;
       },
