@@ -245,7 +245,7 @@ describe('deployable package (npm run package)', () => {
   const tokens = { WEBHOOK_AUDIENCE: 'api://aitm-contain-test', WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d' };
   const levels = (env: Record<string, string>) =>
     Object.fromEntries(load(packageDir, env).definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.authLevel]));
-  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health'];
+  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health', 'huntIncident', 'listCampaigns', 'getCampaign'];
 
   test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
