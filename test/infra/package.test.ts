@@ -34,10 +34,10 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
   huntPoison: { kind: 'queue', queueName: 'hunt-poison', connection: 'AzureWebJobsStorage' },
-  eradicateIncident: { kind: 'http', route: 'incidents/{id}/eradicate', methods: ['POST'], authLevel: 'function' },
-  recoverIncident: { kind: 'http', route: 'incidents/{id}/recover', methods: ['POST'], authLevel: 'function' },
-  notifiedIncident: { kind: 'http', route: 'incidents/{id}/notified', methods: ['POST'], authLevel: 'function' },
-  closeIncident: { kind: 'http', route: 'incidents/{id}/close', methods: ['POST'], authLevel: 'function' },
+  eradicateIncident: { kind: 'http', route: 'incidents/{id}/eradicate', methods: ['POST'], authLevel: 'anonymous' },
+  recoverIncident: { kind: 'http', route: 'incidents/{id}/recover', methods: ['POST'], authLevel: 'anonymous' },
+  notifiedIncident: { kind: 'http', route: 'incidents/{id}/notified', methods: ['POST'], authLevel: 'anonymous' },
+  closeIncident: { kind: 'http', route: 'incidents/{id}/close', methods: ['POST'], authLevel: 'anonymous' },
   eradicate: { kind: 'queue', queueName: 'eradicate', connection: 'AzureWebJobsStorage' },
   verify: { kind: 'queue', queueName: 'verify', connection: 'AzureWebJobsStorage' },
   eradicatePoison: { kind: 'queue', queueName: 'eradicate-poison', connection: 'AzureWebJobsStorage' },
@@ -245,7 +245,7 @@ describe('deployable package (npm run package)', () => {
   const tokens = { WEBHOOK_AUDIENCE: 'api://aitm-contain-test', WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d' };
   const levels = (env: Record<string, string>) =>
     Object.fromEntries(load(packageDir, env).definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.authLevel]));
-  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health', 'huntIncident', 'listCampaigns', 'getCampaign'];
+  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health', 'eradicateIncident', 'recoverIncident', 'notifiedIncident', 'closeIncident', 'huntIncident', 'listCampaigns', 'getCampaign'];
 
   test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
