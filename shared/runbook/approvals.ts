@@ -4,7 +4,7 @@
 // approval in CONTAINMENT_MODE=dry-run records the decision, sends nothing and closes the incident.
 import { ulid } from 'ulid';
 import { ConflictError, NotFoundError } from '../errors';
-import { approveHeldIncident, type Actor, type ContainDeps, type UserContainmentResult } from './contain';
+import { approveHeldIncident, recordDecision, type Actor, type ContainDeps, type UserContainmentResult } from './contain';
 import type { Incident, StoredIncident } from './incident';
 
 export interface Decision {
@@ -35,10 +35,9 @@ export async function approveIncident(deps: ContainDeps, id: string, actor: Acto
 export async function rejectIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<Incident> {
   const stored = await heldIncident(deps, id, 'rejected');
   const at = deps.clock.now().toISOString();
-  const closed: Incident = { ...stored.incident, state: 'closed', reason: `rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}`, updatedAt: at };
-  const updated = await deps.store.update(closed, stored.etag, [
+  const decided = recordDecision(deps.store, stored, (held) => ({ ...held, state: 'closed', reason: `rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}`, updatedAt: at }), 'rejected');
+  const updated = await decided.write([
     { id: ulid(), at, kind: 'rejected', actor: actor.caller, summary: `Rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}; nothing was sent` },
   ]);
-  if (!updated) throw new ConflictError(`incident ${id} changed while being rejected; reload it and try again`);
   return updated.incident;
 }

@@ -130,18 +130,49 @@ export async function containAlert(alert: NormalizedAlert, deps: ContainDeps, ac
  * never choosing between two people (an identity mismatch is refused before this is called).
  */
 export async function approveHeldIncident(stored: StoredIncident, deps: ContainDeps, actor: Actor, comment?: string): Promise<UserContainmentResult> {
-  const incident = stored.incident;
-  return guarded(incident.user, async (timings) => {
+  return guarded(stored.incident.user, async (timings) => {
+    const decided = recordDecision(deps.store, stored, (held) => ({ ...held, state: 'containing', updatedAt: deps.clock.now().toISOString() }), 'approved');
+    const incident = decided.before;
     const containment = new UserContainment(subjectOf(incident), deps, actor, timings, new Map());
-    const claimed = await deps.store.update({ ...incident, state: 'containing', updatedAt: deps.clock.now().toISOString() }, stored.etag, [
-      containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller }),
-    ]);
-    if (!claimed) throw new ConflictError(`incident ${incident.id} changed while being approved; reload it and try again`);
+    const claimed = await decided.write([containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller })]);
     const result = await containment.proceed(claimed, { replayed: false, approval: { approvedBy: actor.caller }, counted: incident.countedInBlastRadius === true });
     // The pack made while the incident was held had no T0: diagnose again now that there is one.
     if (result.ok && result.incident.t0 !== undefined && result.incident.state === 'contained') await containment.enqueueFollowUps(result.incident, ['diagnose']);
     return result;
   });
+}
+
+/** How often a human's decision is re-applied when a follow-up phase recorded on the held incident meanwhile. */
+const DECISION_ATTEMPTS = 5;
+
+/**
+ * Applies a human's decision to a held incident under its ETag. Diagnosis and the hunt record on a held
+ * incident while it waits (the human needs that evidence), so a lost ETag race is no reason to refuse the
+ * decision: re-read, check it is still awaiting approval, apply again. Anything else that moved it on wins.
+ */
+export function recordDecision(
+  store: ContainDeps['store'],
+  stored: StoredIncident,
+  next: (held: Incident) => Incident,
+  verb: string,
+): { before: Incident; write(events: TimelineEvent[]): Promise<StoredIncident> } {
+  let current = stored;
+  return {
+    get before() {
+      return current.incident;
+    },
+    async write(events: TimelineEvent[]): Promise<StoredIncident> {
+      for (let attempt = 1; ; attempt++) {
+        const written = await store.update(next(current.incident), current.etag, events);
+        if (written) return written;
+        const again = attempt < DECISION_ATTEMPTS ? await store.get(current.incident.id) : undefined;
+        if (again?.incident.state !== 'awaiting_approval') {
+          throw new ConflictError(`incident ${current.incident.id} changed while being ${verb}${again ? ` (it is ${again.incident.state})` : ''}; reload it and try again`);
+        }
+        current = again;
+      }
+    },
+  };
 }
 
 async function guarded(user: AlertUser, work: (timings: StepTimings) => Promise<UserContainmentResult>): Promise<UserContainmentResult> {
