@@ -48,12 +48,18 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
       '--skipApiVersionCheck',
       // Without it every queue poll prints an access-log line.
       '--silent',
-      '--blobHost', '127.0.0.1',
-      '--queueHost', '127.0.0.1',
-      '--tableHost', '127.0.0.1',
-      '--blobPort', '0',
-      '--queuePort', '0',
-      '--tablePort', '0',
+      '--blobHost',
+      '127.0.0.1',
+      '--queueHost',
+      '127.0.0.1',
+      '--tableHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--queuePort',
+      '0',
+      '--tablePort',
+      '0',
     ],
     { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -98,16 +104,11 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   }
 }
 
-function waitForServices(
-  child: ChildProcess,
-  timeoutMs: number,
-  log: (line: string) => void,
-): Promise<Record<Service, string>> {
+function waitForServices(child: ChildProcess, timeoutMs: number, log: (line: string) => void): Promise<Record<Service, string>> {
   return new Promise((resolve, reject) => {
     const urls: Partial<Record<Service, string>> = {};
     const stderrTail: string[] = [];
-    const describeStderr = (): string =>
-      stderrTail.length > 0 ? `; stderr:\n${stderrTail.join('\n')}` : '; stderr was empty';
+    const describeStderr = (): string => (stderrTail.length > 0 ? `; stderr:\n${stderrTail.join('\n')}` : '; stderr was empty');
 
     const settle = (error?: Error): void => {
       clearTimeout(timer);

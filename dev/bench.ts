@@ -46,14 +46,17 @@ async function main(): Promise<void> {
     // One warm-up alert so connection setup and table creation are not counted.
     const warm = simulator.addUser({ userPrincipalName: `bench-${run}-warmup@wingtip-lab.example` });
     await send(stack.baseUrl, stack.functionKey, warm.userPrincipalName, `bench-${run}-warmup`);
-    console.log(`aitm-contain bench: ${options.alerts} alerts per pass, distinct users, simulated Graph latency ${options.latencyMs} ms per call`);
+    console.log(
+      `aitm-contain bench: ${options.alerts} alerts per pass, distinct users, simulated Graph latency ${options.latencyMs} ms per call`,
+    );
     const passes: Pass[] = [
       { label: 'one at a time', concurrency: 1 },
       { label: `${options.concurrency} concurrent`, concurrency: options.concurrency },
     ];
     for (const pass of passes) {
-      const users = Array.from({ length: options.alerts }, (_, i) =>
-        simulator.addUser({ userPrincipalName: `bench-${run}-c${pass.concurrency}-${i}@wingtip-lab.example` }).userPrincipalName,
+      const users = Array.from(
+        { length: options.alerts },
+        (_, i) => simulator.addUser({ userPrincipalName: `bench-${run}-c${pass.concurrency}-${i}@wingtip-lab.example` }).userPrincipalName,
       );
       const latencies: number[] = [];
       const statuses = new Map<number, number>();
@@ -76,13 +79,19 @@ async function main(): Promise<void> {
       const contained = users.filter((upn) => simulator.tenant.findUser(upn)?.accountEnabled === false).length;
       allContained &&= contained === users.length;
       const [p50, p95, p99] = [50, 95, 99].map((p) => percentile(latencies, p));
-      console.log(`\n  ${pass.label}: HTTP ${[...statuses].map(([status, count]) => `${status} x${count}`).join(', ')}; accounts disabled ${contained}/${users.length}; ${(users.length / (wallMs / 1000)).toFixed(1)} alerts/s`);
-      console.log(`    webhook latency  p50 ${p50.toFixed(0)} ms   p95 ${p95.toFixed(0)} ms   p99 ${p99.toFixed(0)} ms   max ${latencies.at(-1)?.toFixed(0)} ms`);
-      console.log(`    ratio to one Graph round-trip  p50 ${(p50 / options.latencyMs).toFixed(2)}   p99 ${(p99 / options.latencyMs).toFixed(2)}`);
+      console.log(
+        `\n  ${pass.label}: HTTP ${[...statuses].map(([status, count]) => `${status} x${count}`).join(', ')}; accounts disabled ${contained}/${users.length}; ${(users.length / (wallMs / 1000)).toFixed(1)} alerts/s`,
+      );
+      console.log(
+        `    webhook latency  p50 ${p50.toFixed(0)} ms   p95 ${p95.toFixed(0)} ms   p99 ${p99.toFixed(0)} ms   max ${latencies.at(-1)?.toFixed(0)} ms`,
+      );
+      console.log(
+        `    ratio to one Graph round-trip  p50 ${(p50 / options.latencyMs).toFixed(2)}   p99 ${(p99 / options.latencyMs).toFixed(2)}`,
+      );
     }
     console.log('\n  Critical path: 2 Graph round-trips — the safety reads (user, protected groups, directory roles) in parallel,');
     console.log('  then revoke + disable in parallel. Done one call at a time it would be 5 round-trips (ratio >= 5).');
-    console.log('  Everything (host, simulator, Azurite) shares this machine\'s cores: the concurrent pass measures that contention too.');
+    console.log("  Everything (host, simulator, Azurite) shares this machine's cores: the concurrent pass measures that contention too.");
     if (!allContained) process.exitCode = 1;
   } finally {
     await stack.stop();

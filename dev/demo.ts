@@ -84,9 +84,13 @@ function printPack(detail: IncidentDetail, packMs: number | undefined): void {
     console.log('\nDiagnosis: no evidence pack recorded');
     return;
   }
-  console.log(`\nDiagnosis (Phase 2): evidence pack ${diagnosis.status}${packMs === undefined ? '' : ` in ${packMs} ms`}; incident state ${detail.state}`);
+  console.log(
+    `\nDiagnosis (Phase 2): evidence pack ${diagnosis.status}${packMs === undefined ? '' : ` in ${packMs} ms`}; incident state ${detail.state}`,
+  );
   if (diagnosis.window.start) {
-    console.log(`  attacker window   ${diagnosis.window.start} -> ${diagnosis.window.end} (${diagnosis.window.endsAt}), from ${diagnosis.window.attackerIps.join(', ')}`);
+    console.log(
+      `  attacker window   ${diagnosis.window.start} -> ${diagnosis.window.end} (${diagnosis.window.endsAt}), from ${diagnosis.window.attackerIps.join(', ')}`,
+    );
   }
   console.log(
     `  sources           ${Object.entries(diagnosis.sources)
@@ -94,9 +98,15 @@ function printPack(detail: IncidentDetail, packMs: number | undefined): void {
       .join(', ')}`,
   );
   console.log(`  sign-ins from     ${diagnosis.sources.signIns?.via ?? '-'}`);
-  console.log(`  containment held  ${diagnosis.containmentHeld === undefined ? 'cannot say' : diagnosis.containmentHeld ? 'yes: no successful sign-in after T0' : 'NO'}`);
-  console.log(`  to notify (5.3)   external: ${diagnosis.recipients.external.join(', ') || '-'}; internal: ${diagnosis.recipients.internal.join(', ') || '-'}`);
-  console.log(`\nFindings (${diagnosis.counts.suspicious} suspicious, ${diagnosis.counts.unknown} unknown, ${diagnosis.counts.benign} benign):`);
+  console.log(
+    `  containment held  ${diagnosis.containmentHeld === undefined ? 'cannot say' : diagnosis.containmentHeld ? 'yes: no successful sign-in after T0' : 'NO'}`,
+  );
+  console.log(
+    `  to notify (5.3)   external: ${diagnosis.recipients.external.join(', ') || '-'}; internal: ${diagnosis.recipients.internal.join(', ') || '-'}`,
+  );
+  console.log(
+    `\nFindings (${diagnosis.counts.suspicious} suspicious, ${diagnosis.counts.unknown} unknown, ${diagnosis.counts.benign} benign):`,
+  );
   for (const finding of detail.findings ?? []) {
     console.log(`  ${finding.verdict.toUpperCase().padEnd(10)} ${finding.kind.padEnd(22)} ${finding.title}`);
     console.log(wrap(finding.reasons.join('; '), ' '.repeat(36)));
@@ -119,24 +129,34 @@ async function printCampaign(baseUrl: string, readerToken: string, campaignId: s
     console.log('\nPivot hunt: no campaign recorded');
     return [];
   }
-  const campaign = (await (await fetch(`${baseUrl}/api/campaigns/${campaignId}`, { headers: { authorization: `Bearer ${readerToken}` } })).json()) as CampaignView;
+  const campaign = (await (
+    await fetch(`${baseUrl}/api/campaigns/${campaignId}`, { headers: { authorization: `Bearer ${readerToken}` } })
+  ).json()) as CampaignView;
   console.log(`\nPivot hunt (Phase 4): campaign ${campaign.id}`);
   for (const p of campaign.pivots) {
     const value = p.pivot.value.length > 60 ? `${p.pivot.value.slice(0, 57)}...` : p.pivot.value;
-    console.log(`  ${p.pivot.kind.padEnd(9)} ${value.padEnd(60)} ${p.status.padEnd(11)} ${String(p.matches).padStart(2)} match(es)${p.detail ? `  (${p.detail.slice(0, 90)})` : ''}`);
+    console.log(
+      `  ${p.pivot.kind.padEnd(9)} ${value.padEnd(60)} ${p.status.padEnd(11)} ${String(p.matches).padStart(2)} match(es)${p.detail ? `  (${p.detail.slice(0, 90)})` : ''}`,
+    );
   }
   for (const note of campaign.notes) console.log(`  note: ${note}`);
   const held = new Map(campaign.incidents.filter((l) => l.role === 'victim').map((l) => [l.upn, l]));
   console.log('\nOther users the pivots found:');
   for (const hit of campaign.hits) {
     const link = held.get(hit.upn);
-    console.log(`  ${(hit.upn ?? hit.userKey).padEnd(36)} ${hit.verdict.padEnd(13)} ${link ? `incident ${link.incidentId} ${link.state}` : ''}`);
+    console.log(
+      `  ${(hit.upn ?? hit.userKey).padEnd(36)} ${hit.verdict.padEnd(13)} ${link ? `incident ${link.incidentId} ${link.state}` : ''}`,
+    );
     for (const reason of hit.reasons.slice(0, 2)) console.log(wrap(reason, '      '));
   }
   return campaign.hits.filter((h) => h.verdict === 'suspicious').map((h) => h.upn ?? h.userKey);
 }
 
-async function postAlert(baseUrl: string, key: string, body: string): Promise<{ status: number; ms: number; json: { incidents?: IncidentView[] } }> {
+async function postAlert(
+  baseUrl: string,
+  key: string,
+  body: string,
+): Promise<{ status: number; ms: number; json: { incidents?: IncidentView[] } }> {
   const started = performance.now();
   const response = await fetch(`${baseUrl}/api/contain`, {
     method: 'POST',
@@ -171,17 +191,26 @@ async function main(): Promise<number> {
   // Sign-ins from the simulator's Sentinel (SigninLogs) stand-in, as HUNT_BACKEND=log-analytics reads them
   // in Azure: with user agent and ASN, which Graph v1.0 sign-ins do not carry.
   const backend = process.env.HUNT_BACKEND ?? 'log-analytics';
-  if (!['log-analytics', 'defender', 'none'].includes(backend)) throw new Error(`HUNT_BACKEND must be log-analytics, defender or none, not ${backend}`);
-  const stack = await startLocalStack({ useLocalSettings: false, settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' }, log: (line) => hostLog.push(line) });
+  if (!['log-analytics', 'defender', 'none'].includes(backend))
+    throw new Error(`HUNT_BACKEND must be log-analytics, defender or none, not ${backend}`);
+  const stack = await startLocalStack({
+    useLocalSettings: false,
+    settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' },
+    log: (line) => hostLog.push(line),
+  });
   try {
     const simulator = stack.simulator!;
-    console.log(`aitm-contain demo: Phase 1 containment, Phase 2 diagnosis and Phase 4 pivot hunt (HUNT_BACKEND=${backend}) on the local stack`);
+    console.log(
+      `aitm-contain demo: Phase 1 containment, Phase 2 diagnosis and Phase 4 pivot hunt (HUNT_BACKEND=${backend}) on the local stack`,
+    );
     console.log(`  function host      ${stack.baseUrl}`);
     console.log(`  tenant simulator   ${simulator.baseUrl}`);
     console.log(`  storage            Azurite (in memory)`);
     const body = readFileSync(path.join(repoRoot(), SAMPLE), 'utf8');
     console.log(`\nReplaying ${SAMPLE} (what a Sentinel playbook posts), as:`);
-    console.log(`  curl -sS -X POST '${stack.baseUrl}/api/contain' -H 'content-type: application/json' -H 'x-functions-key: <key>' --data @${SAMPLE}\n`);
+    console.log(
+      `  curl -sS -X POST '${stack.baseUrl}/api/contain' -H 'content-type: application/json' -H 'x-functions-key: <key>' --data @${SAMPLE}\n`,
+    );
 
     const first = await postAlert(stack.baseUrl, stack.functionKey, body);
     console.log(`HTTP ${first.status} in ${first.ms} ms`);
@@ -190,8 +219,11 @@ async function main(): Promise<number> {
       console.log(`  user      ${incident.user.upn ?? incident.user.objectId}`);
       console.log(`  state     ${incident.state}`);
       for (const action of incident.actions) {
-        const graph = action.result === 'succeeded' ? `Graph ${action.httpStatus}` : `Graph ${action.httpStatus ?? '-'} ${action.graphCode ?? ''}`;
-        console.log(`  ${action.action.padEnd(15)} ${action.result.padEnd(10)} ${graph.padEnd(10)} ${String(action.durationMs).padStart(5)} ms  request-id ${action.requestId ?? '-'}`);
+        const graph =
+          action.result === 'succeeded' ? `Graph ${action.httpStatus}` : `Graph ${action.httpStatus ?? '-'} ${action.graphCode ?? ''}`;
+        console.log(
+          `  ${action.action.padEnd(15)} ${action.result.padEnd(10)} ${graph.padEnd(10)} ${String(action.durationMs).padStart(5)} ms  request-id ${action.requestId ?? '-'}`,
+        );
       }
       console.log(`  T0        ${incident.t0 ?? '(not contained)'}`);
       console.log(`  follow-ups queued: ${incident.followUpsQueuedAt ? 'diagnose, hunt' : 'no'}`);
@@ -199,7 +231,9 @@ async function main(): Promise<number> {
 
     const replay = await postAlert(stack.baseUrl, stack.functionKey, body);
     const replayed = replay.json.incidents?.[0];
-    console.log(`\nSame alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`);
+    console.log(
+      `\nSame alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`,
+    );
 
     // The diagnose and hunt messages were queued with the containment; wait for them, and for the hunts
     // of the victims the first hunts hold, to be handled.
@@ -210,10 +244,14 @@ async function main(): Promise<number> {
     if (incidentId) {
       // Read as the seeded reader analyst, with a user token from the simulator's issuer.
       const readerToken = await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader' });
-      const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { authorization: `Bearer ${readerToken}` } })).json()) as IncidentDetail;
+      const detail = (await (
+        await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { authorization: `Bearer ${readerToken}` } })
+      ).json()) as IncidentDetail;
       console.log('\nTimeline:');
       for (const event of detail.timeline ?? []) {
-        console.log(`  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`);
+        console.log(
+          `  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`,
+        );
       }
       printPack(detail, diagnosisMs(hostLog, incidentId));
       packComplete = detail.diagnosis?.status === 'complete';
@@ -223,14 +261,29 @@ async function main(): Promise<number> {
     const victim = simulator.tenant.findUser(VICTIM);
     const writes = simulator.requestLog.filter((entry) => entry.method === 'PATCH' || entry.path.endsWith('/revokeSignInSessions'));
     console.log('\nTenant simulator state:');
-    console.log(`  ${VICTIM}: accountEnabled=${victim?.accountEnabled}, sessions revoked ${victim?.revokeCount ?? 0}x (valid from ${victim?.signInSessionsValidFromDateTime})`);
+    console.log(
+      `  ${VICTIM}: accountEnabled=${victim?.accountEnabled}, sessions revoked ${victim?.revokeCount ?? 0}x (valid from ${victim?.signInSessionsValidFromDateTime})`,
+    );
     console.log(`  Graph writes received: ${writes.map((entry) => `${entry.method} ${entry.path} -> ${entry.status}`).join('; ')}`);
     const contained = victim !== undefined && victim.accountEnabled === false && victim.revokeCount >= 1;
     const untouched = campaignVictims.length > 0 && campaignVictims.every((upn) => simulator.tenant.findUser(upn)?.revokeCount === 0);
     console.log(contained ? '\nOK: account disabled and sessions revoked.' : '\nFAILED: the account is not contained.');
     console.log(packComplete ? 'OK: evidence pack complete.' : 'FAILED: the evidence pack is not complete.');
-    console.log(untouched ? `OK: ${campaignVictims.length} other victims found and held for an approver, nothing written to them.` : 'FAILED: the campaign found no victims, or wrote to one.');
-    const recovered = contained && packComplete && incidentId !== undefined && (await eradicateAndRecover(stack.baseUrl, await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'approver' }), incidentId, () => stack.host.drainQueues(60_000)));
+    console.log(
+      untouched
+        ? `OK: ${campaignVictims.length} other victims found and held for an approver, nothing written to them.`
+        : 'FAILED: the campaign found no victims, or wrote to one.',
+    );
+    const recovered =
+      contained &&
+      packComplete &&
+      incidentId !== undefined &&
+      (await eradicateAndRecover(
+        stack.baseUrl,
+        await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'approver' }),
+        incidentId,
+        () => stack.host.drainQueues(60_000),
+      ));
     return contained && packComplete && untouched && recovered ? 0 : 1;
   } finally {
     await stack.stop();
@@ -252,7 +305,13 @@ interface PhaseDetail extends IncidentDetail {
   eradication?: { items: RemovalView[]; manualSteps: Array<{ why: string; powershell: string[] }> };
 }
 
-async function call<T>(baseUrl: string, token: string, method: string, route: string, body?: unknown): Promise<{ status: number; json: T }> {
+async function call<T>(
+  baseUrl: string,
+  token: string,
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${baseUrl}/api/incidents/${route}`, {
     method,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -264,13 +323,20 @@ async function call<T>(baseUrl: string, token: string, method: string, route: st
 /** Phases 3 and 5 as an approver drives them: eradicate what the pack flagged, call the user, recover. */
 async function eradicateAndRecover(baseUrl: string, token: string, id: string, drain: () => Promise<void>): Promise<boolean> {
   console.log(`\nEradication (Phase 3): an approver (sam.analyst, a user token with Incidents.Approve) removes what the pack flagged:`);
-  console.log(`  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'authorization: Bearer <approver token>' -d '{"findings": "flagged"}'`);
-  const asked = await call<{ state: string }>(baseUrl, token, 'POST', `${id}/eradicate`, { findings: 'flagged', comment: 'demo: pack reviewed' });
+  console.log(
+    `  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'authorization: Bearer <approver token>' -d '{"findings": "flagged"}'`,
+  );
+  const asked = await call<{ state: string }>(baseUrl, token, 'POST', `${id}/eradicate`, {
+    findings: 'flagged',
+    comment: 'demo: pack reviewed',
+  });
   console.log(`HTTP ${asked.status}: state ${asked.json.state}; the eradicate queue removes them in the runbook's order`);
   await drain();
   const after = (await call<PhaseDetail>(baseUrl, token, 'GET', id)).json;
   for (const item of after.eradication?.items ?? []) {
-    console.log(`  ${item.status.padEnd(13)} ${item.httpStatus === undefined ? '   ' : String(item.httpStatus)}  ${item.title}${item.detail ? ` (${item.detail})` : ''}`);
+    console.log(
+      `  ${item.status.padEnd(13)} ${item.httpStatus === undefined ? '   ' : String(item.httpStatus)}  ${item.title}${item.detail ? ` (${item.detail})` : ''}`,
+    );
   }
   console.log(`  state ${after.state}${after.reason ? `: ${after.reason}` : ''}`);
   console.log('  Graph cannot reach these; for a human, in Exchange Online PowerShell:');
@@ -286,7 +352,12 @@ async function eradicateAndRecover(baseUrl: string, token: string, id: string, d
   await call(baseUrl, token, 'POST', `${id}/notified`, { channel: 'phone', comment: 'demo: called the user on their mobile' });
   console.log('\nUser notified by phone (T2).');
   console.log(`\nRecovery (Phase 5): POST /api/incidents/${id}/recover {"credential": "tap"}`);
-  const recovery = await call<{ state: string; credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number }; notifyOutOfBand?: { internal: string[]; external: string[] }; error?: { message: string } }>(baseUrl, token, 'POST', `${id}/recover`, { credential: 'tap' });
+  const recovery = await call<{
+    state: string;
+    credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number };
+    notifyOutOfBand?: { internal: string[]; external: string[] };
+    error?: { message: string };
+  }>(baseUrl, token, 'POST', `${id}/recover`, { credential: 'tap' });
   if (recovery.status !== 200 || !recovery.json.credential) {
     console.log(`FAILED: HTTP ${recovery.status} ${recovery.json.error?.message ?? ''}`);
     return false;
@@ -294,7 +365,9 @@ async function eradicateAndRecover(baseUrl: string, token: string, id: string, d
   const { credential } = recovery.json;
   console.log(`  Temporary Access Pass: ${credential.value}   (SHOWN ONCE: not stored anywhere; read it to the user by phone)`);
   console.log(`  one-time, ${credential.lifetimeMinutes} min, until ${credential.expiresAt ?? '-'}; the account is enabled again`);
-  console.log(`  contact out of band (5.3): external ${recovery.json.notifyOutOfBand?.external.join(', ') || '-'}; internal ${recovery.json.notifyOutOfBand?.internal.join(', ') || '-'}`);
+  console.log(
+    `  contact out of band (5.3): external ${recovery.json.notifyOutOfBand?.external.join(', ') || '-'}; internal ${recovery.json.notifyOutOfBand?.internal.join(', ') || '-'}`,
+  );
   const final = (await call<PhaseDetail>(baseUrl, token, 'GET', id)).json;
   console.log('\nTimeline marks:');
   console.log(`  T0 contained        ${final.t0 ?? '-'}`);

@@ -47,27 +47,42 @@ async function main(): Promise<void> {
   delete process.env.GRAPH_BASE_URL;
   delete process.env.AzureWebJobsStorage;
   const log: string[] = [];
-  const stack = await startLocalStack({ simulator: { latencyMs: options.latencyMs }, settings: { BLAST_RADIUS_MAX: '1000000' }, log: (line) => log.push(line) });
+  const stack = await startLocalStack({
+    simulator: { latencyMs: options.latencyMs },
+    settings: { BLAST_RADIUS_MAX: '1000000' },
+    log: (line) => log.push(line),
+  });
   const headers = { 'content-type': 'application/json', 'x-functions-key': stack.functionKey };
   const simulator = stack.simulator!;
-  const reader = { authorization: `Bearer ${await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader', expiresInSeconds: 12 * 3600 })}` };
+  const reader = {
+    authorization: `Bearer ${await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader', expiresInSeconds: 12 * 3600 })}`,
+  };
   const handler: number[] = [];
   const endToEnd: number[] = [];
   const calls: number[] = [];
   try {
-    console.log(`aitm-contain diagnosis bench: ${options.runs} packs for ${SCENARIO_USERS.victim.userPrincipalName}, simulated Graph latency ${options.latencyMs} ms per call`);
+    console.log(
+      `aitm-contain diagnosis bench: ${options.runs} packs for ${SCENARIO_USERS.victim.userPrincipalName}, simulated Graph latency ${options.latencyMs} ms per call`,
+    );
     for (let run = 0; run < options.runs; run++) {
       await stack.host.drainQueues(60_000);
       const response = await fetch(`${stack.baseUrl}/api/contain`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: `diagnose-bench-${Date.now()}-${run}`, severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress }),
+        body: JSON.stringify({
+          user: SCENARIO_USERS.victim.userPrincipalName,
+          alertId: `diagnose-bench-${Date.now()}-${run}`,
+          severity: 'High',
+          sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+        }),
       });
       const answered = performance.now();
       const id = ((await response.json()) as { incidents: Array<{ id: string }> }).incidents[0].id;
       const logStart = simulator.requestLog.length;
       for (;;) {
-        const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${id}`, { headers: reader })).json()) as { diagnosis?: { status: string } };
+        const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${id}`, { headers: reader })).json()) as {
+          diagnosis?: { status: string };
+        };
         if (detail.diagnosis?.status === 'complete') break;
         if (performance.now() - answered > 60_000) throw new Error(`no complete pack for ${id} after 60 s`);
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -78,13 +93,21 @@ async function main(): Promise<void> {
       handler.push(own?.latencyMs?.total ?? Number.NaN);
       // The containment's own calls were answered before the webhook returned; what follows is diagnosis (and the hunt stub, which calls nothing).
       calls.push(simulator.requestLog.slice(logStart).length);
-      console.log(`  run ${run + 1}: pack built in ${handler.at(-1)} ms by the handler, readable ${Math.round(endToEnd.at(-1) as number)} ms after the webhook answered, ${calls.at(-1)} Graph calls`);
+      console.log(
+        `  run ${run + 1}: pack built in ${handler.at(-1)} ms by the handler, readable ${Math.round(endToEnd.at(-1) as number)} ms after the webhook answered, ${calls.at(-1)} Graph calls`,
+      );
     }
     const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
     const [h, e] = [sorted(handler), sorted(endToEnd)];
-    console.log(`\n  handler (the pack itself)      p50 ${percentile(h, 50).toFixed(0)} ms   min ${h[0].toFixed(0)} ms   max ${h.at(-1)?.toFixed(0)} ms   = ${(percentile(h, 50) / Math.max(1, options.latencyMs)).toFixed(1)} Graph round-trips`);
-    console.log(`  webhook answer -> pack readable p50 ${percentile(e, 50).toFixed(0)} ms   min ${e[0].toFixed(0)} ms   max ${e.at(-1)?.toFixed(0)} ms   (adds the queue trigger's polling)`);
-    console.log(`  Graph calls per pack: ${sorted(calls)[0]}-${sorted(calls).at(-1)}, each source in parallel. Critical path: the Purview audit query (create, poll,`);
+    console.log(
+      `\n  handler (the pack itself)      p50 ${percentile(h, 50).toFixed(0)} ms   min ${h[0].toFixed(0)} ms   max ${h.at(-1)?.toFixed(0)} ms   = ${(percentile(h, 50) / Math.max(1, options.latencyMs)).toFixed(1)} Graph round-trips`,
+    );
+    console.log(
+      `  webhook answer -> pack readable p50 ${percentile(e, 50).toFixed(0)} ms   min ${e[0].toFixed(0)} ms   max ${e.at(-1)?.toFixed(0)} ms   (adds the queue trigger's polling)`,
+    );
+    console.log(
+      `  Graph calls per pack: ${sorted(calls)[0]}-${sorted(calls).at(-1)}, each source in parallel. Critical path: the Purview audit query (create, poll,`,
+    );
     console.log('  records) then the recipients of what the attacker sent: 4 round-trips; done one call at a time it would be ~16.');
   } finally {
     await stack.stop();

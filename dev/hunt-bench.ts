@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const latency = Number(option('latency', '200'));
   const log: string[] = [];
   const key = 'hunt-bench-key-0123456789abcdefgh';
-  const stack = await startLocalStack({ functionKey: key, settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' }, log: (line) => log.push(line) });
+  const stack = await startLocalStack({
+    functionKey: key,
+    settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' },
+    log: (line) => log.push(line),
+  });
   try {
     const simulator = stack.simulator!;
     simulator.setLatency(latency);
@@ -40,10 +44,20 @@ async function main(): Promise<void> {
       }
     });
     const origin = hunts.filter((h) => h.incidentId === incidents[0].id);
-    const queries = simulator.requestLog.filter((e) => e.path.startsWith('/v1/workspaces/') || e.path.endsWith('/runHuntingQuery') || (e.path === '/v1.0/auditLogs/signIns' && e.query.includes('ipAddress')));
+    const queries = simulator.requestLog.filter(
+      (e) =>
+        e.path.startsWith('/v1/workspaces/') ||
+        e.path.endsWith('/runHuntingQuery') ||
+        (e.path === '/v1.0/auditLogs/signIns' && e.query.includes('ipAddress')),
+    );
     console.log(`HUNT_BACKEND=${backend}, ${latency} ms per simulated call`);
-    for (const [i, h] of origin.entries()) console.log(`  origin hunt pass ${i + 1}: ${h.latencyMs} ms, ${h.pivots.length} pivots hunted, ${h.suspicious} suspicious, ${h.victims.length} incidents`);
-    console.log(`  hunts run in all: ${hunts.length} (the victims' own hunts included), sum ${hunts.reduce((n, h) => n + h.latencyMs, 0)} ms`);
+    for (const [i, h] of origin.entries())
+      console.log(
+        `  origin hunt pass ${i + 1}: ${h.latencyMs} ms, ${h.pivots.length} pivots hunted, ${h.suspicious} suspicious, ${h.victims.length} incidents`,
+      );
+    console.log(
+      `  hunts run in all: ${hunts.length} (the victims' own hunts included), sum ${hunts.reduce((n, h) => n + h.latencyMs, 0)} ms`,
+    );
     console.log(`  hunting queries sent: ${queries.length}`);
     console.log(`  alert to every queue drained (diagnosis included): ${total} ms`);
   } finally {

@@ -43,7 +43,7 @@ function readValues(file: string): Record<string, string> {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     // V8's parse messages quote the surrounding text, which may be a secret; keep only the position.
-    const position = error instanceof Error ? / at position \d+/.exec(error.message)?.[0] ?? '' : '';
+    const position = error instanceof Error ? (/ at position \d+/.exec(error.message)?.[0] ?? '') : '';
     // eslint-disable-next-line preserve-caught-error -- the cause's message is what must not travel
     throw new Error(`${file} is not valid JSON${position}`);
   }

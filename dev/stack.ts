@@ -66,7 +66,10 @@ export const LOCAL_WEBHOOK_AUDIENCE = 'api://aitm-contain-local';
  * Token settings that trust a simulator's issuer: analysts' user tokens (and, with
  * WEBHOOK_ALLOWED_CALLERS, app tokens) that it signs are verified for real against its JWKS.
  */
-export function simulatorTokenSettings(simulator: Pick<TenantSimulator, 'baseUrl' | 'identity'>, audience = LOCAL_WEBHOOK_AUDIENCE): Record<string, string> {
+export function simulatorTokenSettings(
+  simulator: Pick<TenantSimulator, 'baseUrl' | 'identity'>,
+  audience = LOCAL_WEBHOOK_AUDIENCE,
+): Record<string, string> {
   return { WEBHOOK_AUDIENCE: audience, WEBHOOK_TENANT_ID: simulator.identity.tenantId, WEBHOOK_AUTHORITY: simulator.baseUrl };
 }
 
@@ -102,7 +105,11 @@ async function quietlyImportFunctions(): Promise<typeof import('../functions')> 
  */
 type SimulatorEndpoints = Pick<TenantSimulator, 'baseUrl' | 'logAnalyticsUrl' | 'logAnalyticsCaFile'>;
 
-function fillInLocalServices(settings: Record<string, string>, storage: string | undefined, simulator: SimulatorEndpoints | undefined): Record<string, string> {
+function fillInLocalServices(
+  settings: Record<string, string>,
+  storage: string | undefined,
+  simulator: SimulatorEndpoints | undefined,
+): Record<string, string> {
   if (storage !== undefined && wantsAzurite(settings.AzureWebJobsStorage, settings)) settings.AzureWebJobsStorage = storage;
   if (simulator !== undefined && !settings.GRAPH_BASE_URL) {
     settings.GRAPH_BASE_URL = simulator.baseUrl;
@@ -124,7 +131,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.settings,
   };
   // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in.
-  parseConfig(fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', { baseUrl: 'http://127.0.0.1', logAnalyticsUrl: 'https://127.0.0.1/v1', logAnalyticsCaFile: 'simulator-ca.pem' }));
+  parseConfig(
+    fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', {
+      baseUrl: 'http://127.0.0.1',
+      logAnalyticsUrl: 'https://127.0.0.1/v1',
+      logAnalyticsCaFile: 'simulator-ca.pem',
+    }),
+  );
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
@@ -146,7 +159,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Analysts sign in to the simulator's issuer; contain keeps taking the function key.
     if (simulator && !settings.WEBHOOK_AUDIENCE && !settings.WEBHOOK_TENANT_ID) Object.assign(settings, simulatorTokenSettings(simulator));
     if (!settings.AzureWebJobsStorage) {
-      throw new Error('the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)');
+      throw new Error(
+        'the local host polls queues with a connection string: set AzureWebJobsStorage (identity-based storage works in Azure only)',
+      );
     }
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
@@ -155,7 +170,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const newKey = () => randomBytes(24).toString('base64url');
     const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? newKey();
     const hostKey = options.hostKey ?? settings.LOCAL_HOST_KEY ?? newKey();
-    const functionKeys = Object.fromEntries(definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.name === 'contain' ? functionKey : newKey()]));
+    const functionKeys = Object.fromEntries(
+      definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.name === 'contain' ? functionKey : newKey()]),
+    );
     const host = await startFunctionHost({
       definitions,
       port: options.port ?? 0,

@@ -48,7 +48,9 @@ export async function approveHandler(request: HttpRequest, context: InvocationCo
     const decision = await readDecision(request);
     const result = await approveIncident(contain, id, { invocationId: context.invocationId, caller: caller.id }, decision);
     if (!result.ok) throw result.error;
-    context.info(JSON.stringify({ event: 'approved', incidentId: id, by: caller.id, state: result.incident.state, latencyMs: result.timings }));
+    context.info(
+      JSON.stringify({ event: 'approved', incidentId: id, by: caller.id, state: result.incident.state, latencyMs: result.timings }),
+    );
     return {
       status: result.retryable ? 503 : 200,
       headers: result.retryable ? { 'Retry-After': '5' } : undefined,

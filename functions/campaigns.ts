@@ -48,7 +48,16 @@ export async function huntHandler(request: HttpRequest, context: InvocationConte
     const stored = await store.get(id);
     if (!stored) throw new NotFoundError(`no incident "${id}"`);
     const { incident } = stored;
-    const message = { version: 1 as const, incidentId: id, userKey: incident.userKey, upn: incident.user.upn, alertKey: incident.alertKey, ips: incident.ips, userAgents: incident.userAgents, t0: incident.t0 };
+    const message = {
+      version: 1 as const,
+      incidentId: id,
+      userKey: incident.userKey,
+      upn: incident.user.upn,
+      alertKey: incident.alertKey,
+      ips: incident.ips,
+      userAgents: incident.userAgents,
+      t0: incident.t0,
+    };
     try {
       const result = await huntIncident(message, hunt, context.invocationId, extra, caller.id);
       return { jsonBody: { campaignId: result.campaignId, pivots: result.pivots, hits: result.hits, victims: result.victims } };
@@ -61,8 +70,29 @@ export async function huntHandler(request: HttpRequest, context: InvocationConte
   }
 }
 
-export const listCampaignsFunction = registerFunction({ kind: 'http', name: 'listCampaigns', route: 'campaigns', methods: ['GET'], authLevel: httpAuthLevel('reader'), handler: listCampaignsHandler });
+export const listCampaignsFunction = registerFunction({
+  kind: 'http',
+  name: 'listCampaigns',
+  route: 'campaigns',
+  methods: ['GET'],
+  authLevel: httpAuthLevel('reader'),
+  handler: listCampaignsHandler,
+});
 
-export const getCampaignFunction = registerFunction({ kind: 'http', name: 'getCampaign', route: 'campaigns/{id}', methods: ['GET'], authLevel: httpAuthLevel('reader'), handler: getCampaignHandler });
+export const getCampaignFunction = registerFunction({
+  kind: 'http',
+  name: 'getCampaign',
+  route: 'campaigns/{id}',
+  methods: ['GET'],
+  authLevel: httpAuthLevel('reader'),
+  handler: getCampaignHandler,
+});
 
-export const huntIncidentFunction = registerFunction({ kind: 'http', name: 'huntIncident', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: httpAuthLevel('reader'), handler: huntHandler });
+export const huntIncidentFunction = registerFunction({
+  kind: 'http',
+  name: 'huntIncident',
+  route: 'incidents/{id}/hunt',
+  methods: ['POST'],
+  authLevel: httpAuthLevel('reader'),
+  handler: huntHandler,
+});

@@ -47,11 +47,26 @@ export async function eradicateHandler(request: HttpRequest, context: Invocation
     const id = incidentId(request);
     const body = await readJson(request, '{"findings": ["<finding id>", ...] | "flagged", "comment": "..."}');
     const findings = field(body, 'findings');
-    if (findings !== 'flagged' && !(Array.isArray(findings) && findings.length > 0 && findings.length <= 500 && findings.every((f) => typeof f === 'string' && f.length <= 128))) {
+    if (
+      findings !== 'flagged' &&
+      !(
+        Array.isArray(findings) &&
+        findings.length > 0 &&
+        findings.length <= 500 &&
+        findings.every((f) => typeof f === 'string' && f.length <= 128)
+      )
+    ) {
       throw new ValidationError('"findings" must be "flagged" or a list of finding ids (1-500)', 422, { field: 'findings' });
     }
-    const incident = await requestEradication(eradicate, id, { invocationId: context.invocationId, caller: caller.id }, { findings: findings as string[] | 'flagged', comment: comment(body) });
-    context.info(JSON.stringify({ event: 'eradication_requested', incidentId: id, by: caller.id, items: incident.eradication?.items.length }));
+    const incident = await requestEradication(
+      eradicate,
+      id,
+      { invocationId: context.invocationId, caller: caller.id },
+      { findings: findings as string[] | 'flagged', comment: comment(body) },
+    );
+    context.info(
+      JSON.stringify({ event: 'eradication_requested', incidentId: id, by: caller.id, items: incident.eradication?.items.length }),
+    );
     return { status: 202, jsonBody: { ...incidentView(incident), eradication: incident.eradication, approvedBy: caller.id } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
@@ -65,7 +80,8 @@ export async function recoverHandler(request: HttpRequest, context: InvocationCo
     const id = incidentId(request);
     const body = await readJson(request, '{"credential": "tap" | "password"}');
     const credential = field(body, 'credential') ?? 'tap';
-    if (credential !== 'tap' && credential !== 'password') throw new ValidationError('"credential" must be "tap" or "password"', 422, { field: 'credential' });
+    if (credential !== 'tap' && credential !== 'password')
+      throw new ValidationError('"credential" must be "tap" or "password"', 422, { field: 'credential' });
     const result = await recoverIncident(recover, id, { invocationId: context.invocationId, caller: caller.id }, credential);
     // The credential is in this response only: the log line says that one was issued, never what it is.
     context.info(JSON.stringify({ event: 'recovered', incidentId: id, by: caller.id, credential: result.credential.type }));
@@ -91,7 +107,14 @@ export async function notifiedHandler(request: HttpRequest, context: InvocationC
     const id = incidentId(request);
     const body = await readJson(request, '{"channel": "phone", "comment": "..."}');
     const channel = text(field(body, 'channel')) ?? 'phone';
-    const incident = await recordNotified(store, recover.clock, id, { invocationId: context.invocationId, caller: caller.id }, channel, comment(body));
+    const incident = await recordNotified(
+      store,
+      recover.clock,
+      id,
+      { invocationId: context.invocationId, caller: caller.id },
+      channel,
+      comment(body),
+    );
     return { status: 200, jsonBody: { ...incidentView(incident), t2: incident.t2 } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
@@ -104,7 +127,13 @@ export async function closeHandler(request: HttpRequest, context: InvocationCont
     const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const body = await readJson(request, '{"comment": "..."}');
-    const incident = await closeIncident(store, recover.clock, id, { invocationId: context.invocationId, caller: caller.id }, comment(body));
+    const incident = await closeIncident(
+      store,
+      recover.clock,
+      id,
+      { invocationId: context.invocationId, caller: caller.id },
+      comment(body),
+    );
     return { status: 200, jsonBody: { ...incidentView(incident), closedBy: caller.id } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
@@ -121,7 +150,13 @@ export async function eradicateQueueHandler(message: unknown, context: Invocatio
     context.info(JSON.stringify({ event: 'eradication', incidentId: result.incidentId, outcome: result.outcome, items: counts }));
   } catch (error) {
     const retry = error instanceof EradicationRetryError;
-    context.warn(JSON.stringify({ event: retry ? 'eradication_retry' : 'eradication_error', incidentId: parsed.incidentId, message: toError(error).message.slice(0, 500) }));
+    context.warn(
+      JSON.stringify({
+        event: retry ? 'eradication_retry' : 'eradication_error',
+        incidentId: parsed.incidentId,
+        message: toError(error).message.slice(0, 500),
+      }),
+    );
     throw error;
   }
 }
@@ -129,7 +164,13 @@ export async function eradicateQueueHandler(message: unknown, context: Invocatio
 export async function verifyQueueHandler(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = parseVerifyMessage(message);
   const result = await verifyContainment(parsed, getServices().verify, context.invocationId);
-  const line = JSON.stringify({ event: `containment_${result.outcome}`, incidentId: parsed.incidentId, afterMinutes: parsed.afterMinutes, problems: result.record?.problems, recontained: result.recontained });
+  const line = JSON.stringify({
+    event: `containment_${result.outcome}`,
+    incidentId: parsed.incidentId,
+    afterMinutes: parsed.afterMinutes,
+    problems: result.record?.problems,
+    recontained: result.recontained,
+  });
   if (result.outcome === 'broken') context.error(line);
   else context.info(line);
 }
@@ -155,12 +196,30 @@ function poisonHandler(queue: 'eradicate' | 'verify') {
         lastError = error;
       }
     }
-    context.error(JSON.stringify({ event: `${queue}_poison_unrecorded`, incidentId, message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it: this line is the record`, error: toError(lastError).message.slice(0, 500) }));
+    context.error(
+      JSON.stringify({
+        event: `${queue}_poison_unrecorded`,
+        incidentId,
+        message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it: this line is the record`,
+        error: toError(lastError).message.slice(0, 500),
+      }),
+    );
   };
 }
 
-function approverRoute(name: string, verb: string, handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>) {
-  return registerFunction({ kind: 'http', name, route: `incidents/{id}/${verb}`, methods: ['POST'], authLevel: httpAuthLevel('approver'), handler });
+function approverRoute(
+  name: string,
+  verb: string,
+  handler: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>,
+) {
+  return registerFunction({
+    kind: 'http',
+    name,
+    route: `incidents/{id}/${verb}`,
+    methods: ['POST'],
+    authLevel: httpAuthLevel('approver'),
+    handler,
+  });
 }
 
 export const eradicateFunction = approverRoute('eradicateIncident', 'eradicate', eradicateHandler);
@@ -168,7 +227,31 @@ export const recoverFunction = approverRoute('recoverIncident', 'recover', recov
 export const notifiedFunction = approverRoute('notifiedIncident', 'notified', notifiedHandler);
 export const closeFunction = approverRoute('closeIncident', 'close', closeHandler);
 
-export const eradicateQueueFunction = registerFunction({ kind: 'queue', name: 'eradicate', queueName: 'eradicate', connection: STORAGE_CONNECTION, handler: eradicateQueueHandler });
-export const verifyQueueFunction = registerFunction({ kind: 'queue', name: 'verify', queueName: 'verify', connection: STORAGE_CONNECTION, handler: verifyQueueHandler });
-export const eradicatePoisonFunction = registerFunction({ kind: 'queue', name: 'eradicatePoison', queueName: 'eradicate-poison', connection: STORAGE_CONNECTION, handler: poisonHandler('eradicate') });
-export const verifyPoisonFunction = registerFunction({ kind: 'queue', name: 'verifyPoison', queueName: 'verify-poison', connection: STORAGE_CONNECTION, handler: poisonHandler('verify') });
+export const eradicateQueueFunction = registerFunction({
+  kind: 'queue',
+  name: 'eradicate',
+  queueName: 'eradicate',
+  connection: STORAGE_CONNECTION,
+  handler: eradicateQueueHandler,
+});
+export const verifyQueueFunction = registerFunction({
+  kind: 'queue',
+  name: 'verify',
+  queueName: 'verify',
+  connection: STORAGE_CONNECTION,
+  handler: verifyQueueHandler,
+});
+export const eradicatePoisonFunction = registerFunction({
+  kind: 'queue',
+  name: 'eradicatePoison',
+  queueName: 'eradicate-poison',
+  connection: STORAGE_CONNECTION,
+  handler: poisonHandler('eradicate'),
+});
+export const verifyPoisonFunction = registerFunction({
+  kind: 'queue',
+  name: 'verifyPoison',
+  queueName: 'verify-poison',
+  connection: STORAGE_CONNECTION,
+  handler: poisonHandler('verify'),
+});

@@ -33,7 +33,13 @@ export async function huntHandler(message: unknown, context: InvocationContext):
     );
   } catch (error) {
     const retry = error instanceof HuntRetryError;
-    context.warn(JSON.stringify({ event: retry ? 'hunt_retry' : 'hunt_error', incidentId: followUp.incidentId, message: error instanceof Error ? error.message.slice(0, 500) : 'unknown' }));
+    context.warn(
+      JSON.stringify({
+        event: retry ? 'hunt_retry' : 'hunt_error',
+        incidentId: followUp.incidentId,
+        message: error instanceof Error ? error.message.slice(0, 500) : 'unknown',
+      }),
+    );
     throw error;
   }
 }
@@ -61,7 +67,13 @@ export async function diagnoseHandler(message: unknown, context: InvocationConte
     );
   } catch (error) {
     const retry = error instanceof DiagnosisRetryError;
-    context.warn(JSON.stringify({ event: retry ? 'diagnosis_retry' : 'diagnosis_error', incidentId: followUp.incidentId, message: error instanceof Error ? error.message.slice(0, 500) : 'unknown' }));
+    context.warn(
+      JSON.stringify({
+        event: retry ? 'diagnosis_retry' : 'diagnosis_error',
+        incidentId: followUp.incidentId,
+        message: error instanceof Error ? error.message.slice(0, 500) : 'unknown',
+      }),
+    );
     throw error;
   }
 }

@@ -14,7 +14,15 @@ export async function healthHandler(request: HttpRequest, context: InvocationCon
     const { config, callers, health } = getServices();
     await callers.authenticate(request, 'reader');
     const report = await checkHealth(health);
-    if (report.status !== 'ok') context.warn(JSON.stringify({ event: 'health_degraded', storage: report.storage, graph: report.graph, unresolved: report.protectedAccounts.unresolved }));
+    if (report.status !== 'ok')
+      context.warn(
+        JSON.stringify({
+          event: 'health_degraded',
+          storage: report.storage,
+          graph: report.graph,
+          unresolved: report.protectedAccounts.unresolved,
+        }),
+      );
     return { jsonBody: { ...report, settings: describeSettings(config) } };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);

@@ -17,7 +17,8 @@ const MAX_TOP = 200;
 function pageSize(text: string | null): number {
   if (text === null || text.trim() === '') return DEFAULT_TOP;
   const top = Number(text);
-  if (!/^\d+$/.test(text.trim()) || top < 1 || top > MAX_TOP) throw new ValidationError(`"top" must be a whole number from 1 to ${MAX_TOP}`, 400);
+  if (!/^\d+$/.test(text.trim()) || top < 1 || top > MAX_TOP)
+    throw new ValidationError(`"top" must be a whole number from 1 to ${MAX_TOP}`, 400);
   return top;
 }
 
@@ -26,7 +27,9 @@ const VERDICT_ORDER: Readonly<Record<string, number>> = { suspicious: 0, unknown
 /** Suspicious first, then unknown, then benign; oldest first within each. Raw evidence only on request. */
 function findingsView(findings: readonly StoredFinding[], withRaw: boolean) {
   return [...findings]
-    .sort((a, b) => (VERDICT_ORDER[a.verdict] ?? 3) - (VERDICT_ORDER[b.verdict] ?? 3) || (a.createdAt ?? '~').localeCompare(b.createdAt ?? '~'))
+    .sort(
+      (a, b) => (VERDICT_ORDER[a.verdict] ?? 3) - (VERDICT_ORDER[b.verdict] ?? 3) || (a.createdAt ?? '~').localeCompare(b.createdAt ?? '~'),
+    )
     .map(({ raw, ...finding }) => (withRaw ? { ...finding, raw } : finding));
 }
 
@@ -37,7 +40,9 @@ async function campaignView(campaigns: CampaignStore, id: string) {
   return {
     id,
     pivots: campaign.pivots.map((p) => ({ kind: p.pivot.kind, value: p.pivot.value, status: p.status })),
-    victims: campaign.hits.filter((h) => h.verdict === 'suspicious').map((h) => ({ user: h.upn ?? h.userKey, reasons: h.reasons.slice(0, 3) })),
+    victims: campaign.hits
+      .filter((h) => h.verdict === 'suspicious')
+      .map((h) => ({ user: h.upn ?? h.userKey, reasons: h.reasons.slice(0, 3) })),
     incidents: campaign.incidents,
   };
 }
@@ -48,7 +53,12 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
     await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
-    const [stored, timeline, found, campaignId] = await Promise.all([store.get(id), store.timeline(id), findings.findings(id), campaigns.campaignOf(id)]);
+    const [stored, timeline, found, campaignId] = await Promise.all([
+      store.get(id),
+      store.timeline(id),
+      findings.findings(id),
+      campaigns.campaignOf(id),
+    ]);
     if (!stored) throw new NotFoundError(`no incident "${id}"`);
     const withRaw = /^(1|true|yes)$/i.test(request.query.get('raw') ?? '');
     return {
@@ -91,7 +101,12 @@ export async function listIncidentsHandler(request: HttpRequest, context: Invoca
       top: pageSize(request.query.get('top')),
       continuationToken: request.query.get('continuationToken') ?? undefined,
     });
-    return { jsonBody: { incidents: page.incidents.map(incidentView), ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}) } };
+    return {
+      jsonBody: {
+        incidents: page.incidents.map(incidentView),
+        ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
+      },
+    };
   } catch (error) {
     return toHttpResponse(error, context.invocationId);
   }

@@ -141,7 +141,7 @@ function writeZip(dir, zipPath) {
     header.writeUInt32LE(compressed.length, 20);
     header.writeUInt32LE(data.length, 24);
     header.writeUInt16LE(nameBytes.length, 28);
-    header.writeUInt32LE(((0o100644 << 16) >>> 0), 38); // regular file, rw-r--r--
+    header.writeUInt32LE((0o100644 << 16) >>> 0, 38); // regular file, rw-r--r--
     header.writeUInt32LE(offset, 42);
     central.push(header, nameBytes);
     chunks.push(local, nameBytes, compressed);

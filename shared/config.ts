@@ -134,8 +134,7 @@ const schema = z
     const hasConnectionString = (settings.AzureWebJobsStorage ?? '').trim() !== '';
     const hasIdentityStorage =
       settings.AzureWebJobsStorage__accountName !== undefined ||
-      (settings.AzureWebJobsStorage__queueServiceUri !== undefined &&
-        settings.AzureWebJobsStorage__tableServiceUri !== undefined);
+      (settings.AzureWebJobsStorage__queueServiceUri !== undefined && settings.AzureWebJobsStorage__tableServiceUri !== undefined);
     if (!hasConnectionString && !hasIdentityStorage) {
       ctx.addIssue({
         code: 'custom',
@@ -144,7 +143,11 @@ const schema = z
           'set a connection string, or AzureWebJobsStorage__accountName (or __queueServiceUri and __tableServiceUri) for identity-based access',
       });
     }
-    if (settings.HUNT_BACKEND === 'log-analytics' && settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.LOG_ANALYTICS_ENDPOINT ?? 'https://api.loganalytics.io')) {
+    if (
+      settings.HUNT_BACKEND === 'log-analytics' &&
+      settings.GRAPH_AUTH === 'none' &&
+      !isLoopbackUrl(settings.LOG_ANALYTICS_ENDPOINT ?? 'https://api.loganalytics.io')
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['LOG_ANALYTICS_ENDPOINT'],
@@ -169,7 +172,11 @@ const schema = z
       }
     }
     if (settings.LOG_ANALYTICS_CA_FILE && !isLoopbackUrl(settings.LOG_ANALYTICS_ENDPOINT ?? 'https://api.loganalytics.io')) {
-      ctx.addIssue({ code: 'custom', path: ['LOG_ANALYTICS_CA_FILE'], message: 'a CA of our own is trusted only for a loopback Log Analytics endpoint (the simulator\'s stand-in)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LOG_ANALYTICS_CA_FILE'],
+        message: "a CA of our own is trusted only for a loopback Log Analytics endpoint (the simulator's stand-in)",
+      });
     }
     for (const ip of settings.TRUSTED_IPS) {
       if (isIP(ip) === 0) ctx.addIssue({ code: 'custom', path: ['TRUSTED_IPS'], message: `"${ip.slice(0, 64)}" is not an IP address` });
@@ -181,12 +188,14 @@ const schema = z
     }
     // Analysts' user tokens need the app registration (audience and tenant); the alert source's app
     // tokens need it too, plus the allowlist. Either half alone cannot verify anything.
-    const tokenSettings = [settings.WEBHOOK_AUDIENCE, settings.WEBHOOK_TENANT_ID].filter((value) => value !== undefined && value.trim() !== '');
+    const tokenSettings = [settings.WEBHOOK_AUDIENCE, settings.WEBHOOK_TENANT_ID].filter(
+      (value) => value !== undefined && value.trim() !== '',
+    );
     if (tokenSettings.length === 1) {
       ctx.addIssue({
         code: 'custom',
         path: [settings.WEBHOOK_AUDIENCE?.trim() ? 'WEBHOOK_TENANT_ID' : 'WEBHOOK_AUDIENCE'],
-        message: 'Entra ID tokens need WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID together (the webhook\'s app registration and its tenant)',
+        message: "Entra ID tokens need WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID together (the webhook's app registration and its tenant)",
       });
     }
     if (tokenSettings.length === 0 && settings.WEBHOOK_ALLOWED_CALLERS.length > 0) {
@@ -209,12 +218,20 @@ const schema = z
     }
     for (const kind of settings.AUTO_ERADICATE) {
       if (!(ERADICABLE_KINDS as readonly string[]).includes(kind)) {
-        ctx.addIssue({ code: 'custom', path: ['AUTO_ERADICATE'], message: `"${kind.slice(0, 64)}" is not a removable finding kind; one of ${ERADICABLE_KINDS.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AUTO_ERADICATE'],
+          message: `"${kind.slice(0, 64)}" is not a removable finding kind; one of ${ERADICABLE_KINDS.join(', ')}`,
+        });
       }
     }
     for (const minutes of (settings.VERIFY_AFTER_MINUTES ?? '5,15,60').split(/[,;\s]+/).filter((m) => m !== '')) {
       if (!/^\d+$/.test(minutes) || Number(minutes) > MAX_QUEUE_DELAY_MINUTES) {
-        ctx.addIssue({ code: 'custom', path: ['VERIFY_AFTER_MINUTES'], message: `"${minutes.slice(0, 32)}" is not a whole number of minutes from 0 to ${MAX_QUEUE_DELAY_MINUTES} (a queue message waits at most 7 days)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['VERIFY_AFTER_MINUTES'],
+          message: `"${minutes.slice(0, 32)}" is not a whole number of minutes from 0 to ${MAX_QUEUE_DELAY_MINUTES} (a queue message waits at most 7 days)`,
+        });
       }
     }
     if (settings.RECOVERY_TAP_MINUTES < 10 || settings.RECOVERY_TAP_MINUTES > 43_200) {
@@ -368,7 +385,14 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     maxAlertBytes: s.MAX_ALERT_BYTES,
     eradication: {
       autoKinds: s.AUTO_ERADICATE as EradicableKind[],
-      verifyAfterMinutes: [...new Set((s.VERIFY_AFTER_MINUTES ?? '5,15,60').split(/[,;\s]+/).filter((m) => m !== '').map(Number))].sort((a, b) => a - b),
+      verifyAfterMinutes: [
+        ...new Set(
+          (s.VERIFY_AFTER_MINUTES ?? '5,15,60')
+            .split(/[,;\s]+/)
+            .filter((m) => m !== '')
+            .map(Number),
+        ),
+      ].sort((a, b) => a - b),
       recoveryTapMinutes: s.RECOVERY_TAP_MINUTES,
     },
     callerTokens:
@@ -404,7 +428,11 @@ export function describeSettings(config: Config) {
       storage: config.storage.kind,
       hunt: config.hunt.backend,
     },
-    protected: { accounts: config.protectedAccounts.size, groups: config.protectedGroupIds.length, checkEveryMinutes: config.protectedAccountsCheckMinutes },
+    protected: {
+      accounts: config.protectedAccounts.size,
+      groups: config.protectedGroupIds.length,
+      checkEveryMinutes: config.protectedAccountsCheckMinutes,
+    },
     // How the alert source calls contain, and how people read and decide (no role names or group ids).
     callerAuth: takesAppTokens(config) ? 'entra-token' : 'function-key',
     approvalAuth: config.approvals.auth === 'function-key' ? 'function-key' : config.callerTokens ? 'user-token' : 'unconfigured',
@@ -424,14 +452,17 @@ export function configWarnings(config: Config): string[] {
     );
   } else if (!config.callerTokens) {
     warnings.push(
-      'no approvals are possible: approving, rejecting and reading incidents need an analyst\'s Entra ID user token, and WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (the webhook\'s app registration) are not set. Containment still works',
+      "no approvals are possible: approving, rejecting and reading incidents need an analyst's Entra ID user token, and WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID (the webhook's app registration) are not set. Containment still works",
     );
   }
   return warnings;
 }
 
 /** The auth level the host guards a route with, for a role, given how callers authenticate. */
-export function authLevelFor(role: CallerRole, settings: { appTokenCallers: boolean; approvalAuth: ApprovalAuth }): 'function' | 'anonymous' {
+export function authLevelFor(
+  role: CallerRole,
+  settings: { appTokenCallers: boolean; approvalAuth: ApprovalAuth },
+): 'function' | 'anonymous' {
   if (role === 'alert-source') return settings.appTokenCallers ? 'anonymous' : 'function';
   return settings.approvalAuth === 'function-key' ? 'function' : 'anonymous';
 }

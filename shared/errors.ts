@@ -115,7 +115,10 @@ export function toHttpResponse(error: unknown, invocationId: string): HttpRespon
     return { ...problem(503, 'busy', error.message), headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof StorageError) {
-    return { ...problem(503, 'storage_unavailable', 'incident store unavailable; retry', { invocationId }), headers: { 'Retry-After': '5' } };
+    return {
+      ...problem(503, 'storage_unavailable', 'incident store unavailable; retry', { invocationId }),
+      headers: { 'Retry-After': '5' },
+    };
   }
   if (error instanceof UpstreamError) {
     return problem(502, 'upstream_error', error.message, {

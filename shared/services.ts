@@ -75,7 +75,12 @@ export function buildServices(config: Config): Services {
   if (config.hunt.backend === 'log-analytics' && config.hunt.workspaceId) {
     // One client, so one Query API limiter, for diagnosis and the hunt.
     const workspace = new LogAnalyticsClient(
-      { endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT, workspaceId: config.hunt.workspaceId, timeoutMs: 30_000, caFile: config.hunt.caFile },
+      {
+        endpoint: config.hunt.endpoint ?? DEFAULT_LOG_ANALYTICS_ENDPOINT,
+        workspaceId: config.hunt.workspaceId,
+        timeoutMs: 30_000,
+        caFile: config.hunt.caFile,
+      },
       credentialFor(config.graph) ?? LOOPBACK_CREDENTIAL,
     );
     signInLogs = new LogAnalyticsSignIns(workspace);
@@ -86,14 +91,21 @@ export function buildServices(config: Config): Services {
     huntBackends.push(new DefenderHuntBackend(hunting));
   }
   huntBackends.push(new GraphSignInsHuntBackend(graph, config.graph.baseUrl, reportsLimiter));
-  const campaigns = new TableCampaignStore(tableClient(config.storage, CAMPAIGNS_TABLE, storage), tableClient(config.storage, CAMPAIGN_INDEX_TABLE, storage));
+  const campaigns = new TableCampaignStore(
+    tableClient(config.storage, CAMPAIGNS_TABLE, storage),
+    tableClient(config.storage, CAMPAIGN_INDEX_TABLE, storage),
+  );
   const reader = new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs);
   const directory = new GraphUserDirectory(graph, config.graph.baseUrl);
   const eradication = new GraphEradicationActions(graph, config.graph.baseUrl);
   const contain: ContainDeps = {
     actions: new GraphContainmentActions(graph),
     directory,
-    limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE, storage), config.blastRadius.max, config.blastRadius.windowMinutes),
+    limiter: new TableBlastRadiusLimiter(
+      tableClient(config.storage, LIMITS_TABLE, storage),
+      config.blastRadius.max,
+      config.blastRadius.windowMinutes,
+    ),
     store,
     queues,
     policy: {
@@ -115,7 +127,13 @@ export function buildServices(config: Config): Services {
       await autoEradicate(eradicate, incident, autoKinds, invocationId);
     } catch (error) {
       await store.appendEvents(incident.id, [
-        { id: ulid(), at: clock.now().toISOString(), kind: 'auto_eradication_failed', actor: `aitm-contain (diagnose, invocation ${invocationId})`, summary: `AUTO_ERADICATE could not start: ${toError(error).message.slice(0, 300)}; eradicate by hand` },
+        {
+          id: ulid(),
+          at: clock.now().toISOString(),
+          kind: 'auto_eradication_failed',
+          actor: `aitm-contain (diagnose, invocation ${invocationId})`,
+          summary: `AUTO_ERADICATE could not start: ${toError(error).message.slice(0, 300)}; eradicate by hand`,
+        },
       ]);
     }
   };
@@ -136,7 +154,11 @@ export function buildServices(config: Config): Services {
       backends: huntBackends,
       contain,
       clock,
-      settings: { containment: config.hunt.campaignContainment, sharedIpMinUsers: config.hunt.sharedIpMinUsers, trustedIps: config.hunt.trustedIps },
+      settings: {
+        containment: config.hunt.campaignContainment,
+        sharedIpMinUsers: config.hunt.sharedIpMinUsers,
+        trustedIps: config.hunt.trustedIps,
+      },
     },
     diagnose: {
       reader,

@@ -57,9 +57,7 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
 
   const settings = queueSettings(options.hostJson);
   const queueService = QueueServiceClient.fromConnectionString(options.storageConnectionString);
-  const pollers = queues.map(
-    (definition) => new QueuePoller({ definition, queueService, settings, log, invocations }),
-  );
+  const pollers = queues.map((definition) => new QueuePoller({ definition, queueService, settings, log, invocations }));
 
   const server = createServer(
     createHttpListener({
@@ -124,7 +122,8 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
 /** Refuses keys that would serve routes differently from Azure, or leave one unreachable. */
 function checkKeys(keys: HostKeys, http: readonly HttpFunctionDefinition[]): void {
   const admin = http.find((d) => d.authLevel === 'admin');
-  if (admin) throw new Error(`function ${admin.name} has authLevel admin, which Azure opens with the master key only; the local host serves none`);
+  if (admin)
+    throw new Error(`function ${admin.name} has authLevel admin, which Azure opens with the master key only; the local host serves none`);
   if (allKeys(keys).some((key) => key.length === 0)) throw new Error('a host or function key is empty');
   const names = new Set(http.map((d) => d.name));
   const stray = Object.keys(keys.functions).find((name) => !names.has(name));

@@ -11,9 +11,9 @@ const JWT = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 export function createHostLog(sink: LogSink, secrets: readonly string[]): HostLog {
   // JSON.stringify escapes quotes and backslashes, so a key containing them appears escaped in the line.
   // Longest first, so a key that contains another is scrubbed whole.
-  const forms = [...new Set(secrets.filter((secret) => secret.length > 0).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)]))].sort(
-    (a, b) => b.length - a.length,
-  );
+  const forms = [
+    ...new Set(secrets.filter((secret) => secret.length > 0).flatMap((secret) => [secret, JSON.stringify(secret).slice(1, -1)])),
+  ].sort((a, b) => b.length - a.length);
   return (fields) => {
     let line = JSON.stringify({ time: new Date().toISOString(), ...fields });
     for (const form of forms) line = line.split(form).join('[redacted]');

@@ -60,7 +60,8 @@ const UNITS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000, m
 export function unquoteKusto(text: string): string {
   if (/^@(['"])/.test(text)) return text.slice(2, -1).replace(/''|""/g, (q) => q[0]);
   const quote = text[0];
-  if ((quote !== "'" && quote !== '"') || text.at(-1) !== quote) throw new UnsupportedQuery(`literal ${text.slice(0, 40)} is not supported`);
+  if ((quote !== "'" && quote !== '"') || text.at(-1) !== quote)
+    throw new UnsupportedQuery(`literal ${text.slice(0, 40)} is not supported`);
   const escapes: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' };
   return text.slice(1, -1).replace(/\\(.)/g, (_, ch: string) => escapes[ch] ?? ch);
 }
@@ -136,7 +137,9 @@ export class KustoEvaluator {
   /** Runs a query block: its let statements, then its one expression statement. */
   run(syntax: KustoNode): Table {
     const env: Env = new Map();
-    const statements = significant(syntax).filter((c) => c.kind === 'List').flatMap((c) => c.children);
+    const statements = significant(syntax)
+      .filter((c) => c.kind === 'List')
+      .flatMap((c) => c.children);
     let result: Table | undefined;
     for (const statement of statements) {
       if (statement.kind === 'LetStatement') {
@@ -216,7 +219,10 @@ export class KustoEvaluator {
       case 'DistinctOperator': {
         const projected = this.project(input, parts[parts.length - 1].children, env);
         const seen = new Set<string>();
-        return { columns: projected.columns, rows: projected.rows.filter((row) => !seen.has(JSON.stringify(row)) && seen.add(JSON.stringify(row)) !== undefined) };
+        return {
+          columns: projected.columns,
+          rows: projected.rows.filter((row) => !seen.has(JSON.stringify(row)) && seen.add(JSON.stringify(row)) !== undefined),
+        };
       }
       case 'TakeOperator': {
         const count = this.scalar(parts[parts.length - 1], {}, env);
@@ -242,7 +248,10 @@ export class KustoEvaluator {
       throw new UnsupportedQuery(`project of ${item.kind} is not supported`);
     });
     const rows = input.rows.map((row) => Object.fromEntries(outputs.map((o) => [o.name, this.scalar(o.expression, row, env)])));
-    const columns = outputs.map((o): [string, KustoType] => [o.name, input.columns.find(([c]) => c === o.name && o.expression.kind === 'NameReference')?.[1] ?? inferType(rows.map((r) => r[o.name]))]);
+    const columns = outputs.map((o): [string, KustoType] => [
+      o.name,
+      input.columns.find(([c]) => c === o.name && o.expression.kind === 'NameReference')?.[1] ?? inferType(rows.map((r) => r[o.name])),
+    ]);
     return { columns, rows };
   }
 
@@ -263,7 +272,8 @@ export class KustoEvaluator {
 
   private summarize(input: Table, parts: KustoNode[], env: Env): Table {
     const aggregates = parts[2].children.map((item, i) => {
-      const [name, expression] = item.kind === 'SimpleNamedExpression' ? [nameOf(significant(item)[0]), significant(item)[2]] : [undefined, item];
+      const [name, expression] =
+        item.kind === 'SimpleNamedExpression' ? [nameOf(significant(item)[0]), significant(item)[2]] : [undefined, item];
       if (expression.kind !== 'FunctionCallExpression') throw new UnsupportedQuery('summarize needs aggregate functions');
       const [fn, args] = significant(expression);
       const fname = nameOf(fn).toLowerCase();
@@ -288,7 +298,10 @@ export class KustoEvaluator {
     });
     const columns: Array<[string, KustoType]> = [
       ...byNames.map((n): [string, KustoType] => [n, input.columns.find(([c]) => c === n)?.[1] ?? 'string']),
-      ...aggregates.map((a): [string, KustoType] => [a.name, a.fn === 'make_set' ? 'dynamic' : a.fn.startsWith('count') || a.fn === 'dcount' ? 'long' : inferType(rows.map((r) => r[a.name]))]),
+      ...aggregates.map((a): [string, KustoType] => [
+        a.name,
+        a.fn === 'make_set' ? 'dynamic' : a.fn.startsWith('count') || a.fn === 'dcount' ? 'long' : inferType(rows.map((r) => r[a.name])),
+      ]),
     ];
     return { columns, rows };
   }
@@ -354,7 +367,9 @@ export class KustoEvaluator {
       case 'InExpression': {
         const value = this.scalar(parts[0], row, env);
         const op = tokenText(parts[1]);
-        const found = this.list(parts[2], row, env).some((v) => (op === 'in~' ? asText(v).toLowerCase() === asText(value).toLowerCase() : equal(v, value)));
+        const found = this.list(parts[2], row, env).some((v) =>
+          op === 'in~' ? asText(v).toLowerCase() === asText(value).toLowerCase() : equal(v, value),
+        );
         if (op === 'in' || op === 'in~') return found;
         if (op === '!in') return !found;
         throw new UnsupportedQuery(`${op} is not supported`);

@@ -65,7 +65,10 @@ function load(): KustoLanguage {
  */
 export function warmUpKusto(): void {
   const K = load();
-  K.KustoCode.ParseAndAnalyze('print x = ago(1d)', K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', [], false)));
+  K.KustoCode.ParseAndAnalyze(
+    'print x = ago(1d)',
+    K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', [], false)),
+  );
 }
 
 const globalsCache = new Map<Readonly<Record<string, TableSchema>>, unknown>();
@@ -74,7 +77,9 @@ function globalsFor(tables: Readonly<Record<string, TableSchema>>): unknown {
   const cached = globalsCache.get(tables);
   if (cached) return cached;
   const K = load();
-  const symbols = Object.entries(tables).map(([name, columns]) => new K.Symbols.TableSymbol.$ctor7(name, `(${columns.map(([c, t]) => `${c}:${t}`).join(', ')})`, null));
+  const symbols = Object.entries(tables).map(
+    ([name, columns]) => new K.Symbols.TableSymbol.$ctor7(name, `(${columns.map(([c, t]) => `${c}:${t}`).join(', ')})`, null),
+  );
   const globals = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1('db', symbols, false));
   globalsCache.set(tables, globals);
   return globals;
@@ -90,7 +95,12 @@ function convert(node: BridgeNode): KustoNode {
   }
   // Lists and separated elements carry no meaning of their own: keep their elements, drop separators.
   if (name.startsWith('SyntaxList') || name.startsWith('SeparatedElement')) {
-    return { kind: 'List', children: children.flatMap((c) => (c.kind === 'List' ? c.children : c.kind === 'Token' && (c.text === ',' || c.text === ';') ? [] : [c])) };
+    return {
+      kind: 'List',
+      children: children.flatMap((c) =>
+        c.kind === 'List' ? c.children : c.kind === 'Token' && (c.text === ',' || c.text === ';') ? [] : [c],
+      ),
+    };
   }
   return { kind: name.replace(/\$.*$/, ''), children };
 }

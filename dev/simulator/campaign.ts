@@ -4,7 +4,18 @@
 // reached with the attacker's user agent from another hosting ASN, and an office egress IP thirty users
 // share is the trap the shared-egress guard must not fall into. Casey Nguyen (scenario.ts) is the third
 // user signing in from the attacker's IP.
-import { APPS, buildSignIn, seededGuid, SCENARIO_ATTACK, SCENARIO_NETWORKS, SCENARIO_TENANT, SCENARIO_USERS, type Network, type ScenarioUser, type SignInSpec } from './scenario';
+import {
+  APPS,
+  buildSignIn,
+  seededGuid,
+  SCENARIO_ATTACK,
+  SCENARIO_NETWORKS,
+  SCENARIO_TENANT,
+  SCENARIO_USERS,
+  type Network,
+  type ScenarioUser,
+  type SignInSpec,
+} from './scenario';
 import { isoSeconds, type SimulatedTenant } from './tenant';
 
 const DOMAIN = SCENARIO_TENANT.domain;
@@ -18,7 +29,13 @@ export const CAMPAIGN_USERS = {
 } as const;
 
 /** The five other victims the hunt must find, and who it must not call one. */
-export const CAMPAIGN_VICTIMS: readonly ScenarioUser[] = [SCENARIO_USERS.casey, CAMPAIGN_USERS.frankie, CAMPAIGN_USERS.gray, CAMPAIGN_USERS.jordan, CAMPAIGN_USERS.kai];
+export const CAMPAIGN_VICTIMS: readonly ScenarioUser[] = [
+  SCENARIO_USERS.casey,
+  CAMPAIGN_USERS.frankie,
+  CAMPAIGN_USERS.gray,
+  CAMPAIGN_USERS.jordan,
+  CAMPAIGN_USERS.kai,
+];
 export const CAMPAIGN_NOT_VICTIMS: readonly ScenarioUser[] = [CAMPAIGN_USERS.harper];
 
 export const CAMPAIGN_NETWORKS = {
@@ -37,7 +54,10 @@ export function seedCampaign(tenant: SimulatedTenant, now: Date): void {
   const created = at(400 * 1440);
   for (const user of Object.values(CAMPAIGN_USERS)) {
     const [givenName, surname] = user.displayName.split(' ');
-    tenant.addUser({ ...user, givenName, surname, jobTitle: 'Accounts Payable Clerk', officeLocation: 'Seattle', createdDateTime: created }, now);
+    tenant.addUser(
+      { ...user, givenName, surname, jobTitle: 'Accounts Payable Clerk', officeLocation: 'Seattle', createdDateTime: created },
+      now,
+    );
   }
   const { frankie, gray, harper, jordan, kai } = CAMPAIGN_USERS;
   const pivot = SCENARIO_ATTACK.minutesBeforeNow.campaignPivotSignIn;
@@ -60,7 +80,11 @@ export function seedCampaign(tenant: SimulatedTenant, now: Date): void {
   ];
   // The egress IP's crowd: sign-ins through the office proxy over the days before the attack.
   for (let i = 1; i <= SHARED_EGRESS_USERS; i++) {
-    const user = { id: seededGuid('e9e5', i), userPrincipalName: `staff${String(i).padStart(2, '0')}@${DOMAIN}`, displayName: `Staff ${i}` };
+    const user = {
+      id: seededGuid('e9e5', i),
+      userPrincipalName: `staff${String(i).padStart(2, '0')}@${DOMAIN}`,
+      displayName: `Staff ${i}`,
+    };
     specs.push({ user, minutesBeforeNow: 1440 * (1 + (i % 5)) + i, network: CAMPAIGN_NETWORKS.sharedEgress, app: APPS.teams });
   }
   specs.forEach((spec, i) => tenant.signIns.push(buildSignIn(spec, i + 1, at(spec.minutesBeforeNow), '51b9')));

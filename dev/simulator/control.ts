@@ -50,16 +50,19 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
   'audit-queries': {
     GET: (t) => ({ status: 200, body: t.tenant.auditQueryBehaviour }),
     POST(t, body) {
-      if (!isRecord(body)) throw controlError(400, 'body must be {"completesAfterMs"?: n, "recordCountLimit"?: n, "outcome"?: "succeeded" | "failed"}');
+      if (!isRecord(body))
+        throw controlError(400, 'body must be {"completesAfterMs"?: n, "recordCountLimit"?: n, "outcome"?: "succeeded" | "failed"}');
       const { completesAfterMs, recordCountLimit, outcome, ...rest } = body;
       if (Object.keys(rest).length > 0) throw controlError(400, `unknown field(s): ${Object.keys(rest).join(', ')}`);
       const next = { ...t.tenant.auditQueryBehaviour };
       if (completesAfterMs !== undefined) {
-        if (typeof completesAfterMs !== 'number' || completesAfterMs < 0) throw controlError(400, 'completesAfterMs must be a non-negative number');
+        if (typeof completesAfterMs !== 'number' || completesAfterMs < 0)
+          throw controlError(400, 'completesAfterMs must be a non-negative number');
         next.completesAfterMs = completesAfterMs;
       }
       if (recordCountLimit !== undefined) {
-        if (typeof recordCountLimit !== 'number' || !Number.isInteger(recordCountLimit) || recordCountLimit < 0) throw controlError(400, 'recordCountLimit must be a non-negative integer');
+        if (typeof recordCountLimit !== 'number' || !Number.isInteger(recordCountLimit) || recordCountLimit < 0)
+          throw controlError(400, 'recordCountLimit must be a non-negative integer');
         next.recordCountLimit = recordCountLimit;
       }
       if (outcome !== undefined) {
@@ -74,7 +77,8 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
   'app-access': {
     GET: (t) => ({ status: 200, body: appAccessOf(t.tenant) }),
     POST(t, body) {
-      if (!isRecord(body)) throw controlError(400, 'body must be {"revoke"?: [permission], "grant"?: [permission], "directoryRoles"?: [role name]}');
+      if (!isRecord(body))
+        throw controlError(400, 'body must be {"revoke"?: [permission], "grant"?: [permission], "directoryRoles"?: [role name]}');
       const { revoke, grant, directoryRoles, ...rest } = body;
       if (Object.keys(rest).length > 0) throw controlError(400, `unknown field(s): ${Object.keys(rest).join(', ')}`);
       const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -124,11 +128,17 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
 };
 
 /** `segments` are the path segments after `/_sim`. */
-export async function handleControl(target: ControlTarget, method: string, segments: readonly string[], body: unknown): Promise<ControlResult> {
+export async function handleControl(
+  target: ControlTarget,
+  method: string,
+  segments: readonly string[],
+  body: unknown,
+): Promise<ControlResult> {
   const methods = segments.length === 1 ? ROUTES[segments[0]] : undefined;
   if (!methods) throw controlError(404, `No simulator control route /_sim/${segments.join('/')}`);
   const handler = methods[method];
-  if (!handler) throw controlError(405, `Use ${Object.keys(methods).join(', ')} on /_sim/${segments[0]}`, { allow: Object.keys(methods).join(', ') });
+  if (!handler)
+    throw controlError(405, `Use ${Object.keys(methods).join(', ')} on /_sim/${segments[0]}`, { allow: Object.keys(methods).join(', ') });
   return handler(target, body);
 }
 
@@ -140,7 +150,12 @@ function stateOf(target: ControlTarget): object {
   return {
     latencyMs: target.latencyMs,
     faults: target.describeFaults(),
-    groups: target.tenant.groups.map((g) => ({ id: g.id, displayName: g.displayName, memberIds: g.memberIds, directoryRoles: g.directoryRoles ?? [] })),
+    groups: target.tenant.groups.map((g) => ({
+      id: g.id,
+      displayName: g.displayName,
+      memberIds: g.memberIds,
+      directoryRoles: g.directoryRoles ?? [],
+    })),
     users: target.tenant.users.map((u) => ({
       id: u.id,
       userPrincipalName: u.userPrincipalName,
@@ -184,7 +199,8 @@ function newGroupFromJson(json: unknown): NewGroup {
   if (!isRecord(json)) throw new TypeError('body must be a group: {"displayName": "...", "members": ["<user id or UPN, or group id>"]}');
   const { id, displayName, members, directoryRoles, ...rest } = json;
   const unknown = Object.keys(rest)[0];
-  if (unknown !== undefined) throw new TypeError(`unsupported group field '${unknown}'; supported: id, displayName, members, directoryRoles`);
+  if (unknown !== undefined)
+    throw new TypeError(`unsupported group field '${unknown}'; supported: id, displayName, members, directoryRoles`);
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
   if (id !== undefined && typeof id !== 'string') throw new TypeError('id must be a string');
   if (typeof displayName !== 'string') throw new TypeError('displayName must be a string');

@@ -14,7 +14,11 @@ export class GraphHttpError extends Error {
 }
 
 export function resourceNotFound(id: string): GraphHttpError {
-  return new GraphHttpError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+  return new GraphHttpError(
+    404,
+    'Request_ResourceNotFound',
+    `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+  );
 }
 
 export function badRequest(message: string, code = 'BadRequest'): GraphHttpError {
@@ -36,7 +40,10 @@ const DEFAULTS: Readonly<Record<number, { code: string; message: string }>> = {
 
 /** The code and message Graph typically sends with a status, for injected faults that name neither. */
 export function defaultError(status: number): { code: string; message: string } {
-  return DEFAULTS[status] ?? (status >= 500 ? { code: 'UnknownError', message: 'An error occurred.' } : { code: 'BadRequest', message: 'Bad request.' });
+  return (
+    DEFAULTS[status] ??
+    (status >= 500 ? { code: 'UnknownError', message: 'An error occurred.' } : { code: 'BadRequest', message: 'Bad request.' })
+  );
 }
 
 export interface RequestIds {

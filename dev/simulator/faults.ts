@@ -66,12 +66,14 @@ export function validateFaultRule(rule: FaultRule): void {
   if (rule.status !== 'hang' && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) {
     throw new RangeError("fault status must be an HTTP error status (400-599) or 'hang'");
   }
-  if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0)) throw new RangeError('fault times must be a positive integer');
+  if (rule.times !== undefined && !(Number.isInteger(rule.times) && rule.times > 0))
+    throw new RangeError('fault times must be a positive integer');
   if (rule.retryAfterSeconds !== undefined && !(Number.isInteger(rule.retryAfterSeconds) && rule.retryAfterSeconds >= 0)) {
     throw new RangeError('fault retryAfterSeconds must be a non-negative integer');
   }
   if (rule.method !== undefined && !/^[A-Za-z]+$/.test(rule.method)) throw new TypeError('fault method must be an HTTP method name');
-  if (rule.code !== undefined && !/^[A-Za-z_]+$/.test(rule.code)) throw new TypeError('fault code must be a Graph error code such as TooManyRequests');
+  if (rule.code !== undefined && !/^[A-Za-z_]+$/.test(rule.code))
+    throw new TypeError('fault code must be a Graph error code such as TooManyRequests');
 }
 
 /** Reads a rule sent as JSON to the control API, where a RegExp path is written `{"regex": "..."}`. */

@@ -10,7 +10,11 @@ import type { SignInRecord, SimulatedTenant } from './tenant';
 const RISK: Readonly<Partial<Record<RiskLevel, number>>> = { none: 1, low: 10, medium: 50, high: 100 };
 
 /** ISP names CloudAppEvents gives the networks of the story (Defender has no ASN column). */
-const ISP_BY_ASN: Readonly<Record<number, string>> = { 8075: 'Microsoft Corporation', 14061: 'DigitalOcean, LLC', 16509: 'Amazon.com, Inc.' };
+const ISP_BY_ASN: Readonly<Record<number, string>> = {
+  8075: 'Microsoft Corporation',
+  14061: 'DigitalOcean, LLC',
+  16509: 'Amazon.com, Inc.',
+};
 
 function signInLogsRow(record: SignInRecord): Record<string, unknown> {
   const s = record.signIn;

@@ -22,9 +22,18 @@ export function matchIdentityEndpoint(segments: readonly string[]): IdentityEndp
   return PATHS.find((p) => p.segments.length === rest.length && p.segments.every((s, i) => s === rest[i]))?.endpoint;
 }
 
-export async function handleIdentity(issuer: TokenIssuer, endpoint: IdentityEndpoint, method: string, tenantSegment: string): Promise<IdentityResult> {
+export async function handleIdentity(
+  issuer: TokenIssuer,
+  endpoint: IdentityEndpoint,
+  method: string,
+  tenantSegment: string,
+): Promise<IdentityResult> {
   if (method !== 'GET') {
-    return { status: 405, body: { error: 'invalid_request', error_description: `${method} is not supported here; use GET.` }, headers: { allow: 'GET' } };
+    return {
+      status: 405,
+      body: { error: 'invalid_request', error_description: `${method} is not supported here; use GET.` },
+      headers: { allow: 'GET' },
+    };
   }
   if (tenantSegment.toLowerCase() !== issuer.tenantId.toLowerCase()) return unknownTenant(issuer, tenantSegment);
   // Entra lets verifiers cache its metadata for a day; jose and MSAL keep their own, shorter caches.

@@ -223,7 +223,9 @@ function userClaims(request: TokenRequest, version: 1 | 2): Record<string, Claim
     ...(request.groupsOverage
       ? {
           _claim_names: { groups: 'src1' },
-          _claim_sources: { src1: { endpoint: `https://graph.windows.net/${request.tenantId ?? SCENARIO_TENANT.id}/users/${objectId}/getMemberObjects` } },
+          _claim_sources: {
+            src1: { endpoint: `https://graph.windows.net/${request.tenantId ?? SCENARIO_TENANT.id}/users/${objectId}/getMemberObjects` },
+          },
         }
       : groups.length > 0
         ? { groups }
@@ -240,8 +242,25 @@ function userClaims(request: TokenRequest, version: 1 | 2): Record<string, Claim
 export function tokenRequestFromJson(json: unknown): TokenRequest {
   if (!isRecord(json)) throw new TypeError('body must be a token request with an audience');
   const known = new Set([
-    'audience', 'kind', 'analyst', 'appId', 'objectId', 'upn', 'name', 'scopes', 'roles', 'groups', 'groupsOverage', 'omitClaims',
-    'tenantId', 'version', 'expiresInSeconds', 'notBeforeSeconds', 'signWith', 'issuer', 'claims',
+    'audience',
+    'kind',
+    'analyst',
+    'appId',
+    'objectId',
+    'upn',
+    'name',
+    'scopes',
+    'roles',
+    'groups',
+    'groupsOverage',
+    'omitClaims',
+    'tenantId',
+    'version',
+    'expiresInSeconds',
+    'notBeforeSeconds',
+    'signWith',
+    'issuer',
+    'claims',
   ]);
   const unknown = Object.keys(json).find((key) => !known.has(key));
   if (unknown !== undefined) throw new TypeError(`unsupported token request field '${unknown}'; supported: ${[...known].join(', ')}`);
@@ -255,18 +274,22 @@ function checkTokenRequest(request: TokenRequest): void {
   const fields = request as unknown as Record<string, unknown>;
   if (typeof fields.audience !== 'string' || fields.audience === '') throw new TypeError('audience must be a non-empty string');
   for (const name of ['appId', 'objectId', 'tenantId', 'issuer', 'upn', 'name', 'scopes']) {
-    if (fields[name] !== undefined && (typeof fields[name] !== 'string' || fields[name] === '')) throw new TypeError(`${name} must be a non-empty string`);
+    if (fields[name] !== undefined && (typeof fields[name] !== 'string' || fields[name] === ''))
+      throw new TypeError(`${name} must be a non-empty string`);
   }
   for (const name of ['roles', 'groups', 'omitClaims']) {
     const value = fields[name];
-    if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string'))) throw new TypeError(`${name} must be an array of strings`);
+    if (value !== undefined && !(Array.isArray(value) && value.every((item) => typeof item === 'string')))
+      throw new TypeError(`${name} must be an array of strings`);
   }
   if (fields.kind !== undefined && fields.kind !== 'app' && fields.kind !== 'user') throw new TypeError('kind must be "app" or "user"');
-  if (fields.groupsOverage !== undefined && typeof fields.groupsOverage !== 'boolean') throw new TypeError('groupsOverage must be true or false');
+  if (fields.groupsOverage !== undefined && typeof fields.groupsOverage !== 'boolean')
+    throw new TypeError('groupsOverage must be true or false');
   if (fields.analyst !== undefined && (typeof fields.analyst !== 'string' || !Object.hasOwn(SCENARIO_ANALYSTS, fields.analyst))) {
     throw new TypeError(`analyst must be one of ${Object.keys(SCENARIO_ANALYSTS).join(', ')}`);
   }
-  if (fields.analyst !== undefined && fields.kind === 'app') throw new TypeError('an analyst signs in as a user: leave kind out or set it to "user"');
+  if (fields.analyst !== undefined && fields.kind === 'app')
+    throw new TypeError('an analyst signs in as a user: leave kind out or set it to "user"');
   if (fields.version !== undefined && fields.version !== 1 && fields.version !== 2) throw new TypeError('version must be 1 or 2');
   for (const name of ['expiresInSeconds', 'notBeforeSeconds']) {
     if (fields[name] !== undefined && !Number.isInteger(fields[name])) throw new TypeError(`${name} must be a whole number of seconds`);
@@ -278,7 +301,8 @@ function checkTokenRequest(request: TokenRequest): void {
   if (claims !== undefined) {
     if (!isRecord(claims)) throw new TypeError('claims must be an object');
     for (const [name, value] of Object.entries(claims)) {
-      const ok = ['string', 'number', 'boolean'].includes(typeof value) || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+      const ok =
+        ['string', 'number', 'boolean'].includes(typeof value) || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
       if (!ok) throw new TypeError(`claim '${name}' must be a string, number, boolean or array of strings`);
     }
   }
@@ -294,7 +318,9 @@ async function newSigningKey(): Promise<SigningKey> {
 
 /** RFC 7638 JWK thumbprint: a kid derived from the key itself, as opaque to verifiers as Entra's. */
 function thumbprint(n: string, e: string): string {
-  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 }
 
 function encode(value: object): string {

@@ -22,14 +22,24 @@ export function runKusto(tenant: SimulatedTenant, query: string, workspace: 'log
     throw refuse(`Query could not be parsed at position ${first.start}: ${first.code} ${first.message}`);
   }
   try {
-    return new KustoEvaluator(workspace === 'defender' ? defenderTables(tenant) : logAnalyticsTables(tenant), () => now().getTime()).run(analyzed.syntax);
+    return new KustoEvaluator(workspace === 'defender' ? defenderTables(tenant) : logAnalyticsTables(tenant), () => now().getTime()).run(
+      analyzed.syntax,
+    );
   } catch (error) {
     if (error instanceof UnsupportedQuery) throw refuse(`The simulator's stand-in cannot evaluate this query: ${error.message}`);
     throw error;
   }
 }
 
-const LA_TYPES: Readonly<Record<string, string>> = { int: 'int', long: 'long', real: 'real', bool: 'bool', datetime: 'datetime', dynamic: 'dynamic', string: 'string' };
+const LA_TYPES: Readonly<Record<string, string>> = {
+  int: 'int',
+  long: 'long',
+  real: 'real',
+  bool: 'bool',
+  datetime: 'datetime',
+  dynamic: 'dynamic',
+  string: 'string',
+};
 
 export function answerLogAnalyticsQuery(tenant: SimulatedTenant, body: unknown, now: () => Date): object {
   if (!isRecord(body) || typeof body.query !== 'string') throw refuse('The request body must be {"query": "<KQL>", "timespan": "..."}.');
@@ -41,7 +51,11 @@ export function answerLogAnalyticsQuery(tenant: SimulatedTenant, body: unknown, 
         name: 'PrimaryResult',
         columns: table.columns.map(([name, type]) => ({ name, type: LA_TYPES[type] ?? 'string' })),
         // The Query API sends dynamic values as JSON text.
-        rows: table.rows.map((row) => table.columns.map(([name, type]) => (type === 'dynamic' && row[name] !== null ? JSON.stringify(outputValue(row[name])) : outputValue(row[name])))),
+        rows: table.rows.map((row) =>
+          table.columns.map(([name, type]) =>
+            type === 'dynamic' && row[name] !== null ? JSON.stringify(outputValue(row[name])) : outputValue(row[name]),
+          ),
+        ),
       },
     ],
   };

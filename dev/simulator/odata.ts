@@ -55,7 +55,8 @@ function parseSelect(value: string): string[] {
 /** OData boolean literals are case-insensitive. */
 function parseCount(value: string): boolean {
   const literal = value.toLowerCase();
-  if (literal !== 'true' && literal !== 'false') throw badRequest(`Invalid value '${value}' for $count query option found. Valid values are 'true' and 'false'.`);
+  if (literal !== 'true' && literal !== 'false')
+    throw badRequest(`Invalid value '${value}' for $count query option found. Valid values are 'true' and 'false'.`);
   return literal === 'true';
 }
 
@@ -113,7 +114,10 @@ export interface Page<T> {
 export function takePage<T>(items: readonly T[], query: QueryOptions, limits: PagingLimits = DEFAULT_PAGING): Page<T> {
   const top = query.top ?? limits.defaultTop;
   if (top < 1 || top > limits.maxTop) {
-    throw badRequest(`Invalid page size specified: '${top}'. Must be between 1 and ${limits.maxTop} inclusive.`, 'Request_UnsupportedQuery');
+    throw badRequest(
+      `Invalid page size specified: '${top}'. Must be between 1 and ${limits.maxTop} inclusive.`,
+      'Request_UnsupportedQuery',
+    );
   }
   const offset = query.skiptoken === undefined ? 0 : decodeSkipToken(query.skiptoken);
   const end = offset + top;

@@ -61,7 +61,8 @@ function bind(template: readonly string[], segments: readonly string[]): Record<
 
 function matchedPrefix(template: readonly string[], segments: readonly string[]): number {
   let n = 0;
-  while (n < template.length && n < segments.length && (paramName(template[n]) || template[n].toLowerCase() === segments[n].toLowerCase())) n++;
+  while (n < template.length && n < segments.length && (paramName(template[n]) || template[n].toLowerCase() === segments[n].toLowerCase()))
+    n++;
   return n;
 }
 

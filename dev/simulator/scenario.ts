@@ -16,7 +16,11 @@ export const SCENARIO_USERS = {
   casey: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b03', userPrincipalName: `casey.nguyen@${DOMAIN}`, displayName: 'Casey Nguyen' },
   hybrid: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b04', userPrincipalName: `drew.patel@${DOMAIN}`, displayName: 'Drew Patel' },
   privileged: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b05', userPrincipalName: `erin.lopez@${DOMAIN}`, displayName: 'Erin Lopez' },
-  breakGlass: { id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', userPrincipalName: `bg-admin-01@${DOMAIN}`, displayName: 'Break Glass Admin 01' },
+  breakGlass: {
+    id: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+    userPrincipalName: `bg-admin-01@${DOMAIN}`,
+    displayName: 'Break Glass Admin 01',
+  },
 } as const;
 
 export type ScenarioUser = { readonly id: string; readonly userPrincipalName: string; readonly displayName: string };
@@ -69,25 +73,58 @@ export const SCENARIO_NETWORKS = {
   corporate: {
     ipAddress: '192.0.2.10',
     autonomousSystemNumber: 8075,
-    location: { city: 'Seattle', state: 'Washington', countryOrRegion: 'US', geoCoordinates: { altitude: null, latitude: 47.6062, longitude: -122.3321 } },
-    userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0',
+    location: {
+      city: 'Seattle',
+      state: 'Washington',
+      countryOrRegion: 'US',
+      geoCoordinates: { altitude: null, latitude: 47.6062, longitude: -122.3321 },
+    },
+    userAgent:
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0',
   },
   attacker: {
     ipAddress: '198.51.100.23',
     autonomousSystemNumber: 14061,
-    location: { city: 'Amsterdam', state: 'Noord-Holland', countryOrRegion: 'NL', geoCoordinates: { altitude: null, latitude: 52.3676, longitude: 4.9041 } },
+    location: {
+      city: 'Amsterdam',
+      state: 'Noord-Holland',
+      countryOrRegion: 'NL',
+      geoCoordinates: { altitude: null, latitude: 52.3676, longitude: 4.9041 },
+    },
     userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
   },
 } as const;
 
-export type Network = { readonly ipAddress: string; readonly autonomousSystemNumber: number; readonly location: (typeof SCENARIO_NETWORKS)['corporate']['location'] | (typeof SCENARIO_NETWORKS)['attacker']['location']; readonly userAgent: string };
+export type Network = {
+  readonly ipAddress: string;
+  readonly autonomousSystemNumber: number;
+  readonly location: (typeof SCENARIO_NETWORKS)['corporate']['location'] | (typeof SCENARIO_NETWORKS)['attacker']['location'];
+  readonly userAgent: string;
+};
 
-const MICROSOFT_GRAPH = { servicePrincipalId: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b', appId: '00000003-0000-0000-c000-000000000000', displayName: 'Microsoft Graph' };
+const MICROSOFT_GRAPH = {
+  servicePrincipalId: 'f1e2d3c4-b5a6-4978-8a9b-0c1d2e3f4a5b',
+  appId: '00000003-0000-0000-c000-000000000000',
+  displayName: 'Microsoft Graph',
+};
 
 /** Everything the attacker leaves behind, and when, in minutes before now(). */
 export const SCENARIO_ATTACK = {
-  minutesBeforeNow: { attackerSignIn: 180, inboxRule: 170, consent: 160, mfaRegistration: 150, deviceRegistration: 140, campaignPivotSignIn: 120 },
-  inboxRule: { id: 'AQAAAJ5dZqE=', displayName: '.', forwardTo: 'leak0314@protonmail.example', moveToFolderId: 'AAMkADRzc0ZlZWRzLXdpbmd0aXAtbGFiAC4AAAAAAAE=', moveToFolderName: 'RSS Feeds' },
+  minutesBeforeNow: {
+    attackerSignIn: 180,
+    inboxRule: 170,
+    consent: 160,
+    mfaRegistration: 150,
+    deviceRegistration: 140,
+    campaignPivotSignIn: 120,
+  },
+  inboxRule: {
+    id: 'AQAAAJ5dZqE=',
+    displayName: '.',
+    forwardTo: 'leak0314@protonmail.example',
+    moveToFolderId: 'AAMkADRzc0ZlZWRzLXdpbmd0aXAtbGFiAC4AAAAAAAE=',
+    moveToFolderName: 'RSS Feeds',
+  },
   maliciousApp: {
     displayName: 'MailPort Sync',
     appId: 'a7c3e1f0-4b2d-4e8a-9f61-3d5c7b9e2a14',
@@ -101,7 +138,13 @@ export const SCENARIO_ATTACK = {
 
 /** The victim's legitimate, older footprint that diagnosis must leave alone. */
 export const SCENARIO_BENIGN = {
-  inboxRule: { id: 'AQAAAJ5dZqA=', displayName: 'Newsletters', moveToFolderId: 'AAMkADNld3NsZXR0ZXJzLXdpbmd0aXAtbGFiAC4AAAE=', moveToFolderName: 'Newsletters', minutesBeforeNow: 21 * 1440 },
+  inboxRule: {
+    id: 'AQAAAJ5dZqA=',
+    displayName: 'Newsletters',
+    moveToFolderId: 'AAMkADNld3NsZXR0ZXJzLXdpbmd0aXAtbGFiAC4AAAE=',
+    moveToFolderName: 'Newsletters',
+    minutesBeforeNow: 21 * 1440,
+  },
   app: {
     displayName: 'Wingtip Expenses',
     appId: 'd5f7b9c1-3e5a-4b7d-9f1b-2c4e6a8b0d13',
@@ -113,7 +156,12 @@ export const SCENARIO_BENIGN = {
   },
   authenticatorMethod: { id: '6a7b8c9d-0e1f-4a2b-9c3d-4e5f6a7b8c9d', displayName: 'iPhone 14', minutesBeforeNow: 180 * 1440 },
   passwordMethod: { id: '28c10230-6103-485e-b985-444c60001490', minutesBeforeNow: 120 * 1440 },
-  device: { id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b02', deviceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02', displayName: 'WTL-LT-0417', minutesBeforeNow: 400 * 1440 },
+  device: {
+    id: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b02',
+    deviceId: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c02',
+    displayName: 'WTL-LT-0417',
+    minutesBeforeNow: 400 * 1440,
+  },
 } as const;
 
 /**
@@ -175,7 +223,11 @@ export const APPS = {
     appDisplayName: 'Microsoft Authentication Broker',
     resource: { appId: '01cb2876-7ebd-4aa4-9cc9-d28bd4d359a9', displayName: 'Device Registration Service' },
   },
-  mailPortSync: { appId: SCENARIO_ATTACK.maliciousApp.appId, appDisplayName: SCENARIO_ATTACK.maliciousApp.displayName, resource: MICROSOFT_GRAPH },
+  mailPortSync: {
+    appId: SCENARIO_ATTACK.maliciousApp.appId,
+    appDisplayName: SCENARIO_ATTACK.maliciousApp.displayName,
+    resource: MICROSOFT_GRAPH,
+  },
 } as const;
 
 export type App = (typeof APPS)[keyof typeof APPS];
@@ -351,11 +403,25 @@ function seedApplications(tenant: SimulatedTenant, at: At): void {
   tenant.permissionGrants.push(
     {
       consentedDateTime: at(benign.minutesBeforeNow),
-      grant: { id: benign.grantId, clientId: benign.servicePrincipalId, consentType: 'Principal', principalId: victim.id, resourceId: MICROSOFT_GRAPH.servicePrincipalId, scope: benign.scope },
+      grant: {
+        id: benign.grantId,
+        clientId: benign.servicePrincipalId,
+        consentType: 'Principal',
+        principalId: victim.id,
+        resourceId: MICROSOFT_GRAPH.servicePrincipalId,
+        scope: benign.scope,
+      },
     },
     {
       consentedDateTime: at(SCENARIO_ATTACK.minutesBeforeNow.consent),
-      grant: { id: malicious.grantId, clientId: malicious.servicePrincipalId, consentType: 'Principal', principalId: victim.id, resourceId: MICROSOFT_GRAPH.servicePrincipalId, scope: malicious.scope },
+      grant: {
+        id: malicious.grantId,
+        clientId: malicious.servicePrincipalId,
+        consentType: 'Principal',
+        principalId: victim.id,
+        resourceId: MICROSOFT_GRAPH.servicePrincipalId,
+        scope: malicious.scope,
+      },
     },
   );
   tenant.appRoleAssignments.push({
@@ -383,7 +449,12 @@ function seedAuthenticationMethods(tenant: SimulatedTenant, at: At): void {
     {
       userId: victim.id,
       registeredDateTime: passwordSet,
-      method: { '@odata.type': '#microsoft.graph.passwordAuthenticationMethod', id: passwordMethod.id, password: null, createdDateTime: passwordSet },
+      method: {
+        '@odata.type': '#microsoft.graph.passwordAuthenticationMethod',
+        id: passwordMethod.id,
+        password: null,
+        createdDateTime: passwordSet,
+      },
     },
     {
       userId: victim.id,
@@ -400,7 +471,13 @@ function seedAuthenticationMethods(tenant: SimulatedTenant, at: At): void {
     {
       userId: victim.id,
       registeredDateTime: phoneAdded,
-      method: { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: phone.id, phoneNumber: phone.phoneNumber, phoneType: phone.phoneType, smsSignInState: 'notAllowedByPolicy' },
+      method: {
+        '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
+        id: phone.id,
+        phoneNumber: phone.phoneNumber,
+        phoneType: phone.phoneType,
+        smsSignInState: 'notAllowedByPolicy',
+      },
     },
   );
 }
@@ -454,8 +531,20 @@ function seedDirectoryAudits(tenant: SimulatedTenant, at: At): void {
     user: { id: u.id, displayName: null, userPrincipalName: u.userPrincipalName, ipAddress: network.ipAddress },
     app: null,
   });
-  const userTarget = (u: ScenarioUser) => ({ id: u.id, displayName: u.displayName, type: 'User' as const, userPrincipalName: u.userPrincipalName, modifiedProperties: [] });
-  const deviceTarget = { id: device.id, displayName: device.displayName, type: 'Device' as const, userPrincipalName: null, modifiedProperties: [] };
+  const userTarget = (u: ScenarioUser) => ({
+    id: u.id,
+    displayName: u.displayName,
+    type: 'User' as const,
+    userPrincipalName: u.userPrincipalName,
+    modifiedProperties: [],
+  });
+  const deviceTarget = {
+    id: device.id,
+    displayName: device.displayName,
+    type: 'Device' as const,
+    userPrincipalName: null,
+    modifiedProperties: [],
+  };
   const common = (n: number, activityDateTime: string) => ({
     id: `Directory_${seededGuid('a0d1', n)}`,
     correlationId: seededGuid('c0a2', n),
@@ -491,7 +580,11 @@ function seedDirectoryAudits(tenant: SimulatedTenant, at: At): void {
           userPrincipalName: null,
           modifiedProperties: [
             { displayName: 'ConsentContext.IsAdminConsent', oldValue: null, newValue: '"False"' },
-            { displayName: 'ConsentAction.Permissions', oldValue: null, newValue: `"[] => [[Id: ${malicious.grantId}, ClientId: ${malicious.servicePrincipalId}, PrincipalId: ${victim.id}, ResourceId: ${MICROSOFT_GRAPH.servicePrincipalId}, ConsentType: Principal, Scope: ${malicious.scope}]]; "` },
+            {
+              displayName: 'ConsentAction.Permissions',
+              oldValue: null,
+              newValue: `"[] => [[Id: ${malicious.grantId}, ClientId: ${malicious.servicePrincipalId}, PrincipalId: ${victim.id}, ResourceId: ${MICROSOFT_GRAPH.servicePrincipalId}, ConsentType: Principal, Scope: ${malicious.scope}]]; "`,
+            },
           ],
         },
       ],
@@ -604,7 +697,12 @@ function exchangeRecord(tenant: SimulatedTenant, spec: ExchangeRecordSpec): Audi
             MailboxOwnerUPN: upn,
             SessionId: seededGuid(spec.network === attacker ? '5e55' : '5e50', 1),
           }
-        : { ObjectId: spec.objectId, ExternalAccess: false, OriginatingServer: 'PH0PR11MB4791 (15.20.7000.000)', SessionId: seededGuid(spec.network === attacker ? '5e55' : '5e50', 1) }),
+        : {
+            ObjectId: spec.objectId,
+            ExternalAccess: false,
+            OriginatingServer: 'PH0PR11MB4791 (15.20.7000.000)',
+            SessionId: seededGuid(spec.network === attacker ? '5e55' : '5e50', 1),
+          }),
       ...spec.data,
     },
   };
@@ -616,7 +714,15 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
   for (const folder of Object.values(folders)) {
     tenant.mailFolders.push({
       userId: victim.id,
-      folder: { id: folder.id, displayName: folder.displayName, parentFolderId: 'AAMkADRyb290LXdpbmd0aXAtbGFiAC4AAAAAAAEA', childFolderCount: 0, unreadItemCount: 0, totalItemCount: 0, isHidden: false },
+      folder: {
+        id: folder.id,
+        displayName: folder.displayName,
+        parentFolderId: 'AAMkADRyb290LXdpbmd0aXAtbGFiAC4AAAAAAAEA',
+        childFolderCount: 0,
+        unreadItemCount: 0,
+        totalItemCount: 0,
+        isHidden: false,
+      },
     });
   }
   let n = 0;
@@ -657,7 +763,10 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
       },
     }),
   );
-  const sends = [...attackerSends.map((send) => ({ ...send, network: attacker })), ...benignSends.map((send) => ({ ...send, network: corporate }))];
+  const sends = [
+    ...attackerSends.map((send) => ({ ...send, network: attacker })),
+    ...benignSends.map((send) => ({ ...send, network: corporate })),
+  ];
   sends.forEach((send, i) => {
     const sentAt = at(send.minutesBeforeNow);
     const messageId = `AAMkADRzZW50LW1lc3NhZ2UtAAAA${String(i + 1).padStart(4, '0')}=`;
@@ -683,11 +792,22 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
         recordType: 'exchangeItem',
         network: send.network,
         objectId: null,
-        data: { Item: { Id: messageId, InternetMessageId: send.internetMessageId, Subject: send.subject, ParentFolder: { Path: '\\Sent Items' }, SizeInBytes: 14_210 } },
+        data: {
+          Item: {
+            Id: messageId,
+            InternetMessageId: send.internetMessageId,
+            Subject: send.subject,
+            ParentFolder: { Path: '\\Sent Items' },
+            SizeInBytes: 14_210,
+          },
+        },
       }),
     );
   });
-  const reads = [...attackerReads.map((read) => ({ ...read, network: attacker })), ...benignReads.map((read) => ({ ...read, network: corporate }))];
+  const reads = [
+    ...attackerReads.map((read) => ({ ...read, network: attacker })),
+    ...benignReads.map((read) => ({ ...read, network: corporate })),
+  ];
   for (const read of reads) {
     tenant.mailboxAudit.push(
       exchangeRecord(tenant, {
@@ -699,7 +819,10 @@ function seedMailboxAudit(tenant: SimulatedTenant, at: At): void {
         objectId: null,
         data: {
           OperationCount: read.items,
-          OperationProperties: [{ Name: 'MailAccessType', Value: read.accessType }, { Name: 'IsThrottled', Value: 'False' }],
+          OperationProperties: [
+            { Name: 'MailAccessType', Value: read.accessType },
+            { Name: 'IsThrottled', Value: 'False' },
+          ],
           Folders: [{ Path: read.folder, FolderItems: [] }],
         },
       }),
@@ -760,7 +883,15 @@ export function reenableAccount(tenant: SimulatedTenant, userIdOrUpn: string, by
     initiatedBy = { user: null, app: { appId: null, displayName: by.app, servicePrincipalId: null, servicePrincipalName: null } };
   } else {
     const actor = tenant.findUser(by.userPrincipalName);
-    initiatedBy = { user: { id: actor?.id ?? randomUUID(), displayName: actor?.displayName ?? null, userPrincipalName: by.userPrincipalName, ipAddress: corporate.ipAddress }, app: null };
+    initiatedBy = {
+      user: {
+        id: actor?.id ?? randomUUID(),
+        displayName: actor?.displayName ?? null,
+        userPrincipalName: by.userPrincipalName,
+        ipAddress: corporate.ipAddress,
+      },
+      app: null,
+    };
   }
   tenant.directoryAudits.push({
     id: `Directory_${randomUUID()}`,

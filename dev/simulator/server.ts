@@ -28,7 +28,8 @@ import { NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser } from './tenant'
 const GRAPH_CONTENT_TYPE = 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8';
 const CONTROL_CONTENT_TYPE = 'application/json; charset=utf-8';
 const MAX_BODY_BYTES = 1024 * 1024;
-const UNREADABLE_JSON = 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.';
+const UNREADABLE_JSON =
+  'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.';
 
 export async function startTenantSimulator(options: SimulatorOptions = {}): Promise<TenantSimulator> {
   const host = options.host ?? '127.0.0.1';
@@ -108,7 +109,29 @@ class Simulator implements TenantSimulator, ControlTarget {
     this.tlsDir = mkdtempSync(path.join(tmpdir(), 'aitm-sim-tls-'));
     const [key, cert] = [path.join(this.tlsDir, 'key.pem'), path.join(this.tlsDir, 'cert.pem')];
     const san = family === 'IPv6' ? `IP:${address}` : `IP:${address},DNS:localhost`;
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=aitm-contain simulator', '-addext', `subjectAltName=${san}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=aitm-contain simulator',
+        '-addext',
+        `subjectAltName=${san}`,
+        '-keyout',
+        key,
+        '-out',
+        cert,
+      ],
+      { stdio: 'ignore' },
+    );
     const tls = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => this.serve(req, res));
     this.tls = tls;
     await new Promise<void>((resolve, reject) => {
@@ -175,7 +198,12 @@ class Simulator implements TenantSimulator, ControlTarget {
 
     // A page in a browser can reach loopback via DNS rebinding; its Host header gives it away.
     if (!isLoopbackHostHeader(req.headers.host)) {
-      return send(res, 421, errorBody('MisdirectedRequest', 'The tenant simulator answers loopback hosts only.', ids, new Date()), CONTROL_CONTENT_TYPE);
+      return send(
+        res,
+        421,
+        errorBody('MisdirectedRequest', 'The tenant simulator answers loopback hosts only.', ids, new Date()),
+        CONTROL_CONTENT_TYPE,
+      );
     }
     const url = URL.canParse(req.url ?? '/', this.base) ? new URL(req.url ?? '/', this.base) : undefined;
     if (!url) return send(res, 400, errorBody('BadRequest', 'The request URI is not valid.', ids, new Date()), GRAPH_CONTENT_TYPE);
@@ -187,7 +215,8 @@ class Simulator implements TenantSimulator, ControlTarget {
       const result = await handleIdentity(this.identity, identityEndpoint, method, segments[0]);
       return send(res, result.status, result.body, CONTROL_CONTENT_TYPE, result.headers);
     }
-    if (segments?.[0] === 'v1' && segments[1]?.toLowerCase() === 'workspaces') return this.handleLogAnalytics(req, res, method, url, segments, ids);
+    if (segments?.[0] === 'v1' && segments[1]?.toLowerCase() === 'workspaces')
+      return this.handleLogAnalytics(req, res, method, url, segments, ids);
     return this.handleGraph(req, res, method, url, segments, ids);
   }
 
@@ -209,7 +238,14 @@ class Simulator implements TenantSimulator, ControlTarget {
   }
 
   /** The Log Analytics stand-in: logged, delayed and faulted like Graph calls. */
-  private async handleLogAnalytics(req: IncomingMessage, res: ServerResponse, method: string, url: URL, segments: string[], ids: RequestIds): Promise<void> {
+  private async handleLogAnalytics(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    segments: string[],
+    ids: RequestIds,
+  ): Promise<void> {
     const entry = this.logRequest(req, method, decodeURIComponent(url.pathname), url, ids);
     res.setHeader('x-ms-request-id', ids.requestId);
     const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
@@ -224,7 +260,8 @@ class Simulator implements TenantSimulator, ControlTarget {
     if (fault?.status === 'hang') return;
     const fail = (error: GraphHttpError) => answer(error.status, logAnalyticsErrorBody(error, ids.requestId), error.headers);
     if (fault) return fail(faultError(fault.status, fault));
-    if (segments.length !== 4 || segments[3].toLowerCase() !== 'query') return fail(new GraphHttpError(404, 'PathNotFoundError', `The requested path does not exist: ${url.pathname}`));
+    if (segments.length !== 4 || segments[3].toLowerCase() !== 'query')
+      return fail(new GraphHttpError(404, 'PathNotFoundError', `The requested path does not exist: ${url.pathname}`));
     if (method !== 'POST') return fail(new GraphHttpError(405, 'MethodNotAllowed', 'Use POST to run a query.'));
     try {
       answer(200, answerLogAnalyticsQuery(this.tenant, body.kind === 'json' ? body.value : undefined, this.now));
@@ -233,7 +270,13 @@ class Simulator implements TenantSimulator, ControlTarget {
     }
   }
 
-  private async handleControl(req: IncomingMessage, res: ServerResponse, method: string, segments: string[], ids: RequestIds): Promise<void> {
+  private async handleControl(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    segments: string[],
+    ids: RequestIds,
+  ): Promise<void> {
     const body = await readBody(req);
     try {
       if (body.kind === 'malformed' || body.kind === 'tooLarge') throw badRequest('The request body must be a JSON document.');
@@ -262,7 +305,8 @@ class Simulator implements TenantSimulator, ControlTarget {
       entry.finishedAt = new Date().toISOString();
       send(res, status, body, GRAPH_CONTENT_TYPE, headers);
     };
-    const fail = (error: GraphHttpError): void => answer(error.status, errorBody(error.code, error.message, ids, new Date()), error.headers);
+    const fail = (error: GraphHttpError): void =>
+      answer(error.status, errorBody(error.code, error.message, ids, new Date()), error.headers);
 
     const body = await readBody(req);
     if (body.kind === 'json') entry.body = redactSecrets(body.value);
@@ -310,7 +354,13 @@ function asGraphError(error: unknown): GraphHttpError {
   return new GraphHttpError(500, 'generalException', error instanceof Error ? error.message : String(error));
 }
 
-function send(res: ServerResponse, status: number, body: object | undefined, contentType: string, headers: Readonly<Record<string, string>> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: object | undefined,
+  contentType: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   if (res.writableEnded || res.destroyed) return;
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   if (body === undefined) {

@@ -262,8 +262,21 @@ export class SimulatedTenant {
       resourceDisplayName: 'Microsoft Graph',
       resourceId: '00000003-0000-0000-c000-000000000000',
       status: { errorCode: spec.errorCode ?? 0, failureReason: failed ? 'Sign-in was blocked.' : null, additionalDetails: null },
-      deviceDetail: { deviceId: '', displayName: '', operatingSystem: 'Windows10', browser: 'Edge 120.0.0', isCompliant: false, isManaged: false, trustType: '' },
-      location: { city: spec.city ?? 'Seattle', state: '', countryOrRegion: spec.countryOrRegion ?? 'US', geoCoordinates: { altitude: null, latitude: 0, longitude: 0 } },
+      deviceDetail: {
+        deviceId: '',
+        displayName: '',
+        operatingSystem: 'Windows10',
+        browser: 'Edge 120.0.0',
+        isCompliant: false,
+        isManaged: false,
+        trustType: '',
+      },
+      location: {
+        city: spec.city ?? 'Seattle',
+        state: '',
+        countryOrRegion: spec.countryOrRegion ?? 'US',
+        geoCoordinates: { altitude: null, latitude: 0, longitude: 0 },
+      },
       appliedConditionalAccessPolicies: [],
     };
     const record: SignInRecord = { signIn, userAgent: spec.userAgent ?? '', autonomousSystemNumber: spec.autonomousSystemNumber ?? 0 };

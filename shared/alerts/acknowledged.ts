@@ -25,7 +25,12 @@ export function acknowledge(shape: string, reason: string): Acknowledgement {
  * An acknowledgement when `value` (the status at `fieldPath`) is one of `closed` (compared
  * case-insensitively): whatever the classification, a closed or resolved record has nobody left to contain.
  */
-export function acknowledgeClosed(shape: string, value: unknown, fieldPath: string, closed: readonly string[]): Acknowledgement | undefined {
+export function acknowledgeClosed(
+  shape: string,
+  value: unknown,
+  fieldPath: string,
+  closed: readonly string[],
+): Acknowledgement | undefined {
   const status = text(value);
   if (status === undefined || !closed.includes(status.toLowerCase())) return undefined;
   return acknowledge(shape, `${fieldPath} is ${status.slice(0, 40)}; nothing to contain`);

@@ -42,7 +42,8 @@ function monitorSeverity(value: unknown): Severity {
   const raw = text(value);
   if (raw === undefined) throw missingField(SHAPE, 'data.essentials.severity', 'severity');
   const severity = MONITOR_SEVERITY[raw.toLowerCase().replace(/^(\d)$/, 'sev$1')];
-  if (severity === undefined) throw invalidField(SHAPE, 'data.essentials.severity', `unknown severity "${raw.slice(0, 40)}" (expected Sev0 to Sev4)`);
+  if (severity === undefined)
+    throw invalidField(SHAPE, 'data.essentials.severity', `unknown severity "${raw.slice(0, 40)}" (expected Sev0 to Sev4)`);
   return severity;
 }
 
@@ -65,7 +66,10 @@ function readRecord(cells: ReadonlyArray<readonly [unknown, unknown]>, facts: Al
   const upns = unique(found.map((user) => user.upn));
   const objectIds = unique(found.map((user) => user.objectId));
   if (upns.length <= 1 && objectIds.length <= 1) {
-    facts.addUser({ ...(upns[0] !== undefined ? { upn: upns[0] } : {}), ...(objectIds[0] !== undefined ? { objectId: objectIds[0] } : {}) });
+    facts.addUser({
+      ...(upns[0] !== undefined ? { upn: upns[0] } : {}),
+      ...(objectIds[0] !== undefined ? { objectId: objectIds[0] } : {}),
+    });
   } else {
     for (const user of found) facts.addUser(user);
   }
@@ -84,11 +88,17 @@ function readPairs(pairs: unknown, facts: AlertFacts): void {
 /** Log Analytics query results: `{tables: [{columns: [{name, type}], rows: [[...]]}]}`. */
 function readSearchResults(results: unknown, facts: AlertFacts): void {
   for (const table of list(fieldCI(results, 'tables')).slice(0, LIMITS.tables)) {
-    const columns = list(fieldCI(table, 'columns')).slice(0, 200).map((column) => text(fieldCI(column, 'name')) ?? text(column));
+    const columns = list(fieldCI(table, 'columns'))
+      .slice(0, 200)
+      .map((column) => text(fieldCI(column, 'name')) ?? text(column));
     const wanted = columns.map((name, index) => ({ name, index })).filter(({ name }) => name !== undefined && factRole(name) !== undefined);
     if (wanted.length === 0) continue;
     for (const row of list(fieldCI(table, 'rows')).slice(0, LIMITS.rows)) {
-      if (Array.isArray(row)) readRecord(wanted.map(({ name, index }) => [name, row[index]] as const), facts);
+      if (Array.isArray(row))
+        readRecord(
+          wanted.map(({ name, index }) => [name, row[index]] as const),
+          facts,
+        );
     }
   }
 }
@@ -147,7 +157,11 @@ export function parseAzureMonitorAlert(body: unknown, raw: string): ParsedAlert 
     severity,
     title: rule ?? 'Azure Monitor alert',
     detection: cleanText(
-      ['Azure Monitor', text(fieldCI(essentials, 'monitoringService')) ?? text(fieldCI(essentials, 'signalType')), rule !== undefined ? `rule ${rule}` : undefined]
+      [
+        'Azure Monitor',
+        text(fieldCI(essentials, 'monitoringService')) ?? text(fieldCI(essentials, 'signalType')),
+        rule !== undefined ? `rule ${rule}` : undefined,
+      ]
         .filter((part) => part !== undefined)
         .join(' / '),
       200,

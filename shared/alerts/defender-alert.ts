@@ -55,7 +55,10 @@ export function parseDefenderAlert(body: unknown, raw: string): ParsedAlert {
     severity,
     title: titleText(fieldCI(body, 'title')) ?? 'Defender alert',
     detection: cleanText(
-      [[service, detectionSource].filter((part) => part !== undefined).join(' / '), detector !== undefined ? `detector ${detector}` : undefined]
+      [
+        [service, detectionSource].filter((part) => part !== undefined).join(' / '),
+        detector !== undefined ? `detector ${detector}` : undefined,
+      ]
         .filter((part) => part !== undefined && part !== '')
         .join(', '),
       200,

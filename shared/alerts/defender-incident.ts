@@ -16,7 +16,10 @@ export function isDefenderIncident(body: unknown): boolean {
   if (isObject(fieldCI(body, 'properties'))) return false; // a Sentinel (ARM) resource
   const type = text(fieldCI(body, '@odata.type'))?.toLowerCase() ?? '';
   if (/(^|[.#])(security\.)?incident$/.test(type)) return true;
-  return Array.isArray(fieldCI(body, 'alerts')) && ['incidentWebUrl', 'redirectIncidentId', 'displayName'].some((key) => fieldCI(body, key) !== undefined);
+  return (
+    Array.isArray(fieldCI(body, 'alerts')) &&
+    ['incidentWebUrl', 'redirectIncidentId', 'displayName'].some((key) => fieldCI(body, key) !== undefined)
+  );
 }
 
 function times(alerts: readonly unknown[], key: string): number[] {
@@ -34,7 +37,7 @@ export function parseDefenderIncident(body: unknown, raw: string): ParsedAlert {
   const severity = requiredSeverity(SHAPE, fieldCI(body, 'severity'), 'severity');
   const alerts = list(fieldCI(body, 'alerts')).slice(0, LIMITS.entities);
   if (alerts.length === 0) {
-    throw missingField(SHAPE, 'alerts', 'the incident\'s alerts (request the incident with $expand=alerts)');
+    throw missingField(SHAPE, 'alerts', "the incident's alerts (request the incident with $expand=alerts)");
   }
   const facts = new AlertFacts();
   // One evidence budget for the whole incident: LIMITS.entities items in all, not per alert.

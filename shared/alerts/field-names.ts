@@ -8,12 +8,29 @@ import { normalizeKey } from './json';
 export type FactRole = 'user' | 'ip' | 'userAgent' | 'asn';
 
 const ROLES: ReadonlyMap<string, FactRole> = new Map<string, FactRole>([
-  ...['userprincipalname', 'upn', 'accountupn', 'accountuserprincipalname', 'userid', 'aaduserid', 'accountobjectid', 'userobjectid', 'accountcustomentity'].map(
-    (name) => [name, 'user'] as const,
-  ),
-  ...['ipaddress', 'ipaddresses', 'clientip', 'clientipaddress', 'sourceip', 'sourceipaddress', 'srcipaddr', 'calleripaddress', 'remoteip', 'ipcustomentity'].map(
-    (name) => [name, 'ip'] as const,
-  ),
+  ...[
+    'userprincipalname',
+    'upn',
+    'accountupn',
+    'accountuserprincipalname',
+    'userid',
+    'aaduserid',
+    'accountobjectid',
+    'userobjectid',
+    'accountcustomentity',
+  ].map((name) => [name, 'user'] as const),
+  ...[
+    'ipaddress',
+    'ipaddresses',
+    'clientip',
+    'clientipaddress',
+    'sourceip',
+    'sourceipaddress',
+    'srcipaddr',
+    'calleripaddress',
+    'remoteip',
+    'ipcustomentity',
+  ].map((name) => [name, 'ip'] as const),
   ...['useragent', 'clientuseragent', 'useragents'].map((name) => [name, 'userAgent'] as const),
   ...['asn', 'autonomoussystemnumber', 'clientasn'].map((name) => [name, 'asn'] as const),
 ]);

@@ -15,7 +15,10 @@ import { userFromIdentifier } from './values';
 function evidenceType(evidence: unknown): string | undefined {
   const type = text(fieldCI(evidence, '@odata.type'));
   if (type === undefined) return undefined;
-  return type.slice(type.lastIndexOf('.') + 1).replace(/^#/, '').toLowerCase();
+  return type
+    .slice(type.lastIndexOf('.') + 1)
+    .replace(/^#/, '')
+    .toLowerCase();
 }
 
 export function userAccountUser(account: unknown): AlertUser | undefined {
@@ -34,7 +37,13 @@ export function readGraphEvidence(evidenceList: readonly unknown[], facts: Alert
   for (const evidence of evidenceList.slice(0, LIMITS.entities)) {
     if (!isObject(evidence)) continue;
     // Some serializers drop `@odata.type`; the shape of the item then tells what it is.
-    const type = evidenceType(evidence) ?? (isObject(fieldCI(evidence, 'userAccount')) ? 'userevidence' : fieldCI(evidence, 'ipAddress') !== undefined ? 'ipevidence' : undefined);
+    const type =
+      evidenceType(evidence) ??
+      (isObject(fieldCI(evidence, 'userAccount'))
+        ? 'userevidence'
+        : fieldCI(evidence, 'ipAddress') !== undefined
+          ? 'ipevidence'
+          : undefined);
     if (type === 'userevidence') {
       readUserEvidence(evidence, facts);
     } else if (type === 'cloudlogonsessionevidence') {

@@ -86,11 +86,11 @@ function unwrap(body: unknown): unknown {
   const value = field(body, 'value');
   if (Array.isArray(value) && keys.every((key) => key === 'value' || key.startsWith('@odata.'))) {
     if (value.length !== 1) {
-      throw new ValidationError(
-        `a collection of ${value.length} items: send one alert or incident per request`,
-        422,
-        { shape: 'collection', invalid: 'value', count: value.length },
-      );
+      throw new ValidationError(`a collection of ${value.length} items: send one alert or incident per request`, 422, {
+        shape: 'collection',
+        invalid: 'value',
+        count: value.length,
+      });
     }
     return list(value)[0];
   }

@@ -26,7 +26,10 @@ function alertRecord(body: unknown): unknown {
 export function isSentinelAlert(body: unknown): boolean {
   const alert = alertRecord(body);
   if (text(fieldCI(alert, 'SystemAlertId')) !== undefined) return true;
-  return text(fieldCI(alert, 'Type'))?.toLowerCase() === 'securityalert' && fieldAny(alert, 'AlertName', 'DisplayName', 'AlertDisplayName') !== undefined;
+  return (
+    text(fieldCI(alert, 'Type'))?.toLowerCase() === 'securityalert' &&
+    fieldAny(alert, 'AlertName', 'DisplayName', 'AlertDisplayName') !== undefined
+  );
 }
 
 /** IPs, user agents and ASNs from ExtendedProperties, including the rule's "Custom Details". */
@@ -67,13 +70,19 @@ export function parseSentinelAlert(body: unknown, raw: string): ParsedAlert {
     throw invalidField(
       SHAPE,
       'Entities',
-      entities.reason === 'too_large' ? `Entities is longer than ${LIMITS.embeddedJsonChars} characters` : 'Entities is a string but not valid JSON',
+      entities.reason === 'too_large'
+        ? `Entities is longer than ${LIMITS.embeddedJsonChars} characters`
+        : 'Entities is a string but not valid JSON',
     );
   }
   const facts = new AlertFacts();
   readSentinelEntities(Array.isArray(entities.value) ? entities.value : [], facts);
   readExtendedProperties(fieldCI(alert, 'ExtendedProperties'), facts);
-  const users = facts.users(SHAPE, 'no Account entity with a UPN or object id', 'Entities[Type=account] (Name+UPNSuffix, UserPrincipalName or AadUserId)');
+  const users = facts.users(
+    SHAPE,
+    'no Account entity with a UPN or object id',
+    'Entities[Type=account] (Name+UPNSuffix, UserPrincipalName or AadUserId)',
+  );
 
   const product = text(fieldCI(alert, 'ProductName'));
   const component = text(fieldCI(alert, 'ProductComponentName'));

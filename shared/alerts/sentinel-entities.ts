@@ -15,7 +15,8 @@ export function accountUser(properties: unknown): AlertUser | undefined {
   const upnField = userFromIdentifier(text(fieldAny(properties, 'userPrincipalName', 'upn')))?.upn;
   const name = text(fieldAny(properties, 'accountName', 'name'));
   const suffix = text(fieldCI(properties, 'upnSuffix'));
-  const composed = name !== undefined && suffix !== undefined && !name.includes('@') ? userFromIdentifier(`${name}@${suffix}`)?.upn : undefined;
+  const composed =
+    name !== undefined && suffix !== undefined && !name.includes('@') ? userFromIdentifier(`${name}@${suffix}`)?.upn : undefined;
   // Some producers put the whole UPN in the name.
   const nameAsUpn = name?.includes('@') ? userFromIdentifier(name)?.upn : undefined;
   const upn = upnField ?? composed ?? nameAsUpn;

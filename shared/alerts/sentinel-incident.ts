@@ -79,7 +79,11 @@ export function parseSentinelIncident(body: unknown, raw: string): ParsedAlert {
 
   const incidentNumber = optionalId(field(properties, 'incidentNumber'));
   const defenderId = defenderIncidentId(properties);
-  const products = unique(list(path(properties, 'additionalData', 'alertProductNames')).slice(0, 20).map((product) => cleanText(text(product), 100)));
+  const products = unique(
+    list(path(properties, 'additionalData', 'alertProductNames'))
+      .slice(0, 20)
+      .map((product) => cleanText(text(product), 100)),
+  );
   return {
     source: 'sentinel-incident',
     alertKey: defenderId !== undefined ? `defender-incident:${defenderId.toLowerCase()}` : `sentinel-incident:${name.toLowerCase()}`,

@@ -2,7 +2,8 @@
 import type { Severity } from './severity';
 
 /** Which payload shape the alert arrived in (see parse-alert.ts); the alert key says which alert it is. */
-export type AlertSource = 'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual' | 'campaign';
+export type AlertSource =
+  'sentinel-incident' | 'sentinel-alert' | 'defender-alert' | 'defender-incident' | 'azure-monitor' | 'manual' | 'campaign';
 
 /** A user the alert says was affected. At least one of the two identifiers is present. */
 export interface AlertUser {

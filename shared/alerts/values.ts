@@ -19,7 +19,8 @@ export function toSeverity(value: string | undefined): Severity | undefined {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Entra ID allows only letters, digits and ' . - _ ! # ^ ~ before the @ of a UPN; anything else is not
 // a user we could address, and it would end up in a Graph URL path.
-const UPN = /^[A-Za-z0-9'._!#^~-]{1,113}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
+const UPN =
+  /^[A-Za-z0-9'._!#^~-]{1,113}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 
 export function isObjectId(value: string): boolean {
   return GUID.test(value);

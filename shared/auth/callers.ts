@@ -32,7 +32,7 @@ export interface CallerAuthenticator {
 
 export const FUNCTION_KEY_CALLER: Caller = { id: 'function-key', kind: 'function-key' };
 
-const USER_TOKEN = 'an analyst\'s Entra ID user token for the webhook\'s app registration';
+const USER_TOKEN = "an analyst's Entra ID user token for the webhook's app registration";
 
 export class Callers implements CallerAuthenticator {
   private readonly verifier?: EntraTokenVerifier;
@@ -52,7 +52,11 @@ export class Callers implements CallerAuthenticator {
     const tokens = this.config.callerTokens;
     if (!this.verifier || !tokens) throw new AuthError('no caller can be checked: WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID are not set', 403);
     const holder = tokenHolder(await this.verifier.verify(request, 'Entra ID access token'));
-    if (holder.kind !== 'app') throw new AuthError('contain takes the alert source\'s app token (a managed identity in WEBHOOK_ALLOWED_CALLERS), not a person\'s token', 403);
+    if (holder.kind !== 'app')
+      throw new AuthError(
+        "contain takes the alert source's app token (a managed identity in WEBHOOK_ALLOWED_CALLERS), not a person's token",
+        403,
+      );
     const allowed = [holder.appId, holder.objectId].some((id) => id !== undefined && tokens.allowedCallers.has(id));
     if (!allowed) throw new AuthError('this caller is not in WEBHOOK_ALLOWED_CALLERS', 403);
     return { id: `app:${holder.appId}`, kind: 'app', objectId: holder.objectId };
@@ -67,7 +71,8 @@ export class Callers implements CallerAuthenticator {
     }
     const claims = await this.verifier.verify(request, USER_TOKEN);
     const holder = tokenHolder(claims);
-    if (holder.kind !== 'user') throw new AuthError(`an app's token cannot ${role === 'approver' ? 'decide' : 'read'}: this needs ${USER_TOKEN}`, 403);
+    if (holder.kind !== 'user')
+      throw new AuthError(`an app's token cannot ${role === 'approver' ? 'decide' : 'read'}: this needs ${USER_TOKEN}`, 403);
     const { approverRole, readerRole, approverGroupIds } = this.config.approvals;
     const roles = appRoles(claims);
     if (role === 'reader' && !roles.includes(readerRole) && !roles.includes(approverRole)) {

@@ -8,7 +8,10 @@ import { AuthError } from '../errors';
 
 /** Issuers Entra ID uses for this tenant: v1 tokens (what managed identities and the Azure CLI get by default) and v2. */
 export function acceptedIssuers(settings: TokenSettings): string[] {
-  const v1 = settings.authority === 'https://login.microsoftonline.com' ? `https://sts.windows.net/${settings.tenantId}/` : `${settings.authority}/${settings.tenantId}/`;
+  const v1 =
+    settings.authority === 'https://login.microsoftonline.com'
+      ? `https://sts.windows.net/${settings.tenantId}/`
+      : `${settings.authority}/${settings.tenantId}/`;
   return [v1, `${settings.authority}/${settings.tenantId}/v2.0`];
 }
 
@@ -66,7 +69,8 @@ export class EntraTokenVerifier {
       throw new AuthError(refusal(error), 401);
     }
     const tid = payload.tid;
-    if (typeof tid !== 'string' || tid.toLowerCase() !== this.settings.tenantId.toLowerCase()) throw new AuthError('token claim "tid" is not acceptable', 401);
+    if (typeof tid !== 'string' || tid.toLowerCase() !== this.settings.tenantId.toLowerCase())
+      throw new AuthError('token claim "tid" is not acceptable', 401);
     return payload;
   }
 }

@@ -4,9 +4,7 @@ import { AuthError } from '../errors';
 
 export type TokenClaims = Readonly<Record<string, unknown>>;
 
-export type TokenHolder =
-  | { kind: 'user'; objectId: string; name?: string }
-  | { kind: 'app'; appId: string; objectId?: string };
+export type TokenHolder = { kind: 'user'; objectId: string; name?: string } | { kind: 'app'; appId: string; objectId?: string };
 
 function text(claims: TokenClaims, name: string): string | undefined {
   const value = claims[name];
@@ -16,7 +14,10 @@ function text(claims: TokenClaims, name: string): string | undefined {
 /** A name from the token, fit for the record: no control characters, bounded. */
 function printable(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const cleaned = [...value].filter((char) => !isControl(char.codePointAt(0) ?? 0)).join('').slice(0, 256);
+  const cleaned = [...value]
+    .filter((char) => !isControl(char.codePointAt(0) ?? 0))
+    .join('')
+    .slice(0, 256);
   return cleaned === '' ? undefined : cleaned;
 }
 
@@ -61,6 +62,8 @@ export function groupMembership(claims: TokenClaims, groupIds: readonly string[]
   const names = claims._claim_names;
   const overage = claims.hasgroups === true || (typeof names === 'object' && names !== null && Object.hasOwn(names, 'groups'));
   if (overage) return 'overage';
-  const groups = Array.isArray(claims.groups) ? claims.groups.filter((group): group is string => typeof group === 'string').map((group) => group.toLowerCase()) : [];
+  const groups = Array.isArray(claims.groups)
+    ? claims.groups.filter((group): group is string => typeof group === 'string').map((group) => group.toLowerCase())
+    : [];
   return groupIds.some((id) => groups.includes(id)) ? 'member' : 'not-member';
 }

@@ -21,7 +21,10 @@ export function pivotsFromAlert(incident: Pick<Incident, 'ips' | 'userAgents'>):
 /** Only suspicious findings (made inside the attacker window, or from an attacker IP) give pivots. */
 export function pivotsFromEvidence(incident: Pick<Incident, 'diagnosis'>, findings: readonly Finding[]): Pivot[] {
   const window = incident.diagnosis?.window;
-  const found: Pivot[] = [...each('ip', window?.attackerIps ?? [], 'evidence'), ...each('userAgent', window?.attackerUserAgents ?? [], 'evidence')];
+  const found: Pivot[] = [
+    ...each('ip', window?.attackerIps ?? [], 'evidence'),
+    ...each('userAgent', window?.attackerUserAgents ?? [], 'evidence'),
+  ];
   for (const finding of findings) {
     if (finding.verdict !== 'suspicious') continue;
     if (finding.kind === 'inbox_rule') {
@@ -44,5 +47,9 @@ export interface ExtraPivots {
 
 /** An analyst's extra pivots; the caller has validated them (invalid ones are refused with 422, not dropped). */
 export function pivotsFromAnalyst(extra: ExtraPivots): Pivot[] {
-  return distinctPivots([...each('ip', extra.ips ?? [], 'analyst'), ...each('userAgent', extra.userAgents ?? [], 'analyst'), ...each('address', extra.addresses ?? [], 'analyst')]);
+  return distinctPivots([
+    ...each('ip', extra.ips ?? [], 'analyst'),
+    ...each('userAgent', extra.userAgents ?? [], 'analyst'),
+    ...each('address', extra.addresses ?? [], 'analyst'),
+  ]);
 }

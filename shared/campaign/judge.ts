@@ -35,20 +35,35 @@ function asnText(asns: readonly string[]): string {
 /** One match's verdict and reason. */
 function judgeMatch(match: PivotMatch, ctx: JudgeContext): { suspicious: boolean; reason: string } {
   const { kind, value } = match.pivot;
-  const when = match.firstSeen ? ` first at ${match.firstSeen}${match.lastSeen && match.lastSeen !== match.firstSeen ? `, last at ${match.lastSeen}` : ''}` : '';
+  const when = match.firstSeen
+    ? ` first at ${match.firstSeen}${match.lastSeen && match.lastSeen !== match.firstSeen ? `, last at ${match.lastSeen}` : ''}`
+    : '';
   if (kind === 'ip' || kind === 'userAgent') {
-    const what = kind === 'ip' ? `from ${value}, an attacker IP` : `with the attacker's user agent from hosting networks ${match.ips.join(', ')}${asnText(match.asns)}`;
+    const what =
+      kind === 'ip'
+        ? `from ${value}, an attacker IP`
+        : `with the attacker's user agent from hosting networks ${match.ips.join(', ')}${asnText(match.asns)}`;
     if ((match.successes ?? 0) === 0) {
       return { suspicious: false, reason: `only failed sign-ins (${match.signIns ?? 0}) ${what}: a failed sign-in is not a hit` };
     }
     const evidenceIps = kind === 'ip' ? [value] : match.ips;
     const shared = evidenceIps.filter((ip) => ctx.sharedIps.has(ip));
     if (shared.length > 0 && shared.length === evidenceIps.length) {
-      return { suspicious: false, reason: `signed in ${what} but ${shared.map((ip) => `${ip} is ${ctx.sharedIps.get(ip)}`).join('; ')}: shared, not evidence` };
+      return {
+        suspicious: false,
+        reason: `signed in ${what} but ${shared.map((ip) => `${ip} is ${ctx.sharedIps.get(ip)}`).join('; ')}: shared, not evidence`,
+      };
     }
-    return { suspicious: true, reason: `${match.successes} successful sign-in${match.successes === 1 ? '' : 's'} ${what}${when}${match.apps.length > 0 ? ` (${match.apps.join(', ')})` : ''}` };
+    return {
+      suspicious: true,
+      reason: `${match.successes} successful sign-in${match.successes === 1 ? '' : 's'} ${what}${when}${match.apps.length > 0 ? ` (${match.apps.join(', ')})` : ''}`,
+    };
   }
-  if (kind === 'address') return { suspicious: true, reason: `${match.activity ?? 'a mailbox change'} naming ${value}, the attacker's forwarding address,${when}` };
+  if (kind === 'address')
+    return {
+      suspicious: true,
+      reason: `${match.activity ?? 'a mailbox change'} naming ${value}, the attacker's forwarding address,${when}`,
+    };
   if (kind === 'clientId') return { suspicious: true, reason: `consented to the attacker's OAuth app (${value})${when}` };
   return { suspicious: true, reason: `registered the attacker's phone number ${value}${when}` };
 }

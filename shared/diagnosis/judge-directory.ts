@@ -42,11 +42,17 @@ function consentAuditsFor(grant: GrantEvidence, audits: readonly DirectoryAuditE
     (audit) =>
       CONSENT_ACTIVITIES.test(audit.activityDisplayName) &&
       audit.result !== 'failure' &&
-      audit.targets.some((target) => target.id === grant.clientId || target.modifiedProperties.some((p) => (p.newValue ?? '').includes(grant.id))),
+      audit.targets.some(
+        (target) => target.id === grant.clientId || target.modifiedProperties.some((p) => (p.newValue ?? '').includes(grant.id)),
+      ),
   );
 }
 
-function appNameFor(grant: GrantEvidence, audits: readonly DirectoryAuditEvidence[], assignments: readonly AppRoleAssignmentEvidence[]): string | undefined {
+function appNameFor(
+  grant: GrantEvidence,
+  audits: readonly DirectoryAuditEvidence[],
+  assignments: readonly AppRoleAssignmentEvidence[],
+): string | undefined {
   for (const audit of audits) {
     const target = audit.targets.find((t) => t.id === grant.clientId && t.displayName !== undefined);
     if (target?.displayName) return target.displayName;
@@ -54,7 +60,12 @@ function appNameFor(grant: GrantEvidence, audits: readonly DirectoryAuditEvidenc
   return assignments.find((a) => a.resourceId === grant.clientId && a.resourceDisplayName !== undefined)?.resourceDisplayName;
 }
 
-export function judgeGrants(ctx: JudgmentContext, grants: readonly GrantEvidence[], directory: DirectoryContext, auditSince: string): Finding[] {
+export function judgeGrants(
+  ctx: JudgmentContext,
+  grants: readonly GrantEvidence[],
+  directory: DirectoryContext,
+  auditSince: string,
+): Finding[] {
   const audits = directory.audits ?? [];
   const assignments = directory.appRoleAssignments ?? [];
   return grants.map((grant) => {
@@ -62,7 +73,9 @@ export function judgeGrants(ctx: JudgmentContext, grants: readonly GrantEvidence
     const name = appNameFor(grant, consents, assignments) ?? appNameFor(grant, audits, assignments);
     const highImpact = grant.scopes.filter((scope) => HIGH_IMPACT_SCOPE.test(scope));
     const scopeReason =
-      highImpact.length > 0 ? `high-impact scopes: ${joinAnd(highImpact)}` : `low-impact scopes only${grant.scopes.length > 0 ? ` (${grant.scopes.join(' ')})` : ''}`;
+      highImpact.length > 0
+        ? `high-impact scopes: ${joinAnd(highImpact)}`
+        : `low-impact scopes only${grant.scopes.length > 0 ? ` (${grant.scopes.join(' ')})` : ''}`;
     let judged: Judgment;
     if (consents.length > 0) {
       judged = strongest(consents.map((audit) => byTimeAndSource(ctx, 'consented', audit.activityDateTime, audit.initiatorIp)));
@@ -70,8 +83,12 @@ export function judgeGrants(ctx: JudgmentContext, grants: readonly GrantEvidence
       const why = noAuditReason(directory, 'consent', auditSince);
       judged = highImpact.length > 0 ? { verdict: 'unknown', reasons: [why] } : { verdict: 'benign', reasons: [why] };
     }
-    const appIds = new Set(consents.flatMap((audit) => [audit.details.AppId, audit.details.appId].filter((v): v is string => v !== undefined)));
-    const attackerUse = (directory.signIns ?? []).find((s) => s.appId !== undefined && appIds.has(s.appId) && isAttackerIp(ctx, s.ipAddress));
+    const appIds = new Set(
+      consents.flatMap((audit) => [audit.details.AppId, audit.details.appId].filter((v): v is string => v !== undefined)),
+    );
+    const attackerUse = (directory.signIns ?? []).find(
+      (s) => s.appId !== undefined && appIds.has(s.appId) && isAttackerIp(ctx, s.ipAddress),
+    );
     const first = consents[0];
     return {
       kind: 'oauth_grant',
@@ -167,7 +184,9 @@ export function judgeAuthenticationMethods(
   auditSince: string,
 ): Finding[] {
   const registrations = (directory.audits ?? [])
-    .filter((audit) => REGISTRATION_ACTIVITIES.test(audit.activityDisplayName) && audit.result !== 'failure' && involvesUser(ctx.user, audit))
+    .filter(
+      (audit) => REGISTRATION_ACTIVITIES.test(audit.activityDisplayName) && audit.result !== 'failure' && involvesUser(ctx.user, audit),
+    )
     .sort((a, b) => b.activityDateTime.localeCompare(a.activityDateTime));
   return methods.map((method) => {
     const name = METHOD_NAMES[method.type] ?? method.type;
@@ -187,7 +206,8 @@ export function judgeAuthenticationMethods(
         createdAtFrom = `directory audit ${quote(audit.activityDisplayName)}${audit.resultReason ? ` (${audit.resultReason})` : ''}`;
         judged = byTimeAndSource(ctx, 'registered', createdAt, ip);
         extra.push(`dated from the ${createdAtFrom}: Graph gives this method no createdDateTime`);
-        if (methods.filter((m) => m.type === method.type && m.createdDateTime === undefined).length > 1) extra.push('matched to the audit by method type only');
+        if (methods.filter((m) => m.type === method.type && m.createdDateTime === undefined).length > 1)
+          extra.push('matched to the audit by method type only');
       } else {
         judged = { verdict: 'unknown', reasons: [noAuditReason(directory, 'registration', auditSince)] };
       }
@@ -235,19 +255,34 @@ export function deviceRegistrations(user: DiagnosedUser, audits: readonly Direct
         known.activities.push(audit.activityDisplayName);
         known.ip ??= audit.initiatorIp;
       } else {
-        byDevice.set(target.id, { deviceId: target.id, displayName: target.displayName, at: audit.activityDateTime, ip: audit.initiatorIp, activities: [audit.activityDisplayName] });
+        byDevice.set(target.id, {
+          deviceId: target.id,
+          displayName: target.displayName,
+          at: audit.activityDateTime,
+          ip: audit.initiatorIp,
+          activities: [audit.activityDisplayName],
+        });
       }
     }
   }
   return [...byDevice.values()];
 }
 
-export function judgeDevices(ctx: JudgmentContext, registrations: readonly DeviceRegistration[], devices: readonly DeviceEvidence[]): Finding[] {
+export function judgeDevices(
+  ctx: JudgmentContext,
+  registrations: readonly DeviceRegistration[],
+  devices: readonly DeviceEvidence[],
+): Finding[] {
   return registrations.map((registration) => {
     const device = devices.find((d) => d.id === registration.deviceId);
     const createdAt = device?.registrationDateTime ?? registration.at;
     const judged = byTimeAndSource(ctx, 'registered', createdAt, registration.ip);
-    const posture = device && !device.missing ? [device.isCompliant === false ? 'not compliant' : undefined, device.isManaged === false ? 'not managed' : undefined].filter((s) => s !== undefined) : [];
+    const posture =
+      device && !device.missing
+        ? [device.isCompliant === false ? 'not compliant' : undefined, device.isManaged === false ? 'not managed' : undefined].filter(
+            (s) => s !== undefined,
+          )
+        : [];
     return {
       kind: 'device',
       providerId: registration.deviceId,

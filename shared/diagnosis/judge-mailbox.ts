@@ -7,7 +7,16 @@ import type { Finding, InboxRuleEvidence, MailboxAuditEvidence, SentMessageEvide
 import { byTimeAndSource, ipRole, isAttackerIp, isInternal, strongest, type Judgment, type JudgmentContext } from './verdicts';
 
 /** Folders attackers move mail into so the victim does not see replies (by display name, lower-cased). */
-const HIDING_FOLDERS = new Set(['rss feeds', 'rss subscriptions', 'archive', 'conversation history', 'junk email', 'deleted items', 'notes', 'sync issues']);
+const HIDING_FOLDERS = new Set([
+  'rss feeds',
+  'rss subscriptions',
+  'archive',
+  'conversation history',
+  'junk email',
+  'deleted items',
+  'notes',
+  'sync issues',
+]);
 
 /** Words BEC rules look for, so the victim never sees the reply to a fraudulent payment request. */
 const BEC_WORDS =
@@ -51,8 +60,10 @@ export function analyzeRule(ctx: JudgmentContext, rule: InboxRuleEvidence, mailb
     const inside = addresses.filter((a) => isInternal(ctx, a));
     external.push(...outside);
     internal.push(...inside);
-    if (outside.length > 0) risks.push(`${verb} to ${outside.length === 1 ? 'an external address' : 'external addresses'} (${joinAnd(outside)})`);
-    if (inside.length > 0) notes.push(`${verb} to ${inside.length === 1 ? 'an internal address' : 'internal addresses'} (${joinAnd(inside)})`);
+    if (outside.length > 0)
+      risks.push(`${verb} to ${outside.length === 1 ? 'an external address' : 'external addresses'} (${joinAnd(outside)})`);
+    if (inside.length > 0)
+      notes.push(`${verb} to ${inside.length === 1 ? 'an internal address' : 'internal addresses'} (${joinAnd(inside)})`);
   }
   if (rule.permanentDelete) risks.push('permanently deletes matching messages');
   else if (rule.delete) risks.push('deletes matching messages');
@@ -62,9 +73,13 @@ export function analyzeRule(ctx: JudgmentContext, rule: InboxRuleEvidence, mailb
   ] as const) {
     if (folderId === undefined) continue;
     const name = folderName(folderId, mailbox);
-    if (name !== undefined && HIDING_FOLDERS.has(name.toLowerCase())) risks.push(`${verb} messages to ${name}, a folder people rarely open`);
+    if (name !== undefined && HIDING_FOLDERS.has(name.toLowerCase()))
+      risks.push(`${verb} messages to ${name}, a folder people rarely open`);
     else if (name !== undefined) notes.push(`${verb} messages to ${name}`);
-    else notes.push(`${verb} messages to another folder (name unknown${mailbox.folderNamesUnavailable ? `: ${mailbox.folderNamesUnavailable}` : ''})`);
+    else
+      notes.push(
+        `${verb} messages to another folder (name unknown${mailbox.folderNamesUnavailable ? `: ${mailbox.folderNamesUnavailable}` : ''})`,
+      );
   }
   const acts = risks.length > 0 || notes.length > 0;
   const becWords = rule.keywords.filter((keyword) => BEC_WORDS.test(keyword));
@@ -102,7 +117,9 @@ export function judgeInboxRules(
     const analysis = analyzeRule(ctx, rule, mailbox);
     const matching = records.filter((record) => sameRule(record, rule)).sort((a, b) => a.createdDateTime.localeCompare(b.createdDateTime));
     const created = matching.find(isCreation);
-    const judgments = matching.map((record) => byTimeAndSource(ctx, isCreation(record) ? 'created' : `changed (${record.operation})`, record.createdDateTime, record.clientIp));
+    const judgments = matching.map((record) =>
+      byTimeAndSource(ctx, isCreation(record) ? 'created' : `changed (${record.operation})`, record.createdDateTime, record.clientIp),
+    );
     let judged: Judgment;
     if (judgments.length > 0) {
       judged = strongest(judgments);
@@ -110,7 +127,10 @@ export function judgeInboxRules(
       const why = mailbox.mailboxAuditUnavailable
         ? `creation time unknown: the mailbox audit is ${mailbox.mailboxAuditUnavailable}`
         : `no change to it in the mailbox audit since ${shortTime(ctx.lookbackStart)}`;
-      judged = analysis.risks.length > 0 ? { verdict: 'unknown', reasons: [why] } : { verdict: 'benign', reasons: ['no forwarding, deleting or hiding', why] };
+      judged =
+        analysis.risks.length > 0
+          ? { verdict: 'unknown', reasons: [why] }
+          : { verdict: 'benign', reasons: ['no forwarding, deleting or hiding', why] };
     }
     return {
       kind: 'inbox_rule',
@@ -143,7 +163,9 @@ export function judgeInboxRules(
     const judged = byTimeAndSource(ctx, record.operation, record.createdDateTime, record.clientIp);
     if (judged.verdict !== 'suspicious') continue;
     const parameters = record.ruleParameters ?? {};
-    const forward = [parameters.ForwardTo, parameters.RedirectTo, parameters.ForwardAsAttachmentTo].filter((v): v is string => v !== undefined);
+    const forward = [parameters.ForwardTo, parameters.RedirectTo, parameters.ForwardAsAttachmentTo].filter(
+      (v): v is string => v !== undefined,
+    );
     findings.push({
       kind: 'inbox_rule',
       providerId: `audit:${record.id}`,
@@ -203,10 +225,20 @@ export function judgeSends(ctx: JudgmentContext, audit: readonly MailboxAuditEvi
       title: `Sent ${subject ? quote(subject) : 'a message'}`,
       createdAt: record.createdDateTime,
       verdict: judged.verdict,
-      reasons: [...judged.reasons, recipientReason, ...(outside.length > 0 && judged.verdict === 'suspicious' ? ['notify the recipients out of band (runbook 5.3)'] : [])],
+      reasons: [
+        ...judged.reasons,
+        recipientReason,
+        ...(outside.length > 0 && judged.verdict === 'suspicious' ? ['notify the recipients out of band (runbook 5.3)'] : []),
+      ],
       source: 'mailboxAudit',
       actor: { ip: record.clientIp, userAgent: record.clientInfo },
-      details: { subject, internetMessageId: record.internetMessageId, internalRecipients: inside, externalRecipients: outside, operation: record.operation },
+      details: {
+        subject,
+        internetMessageId: record.internetMessageId,
+        internalRecipients: inside,
+        externalRecipients: outside,
+        operation: record.operation,
+      },
       raw: record.raw,
     });
   }
@@ -220,12 +252,22 @@ export function judgeSends(ctx: JudgmentContext, audit: readonly MailboxAuditEvi
 function judgeActivity(ctx: JudgmentContext, verb: string, record: MailboxAuditEvidence): Judgment {
   if (isAttackerIp(ctx, record.clientIp)) return byTimeAndSource(ctx, verb, record.createdDateTime, record.clientIp);
   if (ctx.t0 !== undefined && record.createdDateTime > ctx.t0) {
-    return { verdict: 'unknown', reasons: [`${verb} ${duration(minutesBetween(ctx.t0, record.createdDateTime))} after containment from ${record.clientIp ?? 'an unknown IP'}`] };
+    return {
+      verdict: 'unknown',
+      reasons: [
+        `${verb} ${duration(minutesBetween(ctx.t0, record.createdDateTime))} after containment from ${record.clientIp ?? 'an unknown IP'}`,
+      ],
+    };
   }
   const inWindow = ctx.window.start !== undefined && record.createdDateTime >= ctx.window.start && record.createdDateTime <= ctx.window.end;
   const role = record.clientIp === undefined ? undefined : ipRole(ctx, record.clientIp);
   if (inWindow && role === undefined) {
-    return { verdict: 'unknown', reasons: [`${verb} during the attacker window from ${record.clientIp ?? 'an unknown IP'}, not an IP this user used before the window`] };
+    return {
+      verdict: 'unknown',
+      reasons: [
+        `${verb} during the attacker window from ${record.clientIp ?? 'an unknown IP'}, not an IP this user used before the window`,
+      ],
+    };
   }
   return { verdict: 'benign', reasons: [`${verb} from ${record.clientIp ?? 'an unknown IP'}${role ? `, ${role}` : ''}`] };
 }

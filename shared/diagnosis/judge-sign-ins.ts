@@ -89,7 +89,11 @@ export function judgeSignIns(ctx: JudgmentContext, signIns: readonly SignInEvide
       afterT0RefusedFromAttacker++;
       suspiciousTotal++;
       if (findings.length < MAX_SIGN_IN_FINDINGS) {
-        findings.push(suspiciousSignIn(signIn, [`the attacker tried again ${duration(minutesBetween(ctx.t0 as string, signIn.createdDateTime))} after containment; ${outcome(signIn)}`]));
+        findings.push(
+          suspiciousSignIn(signIn, [
+            `the attacker tried again ${duration(minutesBetween(ctx.t0 as string, signIn.createdDateTime))} after containment; ${outcome(signIn)}`,
+          ]),
+        );
       }
       continue;
     }

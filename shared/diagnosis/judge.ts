@@ -100,13 +100,17 @@ export function judgePack(input: PackInput): Pack {
   };
   if (evidence.oauthGrants) findings.push(...judgeGrants(ctx, evidence.oauthGrants, directory, input.auditLookbackStart));
   if (evidence.appRoleAssignments) findings.push(...judgeAppRoleAssignments(ctx, evidence.appRoleAssignments));
-  if (evidence.authenticationMethods) findings.push(...judgeAuthenticationMethods(ctx, evidence.authenticationMethods, directory, input.auditLookbackStart));
+  if (evidence.authenticationMethods)
+    findings.push(...judgeAuthenticationMethods(ctx, evidence.authenticationMethods, directory, input.auditLookbackStart));
   if (evidence.directoryAudits && evidence.devices) {
     findings.push(...judgeDevices(ctx, deviceRegistrations(input.user, evidence.directoryAudits), evidence.devices));
   }
 
   findings.sort(
-    (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || (a.createdAt ?? '9999').localeCompare(b.createdAt ?? '9999') || a.providerId.localeCompare(b.providerId),
+    (a, b) =>
+      VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] ||
+      (a.createdAt ?? '9999').localeCompare(b.createdAt ?? '9999') ||
+      a.providerId.localeCompare(b.providerId),
   );
   const total: VerdictCounts = { suspicious: 0, benign: 0, unknown: 0 };
   for (const finding of findings) total[finding.verdict]++;

@@ -123,7 +123,9 @@ function targetFrom(value: unknown): AuditTarget | undefined {
       .flatMap((property) => {
         const name = text(field(property, 'displayName'));
         if (name === undefined) return [];
-        return [{ name, oldValue: capped(text(field(property, 'oldValue')), 4096), newValue: capped(text(field(property, 'newValue')), 4096) }];
+        return [
+          { name, oldValue: capped(text(field(property, 'oldValue')), 4096), newValue: capped(text(field(property, 'newValue')), 4096) },
+        ];
       }),
   };
 }
@@ -137,7 +139,8 @@ export function directoryAuditFromGraph(value: unknown): DirectoryAuditEvidence 
   for (const detail of list(field(value, 'additionalDetails')).slice(0, 50)) {
     const key = text(field(detail, 'key'));
     const detailValue = text(field(detail, 'value'));
-    if (key !== undefined && detailValue !== undefined && !Object.prototype.hasOwnProperty.call(details, key)) details[key] = detailValue.slice(0, 1024);
+    if (key !== undefined && detailValue !== undefined && !Object.prototype.hasOwnProperty.call(details, key))
+      details[key] = detailValue.slice(0, 1024);
   }
   return {
     id,
@@ -150,7 +153,9 @@ export function directoryAuditFromGraph(value: unknown): DirectoryAuditEvidence 
     initiatorUpn: text(path(value, 'initiatedBy', 'user', 'userPrincipalName'))?.toLowerCase(),
     initiatorIp: normalizeIp(path(value, 'initiatedBy', 'user', 'ipAddress')),
     initiatorAppId: text(path(value, 'initiatedBy', 'app', 'appId')),
-    targets: list(field(value, 'targetResources')).slice(0, 50).flatMap((target) => targetFrom(target) ?? []),
+    targets: list(field(value, 'targetResources'))
+      .slice(0, 50)
+      .flatMap((target) => targetFrom(target) ?? []),
     details,
     raw: value,
   };
@@ -162,7 +167,8 @@ function nameValues(value: unknown): Record<string, string> {
   for (const entry of list(value).slice(0, 100)) {
     const name = text(field(entry, 'Name')) ?? text(field(entry, 'name'));
     const entryValue = text(field(entry, 'Value')) ?? text(field(entry, 'value'));
-    if (name !== undefined && entryValue !== undefined && !Object.prototype.hasOwnProperty.call(out, name)) out[name] = entryValue.slice(0, 4096);
+    if (name !== undefined && entryValue !== undefined && !Object.prototype.hasOwnProperty.call(out, name))
+      out[name] = entryValue.slice(0, 4096);
   }
   return out;
 }
@@ -174,7 +180,14 @@ function ruleNameFromIdentity(identity: string | undefined): string | undefined 
   return name === '' ? undefined : name;
 }
 
-const RULE_OPERATIONS = new Set(['new-inboxrule', 'set-inboxrule', 'updateinboxrules', 'remove-inboxrule', 'enable-inboxrule', 'disable-inboxrule']);
+const RULE_OPERATIONS = new Set([
+  'new-inboxrule',
+  'set-inboxrule',
+  'updateinboxrules',
+  'remove-inboxrule',
+  'enable-inboxrule',
+  'disable-inboxrule',
+]);
 
 export function isRuleOperation(operation: string): boolean {
   return RULE_OPERATIONS.has(operation.toLowerCase());
@@ -202,7 +215,13 @@ export function mailboxAuditFromGraph(value: unknown): MailboxAuditEvidence | un
     clientInfo: capped(text(field(data, 'ClientInfoString')), 1024),
     sessionId: text(field(data, 'SessionId')),
     ruleName: isRule
-      ? capped(parameters.Name ?? properties.RuleName ?? ruleNameFromIdentity(parameters.Identity) ?? ruleNameFromIdentity(text(field(data, 'ObjectId'))), 256)
+      ? capped(
+          parameters.Name ??
+            properties.RuleName ??
+            ruleNameFromIdentity(parameters.Identity) ??
+            ruleNameFromIdentity(text(field(data, 'ObjectId'))),
+          256,
+        )
       : undefined,
     ruleParameters: isRule ? { ...parameters, ...properties } : undefined,
     internetMessageId: text(path(data, 'Item', 'InternetMessageId')),
@@ -219,10 +238,19 @@ export function inboxRuleFromGraph(value: unknown): InboxRuleEvidence | undefine
   if (id === undefined) return undefined;
   const conditions = field(value, 'conditions');
   const actions = field(value, 'actions');
-  const keywordFields = ['subjectContains', 'bodyContains', 'bodyOrSubjectContains', 'senderContains', 'recipientContains', 'headerContains'];
+  const keywordFields = [
+    'subjectContains',
+    'bodyContains',
+    'bodyOrSubjectContains',
+    'senderContains',
+    'recipientContains',
+    'headerContains',
+  ];
   const keywords = keywordFields.flatMap((name) => strings(field(conditions, name)));
   const conditionKeys = isObject(conditions)
-    ? Object.entries(conditions).filter(([key, v]) => !key.startsWith('@odata') && v !== null && v !== false && !(Array.isArray(v) && v.length === 0))
+    ? Object.entries(conditions).filter(
+        ([key, v]) => !key.startsWith('@odata') && v !== null && v !== false && !(Array.isArray(v) && v.length === 0),
+      )
     : [];
   return {
     id,
@@ -314,7 +342,11 @@ export function sentMessageFromGraph(internetMessageId: string, value: unknown):
     found: true,
     subject: capped(text(field(value, 'subject'))),
     recipients: [
-      ...new Set([...recipients(field(value, 'toRecipients')), ...recipients(field(value, 'ccRecipients')), ...recipients(field(value, 'bccRecipients'))]),
+      ...new Set([
+        ...recipients(field(value, 'toRecipients')),
+        ...recipients(field(value, 'ccRecipients')),
+        ...recipients(field(value, 'bccRecipients')),
+      ]),
     ],
   };
 }

@@ -26,7 +26,8 @@ const NO_MAILBOX = /MailboxNotEnabledForRESTAPI|MailboxNotFound|ResourceNotFound
 export function refusal(error: unknown, permission: string): string | undefined {
   if (!(error instanceof UpstreamError)) return undefined;
   const graph = `${error.serviceName} ${error.status} ${error.code}`;
-  if (error.status === 403 && NO_LICENSE.test(error.code)) return `unavailable: the tenant lacks the Entra ID P1/P2 license this log needs (${graph})`;
+  if (error.status === 403 && NO_LICENSE.test(error.code))
+    return `unavailable: the tenant lacks the Entra ID P1/P2 license this log needs (${graph})`;
   if (error.status === 403 || error.status === 401) return `unavailable: missing permission ${permission} (${graph})`;
   if (error.status === 404 && NO_MAILBOX.test(error.code)) return `unavailable: no Exchange Online mailbox for this user (${graph})`;
   if (error.status === 404) return `unavailable: not found (${graph})`;

@@ -30,7 +30,9 @@ export function summarize(who: string, pack: Pack, sources: Partial<Record<Sourc
       `${who}'s session was used from ${joinAnd(window.attackerIps.slice(0, 5))}: the first ${window.anchor.description} was at ${shortTime(window.start)}, ${duration(minutesBetween(window.start, window.end))} before ${until}.`,
     );
   } else {
-    sentences.push(`No suspicious sign-in marks an attacker window for ${who}, so nothing was judged suspicious by time alone${window.attackerIps.length > 0 ? `; the alert's IPs (${joinAnd(window.attackerIps.slice(0, 5))}) still were` : ''}.`);
+    sentences.push(
+      `No suspicious sign-in marks an attacker window for ${who}, so nothing was judged suspicious by time alone${window.attackerIps.length > 0 ? `; the alert's IPs (${joinAnd(window.attackerIps.slice(0, 5))}) still were` : ''}.`,
+    );
   }
   const planted = findings.filter((f) => PERSISTENCE.includes(f.kind) && f.verdict === 'suspicious');
   if (planted.length > 0) sentences.push(`Persistence to remove (Phase 3): ${joinAnd(planted.map((f) => f.title))}.`);
@@ -40,7 +42,10 @@ export function summarize(who: string, pack: Pack, sources: Partial<Record<Sourc
   const sent = findings.filter((f) => f.kind === 'sent_message' && f.verdict === 'suspicious').length;
   if (sent > 0) {
     const { internal, external } = stats.recipients;
-    const to = [external.length > 0 ? `${plural(external.length, 'external recipient')} (${joinAnd(external)})` : '', internal.length > 0 ? `${plural(internal.length, 'internal recipient')} (${joinAnd(internal)})` : '']
+    const to = [
+      external.length > 0 ? `${plural(external.length, 'external recipient')} (${joinAnd(external)})` : '',
+      internal.length > 0 ? `${plural(internal.length, 'internal recipient')} (${joinAnd(internal)})` : '',
+    ]
       .filter((s) => s !== '')
       .join(' and ');
     activity.push(`sent ${plural(sent, 'message')}${to ? ` to ${to}: notify them out of band (runbook 5.3)` : ''}`);

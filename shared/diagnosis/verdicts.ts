@@ -51,7 +51,8 @@ export function byTimeAndSource(ctx: JudgmentContext, verb: string, at: string |
   const attacker = ip !== undefined && isAttackerIp(ctx, ip);
   const role = ip === undefined ? undefined : ipRole(ctx, ip);
   const from = ip !== undefined && role !== undefined ? ` from ${ip}, ${role},` : '';
-  if (at === undefined) return attacker ? { verdict: 'suspicious', reasons: [`${verb} from ${ip}, an attacker IP`] } : { verdict: 'unknown', reasons: [] };
+  if (at === undefined)
+    return attacker ? { verdict: 'suspicious', reasons: [`${verb} from ${ip}, an attacker IP`] } : { verdict: 'unknown', reasons: [] };
   const timed = byTime(ctx, at);
   const verdict = attacker ? 'suspicious' : timed.verdict;
   return { verdict, reasons: [`${verb}${from} ${timed.phrase}`.replace(/,\s*$/, '')] };
@@ -65,14 +66,22 @@ function byTime(ctx: JudgmentContext, at: string): { verdict: Verdict; phrase: s
   if (window.start !== undefined && window.anchor !== undefined) {
     if (at >= window.start && at <= window.end) {
       const after = minutesBetween(window.start, at);
-      return { verdict: 'suspicious', phrase: after < 1 ? `with the first ${window.anchor.description}` : `${duration(after)} after the first ${window.anchor.description}` };
+      return {
+        verdict: 'suspicious',
+        phrase:
+          after < 1 ? `with the first ${window.anchor.description}` : `${duration(after)} after the first ${window.anchor.description}`,
+      };
     }
-    if (at < window.start) return { verdict: 'benign', phrase: `${shortTime(at)}, ${duration(minutesBetween(at, window.start))} before the attacker window` };
+    if (at < window.start)
+      return { verdict: 'benign', phrase: `${shortTime(at)}, ${duration(minutesBetween(at, window.start))} before the attacker window` };
     return { verdict: 'unknown', phrase: `${shortTime(at)}, after the window closed` };
   }
   const endLabel = window.endsAt === 'T0' ? 'containment' : 'this diagnosis';
   if (at >= ctx.lookbackStart) {
-    return { verdict: 'unknown', phrase: `${duration(minutesBetween(at, window.end))} before ${endLabel}, but no suspicious sign-in marks an attacker window to compare with` };
+    return {
+      verdict: 'unknown',
+      phrase: `${duration(minutesBetween(at, window.end))} before ${endLabel}, but no suspicious sign-in marks an attacker window to compare with`,
+    };
   }
   return { verdict: 'benign', phrase: `${shortTime(at)}, ${duration(minutesBetween(at, window.end))} before ${endLabel}` };
 }

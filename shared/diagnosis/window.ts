@@ -17,7 +17,12 @@ export interface WindowInput {
   now: string;
 }
 
-function seedReasons(signIn: SignInEvidence, input: WindowInput, alertIps: ReadonlySet<string>, alertAgents: ReadonlySet<string>): string[] {
+function seedReasons(
+  signIn: SignInEvidence,
+  input: WindowInput,
+  alertIps: ReadonlySet<string>,
+  alertAgents: ReadonlySet<string>,
+): string[] {
   const reasons: string[] = [];
   if (signIn.ipAddress !== undefined && alertIps.has(signIn.ipAddress)) reasons.push(`${signIn.ipAddress} is named in the alert`);
   if (signIn.asn !== undefined && input.hostingAsns.includes(signIn.asn)) reasons.push(`AS${signIn.asn} is a hosting ASN`);
@@ -52,7 +57,8 @@ export function attackerWindow(input: WindowInput): AttackerWindow {
   const attackerAgents = new Set(alertAgents);
 
   if (first === undefined) {
-    if (input.signIns !== undefined) notes.push('no suspicious sign-in before the end of the window: no attacker window, so nothing is judged by time alone');
+    if (input.signIns !== undefined)
+      notes.push('no suspicious sign-in before the end of the window: no attacker window, so nothing is judged by time alone');
     return {
       end,
       endsAt,
@@ -90,7 +96,9 @@ export function attackerWindow(input: WindowInput): AttackerWindow {
     }
   }
   if (baseline.length === 0) notes.push('no sign-in before the window to compare with: new IPs and user agents are not judged');
-  notes.push(`the window runs ${duration(minutesBetween(start, end))}, to ${endsAt === 'T0' ? 'containment (T0)' : 'the diagnosis (the incident was not contained)'}`);
+  notes.push(
+    `the window runs ${duration(minutesBetween(start, end))}, to ${endsAt === 'T0' ? 'containment (T0)' : 'the diagnosis (the incident was not contained)'}`,
+  );
   return {
     start,
     end,

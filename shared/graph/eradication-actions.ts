@@ -79,7 +79,9 @@ export class GraphEradicationActions implements PersistenceRemover, AccountDirec
   async account(userKey: string): Promise<AccountState> {
     let body: unknown;
     try {
-      body = (await this.client.api(`/users/${enc(userKey)}?$select=id,accountEnabled,signInSessionsValidFromDateTime,onPremisesSyncEnabled`).get()) as unknown;
+      body = (await this.client
+        .api(`/users/${enc(userKey)}?$select=id,accountEnabled,signInSessionsValidFromDateTime,onPremisesSyncEnabled`)
+        .get()) as unknown;
     } catch (error) {
       throw graphErrorFromException(error);
     }
@@ -109,21 +111,37 @@ export class GraphEradicationActions implements PersistenceRemover, AccountDirec
       .sort((a, b) => a.at.localeCompare(b.at));
   }
 
-  async issueTemporaryAccessPass(userKey: string, lifetimeMinutes: number): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }> {
+  async issueTemporaryAccessPass(
+    userKey: string,
+    lifetimeMinutes: number,
+  ): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }> {
     const { receipt, body } = await this.send(
-      { method: 'POST', path: `/users/${enc(userKey)}/authentication/temporaryAccessPassMethods`, body: { lifetimeInMinutes: lifetimeMinutes, isUsableOnce: true } },
+      {
+        method: 'POST',
+        path: `/users/${enc(userKey)}/authentication/temporaryAccessPassMethods`,
+        body: { lifetimeInMinutes: lifetimeMinutes, isUsableOnce: true },
+      },
       true,
     );
     const pass = text(field(body, 'temporaryAccessPass'));
-    if (pass === undefined) throw graphError('Graph created the Temporary Access Pass but returned no pass', receipt.status, 'no_pass', receipt.requestId);
+    if (pass === undefined)
+      throw graphError('Graph created the Temporary Access Pass but returned no pass', receipt.status, 'no_pass', receipt.requestId);
     const start = Date.parse(text(field(body, 'startDateTime')) ?? text(field(body, 'createdDateTime')) ?? '');
     const lifetime = field(body, 'lifetimeInMinutes');
-    const expiresAt = Number.isNaN(start) ? undefined : new Date(start + (typeof lifetime === 'number' ? lifetime : lifetimeMinutes) * 60_000).toISOString();
+    const expiresAt = Number.isNaN(start)
+      ? undefined
+      : new Date(start + (typeof lifetime === 'number' ? lifetime : lifetimeMinutes) * 60_000).toISOString();
     return { receipt, pass, expiresAt };
   }
 
   async resetPassword(userKey: string, password: string): Promise<GraphWriteReceipt> {
-    return (await this.send({ method: 'PATCH', path: `/users/${enc(userKey)}`, body: { passwordProfile: { password, forceChangePasswordNextSignIn: true } } })).receipt;
+    return (
+      await this.send({
+        method: 'PATCH',
+        path: `/users/${enc(userKey)}`,
+        body: { passwordProfile: { password, forceChangePasswordNextSignIn: true } },
+      })
+    ).receipt;
   }
 
   async enableAccount(userKey: string): Promise<GraphWriteReceipt> {
@@ -135,12 +153,21 @@ export class GraphEradicationActions implements PersistenceRemover, AccountDirec
     const call = this.client.api(request.path).middlewareOptions([attempts]).responseType(ResponseType.RAW);
     let response: Response;
     try {
-      response = (await (request.method === 'DELETE' ? call.delete() : request.method === 'POST' ? call.post(request.body ?? {}) : call.patch(request.body))) as Response;
+      response = (await (request.method === 'DELETE'
+        ? call.delete()
+        : request.method === 'POST'
+          ? call.post(request.body ?? {})
+          : call.patch(request.body))) as Response;
     } catch (error) {
       throw withAttempts(graphErrorFromException(error), attempts);
     }
     if (response.status >= 200 && response.status < 300) {
-      const body = readBody ? await response.json().catch((): unknown => undefined) : await response.arrayBuffer().then(() => undefined).catch(() => undefined);
+      const body = readBody
+        ? await response.json().catch((): unknown => undefined)
+        : await response
+            .arrayBuffer()
+            .then(() => undefined)
+            .catch(() => undefined);
       return { receipt: { status: response.status, requestId: requestIdOf(response), attempts: attempts.attempts }, body };
     }
     throw withAttempts(await graphErrorFromResponse(response), attempts);

@@ -26,7 +26,13 @@ export async function graphErrorFromResponse(response: Response): Promise<Upstre
   const message = text(field(error, 'message')) ?? `Graph answered ${response.status}`;
   const requestId = requestIdOf(response) ?? text(path(error, 'innerError', 'request-id'));
   const retryAfter = Number(response.headers.get('Retry-After'));
-  return graphError(message.slice(0, 500), response.status, code, requestId, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined);
+  return graphError(
+    message.slice(0, 500),
+    response.status,
+    code,
+    requestId,
+    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  );
 }
 
 /** A failure before any response: timeout, connection refused, or the credential could not get a token. */
@@ -46,7 +52,12 @@ export function graphErrorFromException(error: unknown): UpstreamError {
   const code = text(field(error, 'code'));
   const requestId = text(field(error, 'requestId'));
   if (typeof statusCode === 'number' && statusCode > 0) {
-    return graphError(error instanceof Error ? error.message.slice(0, 500) : 'Graph error', statusCode, code ?? `http_${statusCode}`, requestId);
+    return graphError(
+      error instanceof Error ? error.message.slice(0, 500) : 'Graph error',
+      statusCode,
+      code ?? `http_${statusCode}`,
+      requestId,
+    );
   }
   return graphError('could not reach Graph', 0, 'network_error');
 }

@@ -71,7 +71,10 @@ export class BoundedRetryHandler implements Middleware {
     for (let attempt = 1; ; attempt++) {
       if (record) record.attempts = attempt;
       const remaining = this.options.budgetMs - (Date.now() - started);
-      context.options = { ...context.options, signal: AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining))) };
+      context.options = {
+        ...context.options,
+        signal: AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining))),
+      };
       // Boxed, so even `throw undefined` counts as a failure.
       let failure: { error: unknown } | undefined;
       try {

@@ -53,7 +53,14 @@ export function containResponse(alert: NormalizedAlert, results: readonly UserCo
   const retryable = results.some((result) => result.retryable);
   const incidents = results.flatMap((result) =>
     result.ok
-      ? [{ ...incidentView(result.incident), replayed: result.replayed, ...(result.linked ? { linked: true } : {}), link: `/api/incidents/${result.incident.id}` }]
+      ? [
+          {
+            ...incidentView(result.incident),
+            replayed: result.replayed,
+            ...(result.linked ? { linked: true } : {}),
+            link: `/api/incidents/${result.incident.id}`,
+          },
+        ]
       : [],
   );
   const errors = results.flatMap((result) =>

@@ -21,10 +21,16 @@ export function parseHuntRequest(text: string): Pivot[] {
   for (const [name, value] of Object.entries(body)) {
     const kind = FIELDS[name];
     if (kind === undefined) throw new ValidationError(`unknown field "${name.slice(0, 40)}"; expected ips, userAgents, addresses`, 400);
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw new ValidationError(`"${name}" must be an array of strings`, 400);
+    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+      throw new ValidationError(`"${name}" must be an array of strings`, 400);
     if (value.length > MAX_PER_FIELD) throw new ValidationError(`"${name}": at most ${MAX_PER_FIELD} values`, 422, { invalid: name });
     (value as string[]).forEach((v, i) => {
-      if (normalizePivot(kind, v) === undefined) throw new ValidationError(`"${name}[${i}]" is not a valid ${kind === 'ip' ? 'IP address' : kind === 'address' ? 'email address' : 'user agent'}`, 422, { invalid: `${name}[${i}]` });
+      if (normalizePivot(kind, v) === undefined)
+        throw new ValidationError(
+          `"${name}[${i}]" is not a valid ${kind === 'ip' ? 'IP address' : kind === 'address' ? 'email address' : 'user agent'}`,
+          422,
+          { invalid: `${name}[${i}]` },
+        );
     });
     extra[name] = value as string[];
   }

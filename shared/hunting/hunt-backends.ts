@@ -111,25 +111,44 @@ export class LogAnalyticsHuntBackend implements HuntBackend {
     switch (pivot.kind) {
       case 'ip': {
         const { rows, truncated } = await this.run('ipSignIns', { ip: { string: pivot.value }, lookback }, days);
-        return { matches: rows.map((r) => signInMatch(pivot, r, who)), truncated, via: `Log Analytics SigninLogs + AADNonInteractiveUserSignInLogs (${workspace})` };
+        return {
+          matches: rows.map((r) => signInMatch(pivot, r, who)),
+          truncated,
+          via: `Log Analytics SigninLogs + AADNonInteractiveUserSignInLogs (${workspace})`,
+        };
       }
       case 'userAgent': {
         const hostingAsns = { strings: this.hostingAsns.map(String) };
         const { rows, truncated } = await this.run('userAgentHosting', { ua: { string: pivot.value }, hostingAsns, lookback }, days);
-        return { matches: rows.map((r) => signInMatch(pivot, r, who)), truncated, via: `Log Analytics sign-in logs, user agent from hosting ASNs (${workspace})` };
+        return {
+          matches: rows.map((r) => signInMatch(pivot, r, who)),
+          truncated,
+          via: `Log Analytics sign-in logs, user agent from hosting ASNs (${workspace})`,
+        };
       }
       case 'address': {
         const { rows, truncated } = await this.run('ruleAddress', { address: { string: pivot.value }, lookback }, days);
         const matches = rows.map((r): PivotMatch => {
           const ip = text(r.ClientIP)?.replace(/^\[?([^\]]+?)\]?(:\d+)?$/, '$1');
-          return { pivot, upn: text(r.UserId)?.toLowerCase(), firstSeen: text(r.TimeGenerated), lastSeen: text(r.TimeGenerated), ips: ip ? [ip] : [], apps: [], userAgents: [], asns: [], activity: text(r.Operation) };
+          return {
+            pivot,
+            upn: text(r.UserId)?.toLowerCase(),
+            firstSeen: text(r.TimeGenerated),
+            lastSeen: text(r.TimeGenerated),
+            ips: ip ? [ip] : [],
+            apps: [],
+            userAgents: [],
+            asns: [],
+            activity: text(r.Operation),
+          };
         });
         return { matches, truncated, via: `Log Analytics OfficeActivity inbox rules and forwarding (${workspace})` };
       }
       case 'clientId':
       case 'phone': {
         const name = pivot.kind === 'clientId' ? 'appConsent' : 'phoneRegistered';
-        const values: Record<string, KqlValue> = pivot.kind === 'clientId' ? { clientId: { string: pivot.value }, lookback } : { phone: { string: pivot.value }, lookback };
+        const values: Record<string, KqlValue> =
+          pivot.kind === 'clientId' ? { clientId: { string: pivot.value }, lookback } : { phone: { string: pivot.value }, lookback };
         const { rows, truncated } = await this.run(name, values, days);
         return { matches: rows.map((r) => auditMatch(pivot, r)), truncated, via: `Log Analytics AuditLogs (${workspace})` };
       }
@@ -137,7 +156,11 @@ export class LogAnalyticsHuntBackend implements HuntBackend {
   }
 
   async distinctUsersBefore(ips: readonly string[], before: string, days: number): Promise<Map<string, number>> {
-    const query = logAnalyticsQuery('sharedIps', { ips: { strings: ips }, windowStart: { datetime: before }, lookback: lookbackValue(days) });
+    const query = logAnalyticsQuery('sharedIps', {
+      ips: { strings: ips },
+      windowStart: { datetime: before },
+      lookback: lookbackValue(days),
+    });
     const rows = await this.client.query(query, `P${spanCovering(before, days, Date.now())}D`);
     return new Map(rows.flatMap((r) => (text(r.IPAddress) ? [[text(r.IPAddress) as string, count(r.Users)] as const] : [])));
   }
@@ -153,7 +176,9 @@ export class DefenderHuntBackend implements HuntBackend {
   constructor(private readonly hunting: DefenderHunting) {}
 
   cannotSee(kind: PivotKind): string | undefined {
-    return kind === 'clientId' || kind === 'phone' ? 'advanced hunting has no Entra audit table for consents or security-info registrations (Sentinel AuditLogs has them)' : undefined;
+    return kind === 'clientId' || kind === 'phone'
+      ? 'advanced hunting has no Entra audit table for consents or security-info registrations (Sentinel AuditLogs has them)'
+      : undefined;
   }
 
   async hunt(pivot: Pivot, days: number): Promise<PivotFindings> {
@@ -165,10 +190,16 @@ export class DefenderHuntBackend implements HuntBackend {
     };
     if (pivot.kind === 'ip') {
       const { rows, truncated } = await rowsOf(defenderQuery('ipSignIns', { ip: { string: pivot.value }, lookback }));
-      return { matches: rows.map((r) => signInMatch(pivot, r, who)), truncated, via: `Defender advanced hunting EntraIdSignInEvents (${days} days)` };
+      return {
+        matches: rows.map((r) => signInMatch(pivot, r, who)),
+        truncated,
+        via: `Defender advanced hunting EntraIdSignInEvents (${days} days)`,
+      };
     }
     if (pivot.kind === 'userAgent') {
-      const { rows, truncated } = await rowsOf(defenderQuery('userAgentHosting', { ua: { string: pivot.value }, hostingIsps: { strings: HOSTING_ISPS }, lookback }));
+      const { rows, truncated } = await rowsOf(
+        defenderQuery('userAgentHosting', { ua: { string: pivot.value }, hostingIsps: { strings: HOSTING_ISPS }, lookback }),
+      );
       return {
         matches: rows.map((r) => signInMatch(pivot, r, who)),
         truncated,
@@ -182,7 +213,18 @@ export class DefenderHuntBackend implements HuntBackend {
         const ua = text(r.UserAgent);
         // Exchange events carry the mailbox's UPN in RawEventData.UserId; the object id alone could not be excluded or merged by UPN.
         const upn = text(field(dynamic(r.RawEventData), 'UserId'))?.toLowerCase();
-        return { pivot, userId: text(r.AccountObjectId)?.toLowerCase(), upn, firstSeen: text(r.Timestamp), lastSeen: text(r.Timestamp), ips: ip ? [ip] : [], apps: [], userAgents: ua ? [ua] : [], asns: [], activity: text(r.ActionType) };
+        return {
+          pivot,
+          userId: text(r.AccountObjectId)?.toLowerCase(),
+          upn,
+          firstSeen: text(r.Timestamp),
+          lastSeen: text(r.Timestamp),
+          ips: ip ? [ip] : [],
+          apps: [],
+          userAgents: ua ? [ua] : [],
+          asns: [],
+          activity: text(r.ActionType),
+        };
       });
       return { matches, truncated, via: `Defender advanced hunting CloudAppEvents inbox rules (${days} days)` };
     }
@@ -190,7 +232,9 @@ export class DefenderHuntBackend implements HuntBackend {
   }
 
   async distinctUsersBefore(ips: readonly string[], before: string, days: number): Promise<Map<string, number>> {
-    const rows = await this.hunting.query(defenderQuery('sharedIps', { ips: { strings: ips }, windowStart: { datetime: before }, lookback: lookbackValue(days) }));
+    const rows = await this.hunting.query(
+      defenderQuery('sharedIps', { ips: { strings: ips }, windowStart: { datetime: before }, lookback: lookbackValue(days) }),
+    );
     return new Map(rows.flatMap((r) => (text(r.IPAddress) ? [[text(r.IPAddress) as string, count(r.Users)] as const] : [])));
   }
 }
@@ -221,12 +265,16 @@ export class GraphSignInsHuntBackend implements HuntBackend {
   cannotSee(kind: PivotKind): string | undefined {
     if (kind === 'ip') return undefined;
     if (kind === 'userAgent') return 'Graph v1.0 sign-ins cannot be searched by user agent';
-    if (kind === 'address') return "Graph cannot search every mailbox's audit for a forwarding address (Sentinel OfficeActivity or Defender CloudAppEvents can)";
+    if (kind === 'address')
+      return "Graph cannot search every mailbox's audit for a forwarding address (Sentinel OfficeActivity or Defender CloudAppEvents can)";
     return 'the directory audit cannot be searched tenant-wide by app or phone number here (Sentinel AuditLogs can)';
   }
 
   private async signIns(filter: string): Promise<{ items: unknown[]; truncated: boolean }> {
-    return listAll(this.graph, this.baseUrl, `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}`, { maxItems: this.maxSignIns, beforePage: () => this.reportsLimiter.acquire() });
+    return listAll(this.graph, this.baseUrl, `/auditLogs/signIns?$filter=${encodeURIComponent(filter)}`, {
+      maxItems: this.maxSignIns,
+      beforePage: () => this.reportsLimiter.acquire(),
+    });
   }
 
   async hunt(pivot: Pivot, days: number): Promise<PivotFindings> {
@@ -241,7 +289,17 @@ export class GraphSignInsHuntBackend implements HuntBackend {
       const at = text(field(item, 'createdDateTime'));
       const ok = field(field(item, 'status'), 'errorCode') === 0;
       const app = text(field(item, 'appDisplayName'));
-      const match = byUser.get(key) ?? { pivot, userId, upn, signIns: 0, successes: 0, ips: [pivot.value], apps: [], userAgents: [], asns: [] };
+      const match = byUser.get(key) ?? {
+        pivot,
+        userId,
+        upn,
+        signIns: 0,
+        successes: 0,
+        ips: [pivot.value],
+        apps: [],
+        userAgents: [],
+        asns: [],
+      };
       match.signIns = (match.signIns ?? 0) + 1;
       match.successes = (match.successes ?? 0) + (ok ? 1 : 0);
       if (at && (match.firstSeen === undefined || at < match.firstSeen)) match.firstSeen = at;
@@ -249,14 +307,20 @@ export class GraphSignInsHuntBackend implements HuntBackend {
       if (app && !match.apps.includes(app)) match.apps.push(app);
       byUser.set(key, match);
     }
-    return { matches: [...byUser.values()], truncated, via: `Graph v1.0 GET /auditLogs/signIns?$filter=ipAddress eq (interactive sign-ins only: non-interactive token replay is not visible; ${days} days)` };
+    return {
+      matches: [...byUser.values()],
+      truncated,
+      via: `Graph v1.0 GET /auditLogs/signIns?$filter=ipAddress eq (interactive sign-ins only: non-interactive token replay is not visible; ${days} days)`,
+    };
   }
 
   async distinctUsersBefore(ips: readonly string[], before: string, days: number): Promise<Map<string, number>> {
     const from = new Date(Date.parse(before) - days * DAY_MS).toISOString();
     const counts = new Map<string, number>();
     for (const ip of ips) {
-      const { items } = await this.signIns(`ipAddress eq ${odataString(ip)} and createdDateTime ge ${odataTime(from)} and createdDateTime le ${odataTime(before)}`);
+      const { items } = await this.signIns(
+        `ipAddress eq ${odataString(ip)} and createdDateTime ge ${odataTime(from)} and createdDateTime le ${odataTime(before)}`,
+      );
       counts.set(ip, new Set(items.map((item) => text(field(item, 'userId')) ?? text(field(item, 'userPrincipalName')))).size);
     }
     return counts;

@@ -57,7 +57,8 @@ function literal(parameter: Parameter, value: KqlValue): string {
   if (parameter.type === 'dynamic' && 'strings' in value) return `dynamic([${value.strings.map(kqlString).join(', ')}])`;
   if (parameter.type === 'datetime' && 'datetime' in value) return kqlDatetime(value.datetime);
   if (parameter.type === 'timespan' && 'days' in value) {
-    if (!Number.isInteger(value.days) || value.days <= 0 || value.days > 90) throw new RangeError(`lookback must be 1-90 whole days, got ${value.days}`);
+    if (!Number.isInteger(value.days) || value.days <= 0 || value.days > 90)
+      throw new RangeError(`lookback must be 1-90 whole days, got ${value.days}`);
     return `${value.days}d`;
   }
   throw new RangeError(`parameter ${parameter.name} is ${parameter.type}; the value given is another type`);
@@ -87,4 +88,15 @@ export function defenderQuery(name: DefenderQueryName, values: Readonly<Record<s
 }
 
 /** ISP names of hosting providers as Defender's CloudAppEvents.Isp spells them (no ASN column there). */
-export const HOSTING_ISPS: readonly string[] = ['amazon', 'digitalocean', 'microsoft', 'ovh', 'hetzner', 'linode', 'akamai', 'vultr', 'choopa', 'nocix'];
+export const HOSTING_ISPS: readonly string[] = [
+  'amazon',
+  'digitalocean',
+  'microsoft',
+  'ovh',
+  'hetzner',
+  'linode',
+  'akamai',
+  'vultr',
+  'choopa',
+  'nocix',
+];

@@ -2,7 +2,12 @@
 
 /** A KQL string literal. Single-quoted with backslash escapes, so quotes, backslashes and newlines stay data. */
 export function kqlString(value: string): string {
-  const escaped = value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/[\u0000-\u001f\u007f]/g, ' ');
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/\r/g, '\\r')
+    .replace(/\n/g, '\\n')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ');
   return `'${escaped}'`;
 }
 

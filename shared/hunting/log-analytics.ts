@@ -35,7 +35,9 @@ export function queryEndpoint(endpoint: string): string {
 }
 
 /** A credential that sends a fixed placeholder: for the loopback stand-in only (GRAPH_AUTH=none). */
-export const LOOPBACK_CREDENTIAL: TokenCredential = { getToken: () => Promise.resolve({ token: 'loopback-simulator', expiresOnTimestamp: Date.now() + 3_600_000 }) };
+export const LOOPBACK_CREDENTIAL: TokenCredential = {
+  getToken: () => Promise.resolve({ token: 'loopback-simulator', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
 
 function trustPolicy(caFile: string): PipelinePolicy {
   const agent = new Agent({ ca: readFileSync(caFile), keepAlive: true });
@@ -58,7 +60,8 @@ interface RestLike {
 
 function toUpstreamError(error: unknown): UpstreamError {
   const e = (error ?? {}) as RestLike;
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return new UpstreamError('log-analytics', 'Log Analytics did not answer in time', 0, 'timeout');
+  if (e.name === 'AbortError' || e.name === 'TimeoutError')
+    return new UpstreamError('log-analytics', 'Log Analytics did not answer in time', 0, 'timeout');
   const status = typeof e.statusCode === 'number' ? e.statusCode : 0;
   const requestId = e.response?.headers?.get('x-ms-request-id') ?? e.response?.headers?.get('request-id');
   const retryAfter = Number(e.response?.headers?.get('retry-after'));
@@ -98,7 +101,13 @@ export class LogAnalyticsClient {
    */
   async query(kql: string, duration: string): Promise<Row[]> {
     const { rows, partial } = await this.run(kql, duration);
-    if (partial !== undefined) throw new UpstreamError('log-analytics', `Log Analytics returned a partial result: ${partial.message.slice(0, 400)}`, 503, partial.code);
+    if (partial !== undefined)
+      throw new UpstreamError(
+        'log-analytics',
+        `Log Analytics returned a partial result: ${partial.message.slice(0, 400)}`,
+        503,
+        partial.code,
+      );
     return rows;
   }
 
@@ -112,18 +121,28 @@ export class LogAnalyticsClient {
     await this.limiter.acquire();
     let result;
     try {
-      result = await this.client.queryWorkspace(this.settings.workspaceId, kql, { startTime: new Date(Date.now() - durationMs(duration)), endTime: new Date() }, {
-        serverTimeoutInSeconds: Math.ceil(this.settings.timeoutMs / 1000),
-        abortSignal: AbortSignal.timeout(this.settings.timeoutMs + 5_000),
-      });
+      result = await this.client.queryWorkspace(
+        this.settings.workspaceId,
+        kql,
+        { startTime: new Date(Date.now() - durationMs(duration)), endTime: new Date() },
+        {
+          serverTimeoutInSeconds: Math.ceil(this.settings.timeoutMs / 1000),
+          abortSignal: AbortSignal.timeout(this.settings.timeoutMs + 5_000),
+        },
+      );
     } catch (error) {
       throw toUpstreamError(error);
     }
-    const partial = result.status === LogsQueryResultStatus.Success ? undefined : { message: result.partialError.message ?? '', code: result.partialError.code ?? 'PartialError' };
+    const partial =
+      result.status === LogsQueryResultStatus.Success
+        ? undefined
+        : { message: result.partialError.message ?? '', code: result.partialError.code ?? 'PartialError' };
     const table = result.status === LogsQueryResultStatus.Success ? result.tables[0] : result.partialTables[0];
     if (!table) return { rows: [], partial };
     const columns = table.columnDescriptors.map((column) => column.name ?? '');
-    const rows = table.rows.map((row) => Object.fromEntries(columns.map((name, i) => [name, row[i] instanceof Date ? row[i].toISOString() : row[i]])));
+    const rows = table.rows.map((row) =>
+      Object.fromEntries(columns.map((name, i) => [name, row[i] instanceof Date ? row[i].toISOString() : row[i]])),
+    );
     return { rows, partial };
   }
 }

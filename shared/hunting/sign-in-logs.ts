@@ -30,9 +30,10 @@ const COLUMNS = [
 
 /** The query, built from literals only; `take` one past the limit tells a truncated read from a full one. */
 export function signInQuery(user: DiagnosedUser, since: string, maxRows: number): string {
-  const who = [user.id ? `UserId =~ ${kqlString(user.id)}` : undefined, user.upn ? `UserPrincipalName =~ ${kqlString(user.upn)}` : undefined].filter(
-    (clause): clause is string => clause !== undefined,
-  );
+  const who = [
+    user.id ? `UserId =~ ${kqlString(user.id)}` : undefined,
+    user.upn ? `UserPrincipalName =~ ${kqlString(user.upn)}` : undefined,
+  ].filter((clause): clause is string => clause !== undefined);
   if (who.length === 0) throw new RangeError('a user needs an object id or a UPN');
   return [
     'union withsource=SignInTable SigninLogs, AADNonInteractiveUserSignInLogs',
@@ -95,9 +96,10 @@ const DEFENDER_COLUMNS = [
 
 /** The advanced hunting query, built from literals only; `take` one past the limit tells a truncated read. */
 export function defenderSignInQuery(user: DiagnosedUser, since: string, maxRows: number): string {
-  const who = [user.id ? `AccountObjectId =~ ${kqlString(user.id)}` : undefined, user.upn ? `AccountUpn =~ ${kqlString(user.upn)}` : undefined].filter(
-    (clause): clause is string => clause !== undefined,
-  );
+  const who = [
+    user.id ? `AccountObjectId =~ ${kqlString(user.id)}` : undefined,
+    user.upn ? `AccountUpn =~ ${kqlString(user.upn)}` : undefined,
+  ].filter((clause): clause is string => clause !== undefined);
   if (who.length === 0) throw new RangeError('a user needs an object id or a UPN');
   return [
     DEFENDER_SIGN_IN_TABLE,

@@ -19,20 +19,32 @@ export function parseFollowUpMessage(value: unknown): FollowUpMessage {
   const body = typeof value === 'string' ? safeJson(value) : value;
   const result = followUpMessage.safeParse(body);
   if (!result.success) {
-    throw new ValidationError(`invalid follow-up message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`);
+    throw new ValidationError(
+      `invalid follow-up message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`,
+    );
   }
   return result.data;
 }
 
 const ULID = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID');
 const eradicateMessage = z.object({ version: z.literal(1), incidentId: ULID, requestId: ULID });
-const verifyMessage = z.object({ version: z.literal(1), incidentId: ULID, afterMinutes: z.number().int().min(0).max(7 * 24 * 60) });
+const verifyMessage = z.object({
+  version: z.literal(1),
+  incidentId: ULID,
+  afterMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 60),
+});
 
 function parseWith<T>(schema: z.ZodType<T>, what: string, value: unknown): T {
   const body = typeof value === 'string' ? safeJson(value) : value;
   const result = schema.safeParse(body);
   if (!result.success) {
-    throw new ValidationError(`invalid ${what} message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`);
+    throw new ValidationError(
+      `invalid ${what} message: ${result.error.issues.map((i) => `${i.path.join('.') || 'message'} ${i.message}`).join('; ')}`,
+    );
   }
   return result.data;
 }

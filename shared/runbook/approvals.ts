@@ -16,7 +16,9 @@ async function heldIncident(deps: ContainDeps, id: string, verb: string): Promis
   const stored = await deps.store.get(id);
   if (!stored) throw new NotFoundError(`no incident "${id}"`);
   if (stored.incident.state === 'closed' && stored.incident.hold === 'dry_run') {
-    throw new ConflictError(`incident ${id} was already decided in CONTAINMENT_MODE=dry-run and is closed; a dry run sends nothing, so there is nothing left to ${verb === 'approved' ? 'approve' : 'reject'}`);
+    throw new ConflictError(
+      `incident ${id} was already decided in CONTAINMENT_MODE=dry-run and is closed; a dry run sends nothing, so there is nothing left to ${verb === 'approved' ? 'approve' : 'reject'}`,
+    );
   }
   if (stored.incident.state !== 'awaiting_approval') {
     throw new ConflictError(`incident ${id} is ${stored.incident.state}; only an incident awaiting approval can be ${verb}`);
@@ -24,7 +26,12 @@ async function heldIncident(deps: ContainDeps, id: string, verb: string): Promis
   return stored;
 }
 
-export async function approveIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<UserContainmentResult> {
+export async function approveIncident(
+  deps: ContainDeps,
+  id: string,
+  actor: Actor,
+  decision: Decision = {},
+): Promise<UserContainmentResult> {
   const stored = await heldIncident(deps, id, 'approved');
   if (stored.incident.hold === 'identity_mismatch') {
     throw new ConflictError(`incident ${id} cannot be approved: ${stored.incident.reason ?? 'the alert names two different people'}`);
@@ -35,9 +42,25 @@ export async function approveIncident(deps: ContainDeps, id: string, actor: Acto
 export async function rejectIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<Incident> {
   const stored = await heldIncident(deps, id, 'rejected');
   const at = deps.clock.now().toISOString();
-  const decided = recordDecision(deps.store, stored, (held) => ({ ...held, state: 'closed', reason: `rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}`, updatedAt: at }), 'rejected');
+  const decided = recordDecision(
+    deps.store,
+    stored,
+    (held) => ({
+      ...held,
+      state: 'closed',
+      reason: `rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}`,
+      updatedAt: at,
+    }),
+    'rejected',
+  );
   const updated = await decided.write([
-    { id: ulid(), at, kind: 'rejected', actor: actor.caller, summary: `Rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}; nothing was sent` },
+    {
+      id: ulid(),
+      at,
+      kind: 'rejected',
+      actor: actor.caller,
+      summary: `Rejected by ${actor.caller}${decision.comment ? `: ${decision.comment}` : ''}; nothing was sent`,
+    },
   ]);
   return updated.incident;
 }

@@ -16,7 +16,15 @@ import { ulid } from 'ulid';
 import type { AlertUser, NormalizedAlert } from '../alerts/types';
 import { deliveredIdentifiers, describeUser, userKey } from '../alerts/types';
 import { BusyError, ConflictError, toError, UpstreamError } from '../errors';
-import { afterInspection, passesSeverityGate, preflight, type Approval, type Hold, type SafetyPolicy, type UserFacts } from '../policy/containment-policy';
+import {
+  afterInspection,
+  passesSeverityGate,
+  preflight,
+  type Approval,
+  type Hold,
+  type SafetyPolicy,
+  type UserFacts,
+} from '../policy/containment-policy';
 import { resolveIdentity, type Identity } from '../policy/identity';
 import {
   disabledByIncident,
@@ -88,7 +96,10 @@ export type UserContainmentResult =
   | { ok: false; user: AlertUser; error: Error; retryable: boolean; timings: StepTimings };
 
 /** What is being contained: one user of one alert, as the alert named them. */
-type Subject = Pick<Incident, 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & { user: AlertUser; raw: string };
+type Subject = Pick<Incident, 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & {
+  user: AlertUser;
+  raw: string;
+};
 
 const FOLLOW_UPS: readonly FollowUpQueueName[] = ['diagnose', 'hunt'];
 const ALL_ACTIONS: readonly ContainmentAction[] = ['revokeSessions', 'disableAccount'];
@@ -103,7 +114,9 @@ const HOLD_STATE: Readonly<Record<Hold['kind'], IncidentState>> = {
 
 /** The delivery-shape gate key: (alert, identifiers exactly as delivered). */
 export function gateKeyFor(alertKey: string, user: AlertUser): string {
-  return createHash('sha256').update(`${alertKey}\n${deliveredIdentifiers(user)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${alertKey}\n${deliveredIdentifiers(user)}`)
+    .digest('hex');
 }
 
 /**
@@ -129,15 +142,32 @@ export async function containAlert(alert: NormalizedAlert, deps: ContainDeps, ac
  * that wait for a human (severity, privileged, blast radius, mode off), never past protection, and
  * never choosing between two people (an identity mismatch is refused before this is called).
  */
-export async function approveHeldIncident(stored: StoredIncident, deps: ContainDeps, actor: Actor, comment?: string): Promise<UserContainmentResult> {
+export async function approveHeldIncident(
+  stored: StoredIncident,
+  deps: ContainDeps,
+  actor: Actor,
+  comment?: string,
+): Promise<UserContainmentResult> {
   return guarded(stored.incident.user, async (timings) => {
-    const decided = recordDecision(deps.store, stored, (held) => ({ ...held, state: 'containing', updatedAt: deps.clock.now().toISOString() }), 'approved');
+    const decided = recordDecision(
+      deps.store,
+      stored,
+      (held) => ({ ...held, state: 'containing', updatedAt: deps.clock.now().toISOString() }),
+      'approved',
+    );
     const incident = decided.before;
     const containment = new UserContainment(subjectOf(incident), deps, actor, timings, new Map());
-    const claimed = await decided.write([containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller })]);
-    const result = await containment.proceed(claimed, { replayed: false, approval: { approvedBy: actor.caller }, counted: incident.countedInBlastRadius === true });
+    const claimed = await decided.write([
+      containment.event('approved', `Approved by ${actor.caller}${comment ? `: ${comment}` : ''}`, { actor: actor.caller }),
+    ]);
+    const result = await containment.proceed(claimed, {
+      replayed: false,
+      approval: { approvedBy: actor.caller },
+      counted: incident.countedInBlastRadius === true,
+    });
     // The pack made while the incident was held had no T0: diagnose again now that there is one.
-    if (result.ok && result.incident.t0 !== undefined && result.incident.state === 'contained') await containment.enqueueFollowUps(result.incident, ['diagnose']);
+    if (result.ok && result.incident.t0 !== undefined && result.incident.state === 'contained')
+      await containment.enqueueFollowUps(result.incident, ['diagnose']);
     return result;
   });
 }
@@ -167,7 +197,9 @@ export function recordDecision(
         if (written) return written;
         const again = attempt < DECISION_ATTEMPTS ? await store.get(current.incident.id) : undefined;
         if (again?.incident.state !== 'awaiting_approval') {
-          throw new ConflictError(`incident ${current.incident.id} changed while being ${verb}${again ? ` (it is ${again.incident.state})` : ''}; reload it and try again`);
+          throw new ConflictError(
+            `incident ${current.incident.id} changed while being ${verb}${again ? ` (it is ${again.incident.state})` : ''}; reload it and try again`,
+          );
         }
         current = again;
       }
@@ -200,7 +232,8 @@ interface ProceedOptions {
 type PersonIdentity = Extract<Identity, { kind: 'person' }>;
 
 /** Who the alert's identifiers name, with the facts the gates need; or why nobody may be touched. */
-type Resolution = { kind: 'person'; identity: PersonIdentity; facts: UserFacts } | Exclude<Identity, { kind: 'person' }> | { kind: 'failed'; error: Error };
+type Resolution =
+  { kind: 'person'; identity: PersonIdentity; facts: UserFacts } | Exclude<Identity, { kind: 'person' }> | { kind: 'failed'; error: Error };
 
 /** How a redelivery waits for, or takes over from, the holder of a claim whose incident is not recorded yet. */
 interface Recovery {
@@ -272,7 +305,8 @@ class UserContainment {
   private shapeRecovery(): Recovery {
     return {
       reread: () => this.deps.store.alertClaim(this.gateKey),
-      takeOver: async (claim) => ((await this.deps.store.reclaimAlert(this.gateKey, claim.etag, this.now())) ? this.begin(claim.incidentId) : undefined),
+      takeOver: async (claim) =>
+        (await this.deps.store.reclaimAlert(this.gateKey, claim.etag, this.now())) ? this.begin(claim.incidentId) : undefined,
     };
   }
 
@@ -303,7 +337,9 @@ class UserContainment {
 
   private received(): TimelineEvent {
     const { source, alertId, severity, user, alertKey, ips } = this.subject;
-    return this.event('alert_received', `${source} alert ${alertId} (${severity}) for ${describeUser(user)}`, { detail: { alertKey, ips } });
+    return this.event('alert_received', `${source} alert ${alertId} (${severity}) for ${describeUser(user)}`, {
+      detail: { alertKey, ips },
+    });
   }
 
   /** Records an incident that goes no further than its first record (held, skipped or failed before any write). */
@@ -325,7 +361,12 @@ class UserContainment {
     const resolution = await this.resolve(given);
     if (resolution.kind !== 'person') {
       const stop = this.unresolved(resolution);
-      const incident: Incident = { ...this.newIncident(incidentId, stop.state), reason: stop.reason, hold: stop.hold, retryable: stop.retryable };
+      const incident: Incident = {
+        ...this.newIncident(incidentId, stop.state),
+        reason: stop.reason,
+        hold: stop.hold,
+        retryable: stop.retryable,
+      };
       return this.record(incident, [this.received(), stop.event]);
     }
     return this.forPerson(incidentId, resolution.identity, resolution.facts);
@@ -340,7 +381,8 @@ class UserContainment {
       if (identity.kind !== 'person') return identity;
       if (identity.discrepancy !== undefined) this.identityNote = identity.discrepancy;
       // A second read only when the safety reads went by an identifier naming someone else (the discrepancy case).
-      const safety = identity.safety ?? (await this.timed('resolve', () => this.deps.directory.safetyFacts(identity.person.objectId, groups)));
+      const safety =
+        identity.safety ?? (await this.timed('resolve', () => this.deps.directory.safetyFacts(identity.person.objectId, groups)));
       return { kind: 'person', identity, facts: { ...identity.person, ...safety } };
     } catch (error) {
       return { kind: 'failed', error: toError(error) };
@@ -352,13 +394,25 @@ class UserContainment {
    * human must find out who was phished; warned), nobody, or a directory that could not be read (so
    * protection cannot be verified; a transient failure invites a retry).
    */
-  private unresolved(resolution: Exclude<Resolution, { kind: 'person' }>): { state: IncidentState; reason: string; hold?: HoldKind; retryable?: true; event: TimelineEvent } {
+  private unresolved(resolution: Exclude<Resolution, { kind: 'person' }>): {
+    state: IncidentState;
+    reason: string;
+    hold?: HoldKind;
+    retryable?: true;
+    event: TimelineEvent;
+  } {
     if (resolution.kind === 'mismatch') {
       this.identityNote = resolution.reason;
       const people = resolution.people.map(({ upn, objectId }) => ({ upn, objectId }));
-      return { state: 'awaiting_approval', reason: resolution.reason, hold: 'identity_mismatch', event: this.event('held_identity_mismatch', resolution.reason, { detail: { people } }) };
+      return {
+        state: 'awaiting_approval',
+        reason: resolution.reason,
+        hold: 'identity_mismatch',
+        event: this.event('held_identity_mismatch', resolution.reason, { detail: { people } }),
+      };
     }
-    if (resolution.kind === 'nobody') return { state: 'failed', reason: resolution.reason, event: this.event('verification_failed', resolution.reason) };
+    if (resolution.kind === 'nobody')
+      return { state: 'failed', reason: resolution.reason, event: this.event('verification_failed', resolution.reason) };
     const error = resolution.error;
     const graph = error instanceof UpstreamError ? error : undefined;
     const transient = graph?.transient ?? true;
@@ -400,7 +454,9 @@ class UserContainment {
         return this.resume(claim.incidentId, {
           reread: () => Promise.resolve(claim),
           takeOver: async (held) =>
-            (await store.reclaimPerson(objectId, alertKey, held.etag, this.now())) ? this.open(held.incidentId, identity, facts, true) : undefined,
+            (await store.reclaimPerson(objectId, alertKey, held.etag, this.now()))
+              ? this.open(held.incidentId, identity, facts, true)
+              : undefined,
         });
       }
       const current = await this.timed('read', () => store.get(claim.incidentId));
@@ -440,7 +496,12 @@ class UserContainment {
     }
     // The incident row is written while the blast-radius slot is taken (act): both are storage round
     // trips and neither depends on the other.
-    return this.act(incident, this.timed('record', () => this.deps.store.create(incident, events)), facts, { replayed, counted: false });
+    return this.act(
+      incident,
+      this.timed('record', () => this.deps.store.create(incident, events)),
+      facts,
+      { replayed, counted: false },
+    );
   }
 
   private resolvedFields(facts: UserFacts): Pick<Incident, 'user' | 'userKey' | 'resolvedAt'> {
@@ -458,9 +519,13 @@ class UserContainment {
    */
   private async link(current: StoredIncident, facts: UserFacts): Promise<UserContainmentResult> {
     const { source, alertId, severity, alertKey, ips, user } = this.subject;
-    const linked = this.event('alert_linked', `${source} alert ${alertId} (${severity}) for ${describeUser(user)} linked to this incident, the person's open one`, {
-      detail: { alertKey, alertId, source, severity, ips, user },
-    });
+    const linked = this.event(
+      'alert_linked',
+      `${source} alert ${alertId} (${severity}) for ${describeUser(user)} linked to this incident, the person's open one`,
+      {
+        detail: { alertKey, alertId, source, severity, ips, user },
+      },
+    );
     let stored = current;
     // A takeover loses its ETag when something else wrote the incident meanwhile (the queued diagnosis
     // of a held incident does): decide again on the fresh row rather than settle for a bare link.
@@ -469,7 +534,11 @@ class UserContainment {
       if (incident.state === 'containing') break;
       let taken: UserContainmentResult | undefined;
       if (this.releasesSeverityHold(incident)) {
-        taken = await this.takeOver(stored, `linked alert ${alertId} is ${severity}`, { events: [linked, this.severityRaised()], severity, facts });
+        taken = await this.takeOver(stored, `linked alert ${alertId} is ${severity}`, {
+          events: [linked, this.severityRaised()],
+          severity,
+          facts,
+        });
       } else if (needsRetry(incident)) {
         taken = await this.takeOver(stored, `linked alert ${alertId} retries transient failures`, { events: [linked], facts });
       } else if (disabledByIncident(incident) && facts.accountEnabled && incident.state !== 'awaiting_approval') {
@@ -492,12 +561,17 @@ class UserContainment {
 
   private severityRaised(): TimelineEvent {
     const { severity, alertId } = this.subject;
-    return this.event('severity_raised', `alert ${alertId} at ${severity} passes MIN_AUTO_CONTAIN_SEVERITY=${this.deps.policy.minAutoContainSeverity}: the severity hold is lifted`);
+    return this.event(
+      'severity_raised',
+      `alert ${alertId} at ${severity} passes MIN_AUTO_CONTAIN_SEVERITY=${this.deps.policy.minAutoContainSeverity}: the severity hold is lifted`,
+    );
   }
 
   /** Held for severity, and this delivery's severity passes the gate: the hold is decided again. */
   private releasesSeverityHold(incident: Incident): boolean {
-    return incident.state === 'awaiting_approval' && incident.hold === 'severity' && passesSeverityGate(this.subject.severity, this.deps.policy);
+    return (
+      incident.state === 'awaiting_approval' && incident.hold === 'severity' && passesSeverityGate(this.subject.severity, this.deps.policy)
+    );
   }
 
   private holdEvent(hold: Hold): TimelineEvent {
@@ -525,7 +599,10 @@ class UserContainment {
         if (owned.folded) return owned.result;
       }
     }
-    const known: StoredIncident = { ...stored, incident: { ...incident, ...(incident.resolvedAt === undefined ? this.resolvedFields(facts) : {}) } };
+    const known: StoredIncident = {
+      ...stored,
+      incident: { ...incident, ...(incident.resolvedAt === undefined ? this.resolvedFields(facts) : {}) },
+    };
     return this.act(known.incident, known, facts, options);
   }
 
@@ -533,7 +610,10 @@ class UserContainment {
    * An incident recorded before its person was known (mode off, or the directory failed) meets the
    * person gate now: it becomes the person's incident, or is folded into the one they already have.
    */
-  private async ownPerson(stored: StoredIncident, facts: UserFacts): Promise<{ folded: false } | { folded: true; result: UserContainmentResult }> {
+  private async ownPerson(
+    stored: StoredIncident,
+    facts: UserFacts,
+  ): Promise<{ folded: false } | { folded: true; result: UserContainmentResult }> {
     const { store } = this.deps;
     const incident = stored.incident;
     const claim = await this.timed('person', () => store.claimPerson(facts.objectId, incident.alertKey, incident.id, this.now()));
@@ -547,16 +627,35 @@ class UserContainment {
       }
       if (current !== undefined && (await store.linkPerson(facts.objectId, incident.alertKey, current.incident.id, this.now()))) {
         await store.appendEvents(current.incident.id, [
-          this.event('alert_linked', `${incident.source} alert ${incident.alertId} (incident ${incident.id}) linked to this incident, the person's open one`, {
-            detail: { alertKey: incident.alertKey, alertId: incident.alertId, source: incident.source, severity: incident.severity, foldedIncident: incident.id },
-          }),
+          this.event(
+            'alert_linked',
+            `${incident.source} alert ${incident.alertId} (incident ${incident.id}) linked to this incident, the person's open one`,
+            {
+              detail: {
+                alertKey: incident.alertKey,
+                alertId: incident.alertId,
+                source: incident.source,
+                severity: incident.severity,
+                foldedIncident: incident.id,
+              },
+            },
+          ),
         ]);
       }
     }
     const reason = `${facts.upn} already has incident ${claim.incidentId}: this alert is linked to it and nothing was sent from here`;
-    const next: Incident = { ...incident, ...this.resolvedFields(facts), state: 'closed', reason, linkedTo: claim.incidentId, updatedAt: this.now() };
+    const next: Incident = {
+      ...incident,
+      ...this.resolvedFields(facts),
+      state: 'closed',
+      reason,
+      linkedTo: claim.incidentId,
+      updatedAt: this.now(),
+    };
     delete next.hold;
-    const updated = await this.deps.store.update(next, stored.etag, [this.event('linked_to_open_incident', reason, { detail: { incidentId: claim.incidentId } })]);
+    const updated = await this.deps.store.update(next, stored.etag, [
+      this.event('linked_to_open_incident', reason, { detail: { incidentId: claim.incidentId } }),
+    ]);
     if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
     return { folded: true, result: await this.finish(updated, false) };
   }
@@ -566,7 +665,12 @@ class UserContainment {
    * contained automatically: the limit counts people), then sends the pending writes. The incident row
    * may still be in flight when this starts.
    */
-  private async act(incident: Incident, incidentWrite: Promise<StoredIncident> | StoredIncident, facts: UserFacts, options: ProceedOptions): Promise<UserContainmentResult> {
+  private async act(
+    incident: Incident,
+    incidentWrite: Promise<StoredIncident> | StoredIncident,
+    facts: UserFacts,
+    options: ProceedOptions,
+  ): Promise<UserContainmentResult> {
     const policy = this.deps.policy;
     const hold = preflight(incident.user, policy, options.approval) ?? afterInspection(facts, incident.severity, policy, options.approval);
     const takesSlot = !hold && !options.approval && !options.counted && this.deps.policy.mode === 'enforce';
@@ -575,7 +679,9 @@ class UserContainment {
     // or held alert never crowds out someone else's containment.
     const [stored, slot] = await Promise.all([
       incidentWrite,
-      takesSlot ? this.timed('limit', () => this.deps.limiter.acquire(this.deps.clock.now())).catch((error: unknown) => toError(error)) : undefined,
+      takesSlot
+        ? this.timed('limit', () => this.deps.limiter.acquire(this.deps.clock.now())).catch((error: unknown) => toError(error))
+        : undefined,
     ]);
     const known = { ...stored, incident: { ...stored.incident, ...this.factFields(facts) } };
     if (hold) return this.hold(known, HOLD_STATE[hold.kind], hold.reason, [this.holdEvent(hold)], options.replayed, holdKindOf(hold));
@@ -583,15 +689,34 @@ class UserContainment {
     if (this.deps.policy.mode === 'dry-run') return this.dryRun(known, pending, options);
     if (slot instanceof Error) {
       const reason = `blast-radius limiter unavailable (${slot.message}): held for a human rather than acting unchecked`;
-      return this.hold(known, 'awaiting_approval', reason, [this.event('blast_radius_unavailable', reason)], options.replayed, 'limiter_unavailable');
+      return this.hold(
+        known,
+        'awaiting_approval',
+        reason,
+        [this.event('blast_radius_unavailable', reason)],
+        options.replayed,
+        'limiter_unavailable',
+      );
     }
     if (slot !== undefined && !slot.granted) {
       const reason = `blast-radius breaker tripped: ${slot.count} automatic containments since ${slot.window} (BLAST_RADIUS_MAX=${slot.max}); waiting for approval`;
-      return this.hold(known, 'awaiting_approval', reason, [this.event('blast_radius_tripped', reason, { detail: { ...slot } })], options.replayed, 'blast_radius');
+      return this.hold(
+        known,
+        'awaiting_approval',
+        reason,
+        [this.event('blast_radius_tripped', reason, { detail: { ...slot } })],
+        options.replayed,
+        'blast_radius',
+      );
     }
     // Critical path, step 5 (one Graph round trip): both writes at once, to the resolved object id.
     const outcomes = await this.timed('graph', () => this.runActions(stored.incident.userKey, pending));
-    return this.settle({ ...known, incident: { ...known.incident, countedInBlastRadius: options.counted || takesSlot || undefined } }, outcomes, facts, options.replayed);
+    return this.settle(
+      { ...known, incident: { ...known.incident, countedInBlastRadius: options.counted || takesSlot || undefined } },
+      outcomes,
+      facts,
+      options.replayed,
+    );
   }
 
   /**
@@ -612,7 +737,15 @@ class UserContainment {
 
   private notSent(userId: string, actions: readonly ContainmentAction[]): ActionOutcome[] {
     const at = this.now();
-    return actions.map((action) => ({ action, result: 'not_sent', request: this.deps.actions.describe(action, userId), attempts: 0, startedAt: at, endedAt: at, durationMs: 0 }));
+    return actions.map((action) => ({
+      action,
+      result: 'not_sent',
+      request: this.deps.actions.describe(action, userId),
+      attempts: 0,
+      startedAt: at,
+      endedAt: at,
+      durationMs: 0,
+    }));
   }
 
   /** Runbook 1.1 and 1.2 in parallel, to the resolved object id: each outcome is recorded whatever the other does. */
@@ -622,10 +755,20 @@ class UserContainment {
         const started = performance.now();
         const base = { action, request: this.deps.actions.describe(action, userId), startedAt: this.now() };
         try {
-          const receipt = await (action === 'revokeSessions' ? this.deps.actions.revokeSessions(userId) : this.deps.actions.disableAccount(userId));
+          const receipt = await (action === 'revokeSessions'
+            ? this.deps.actions.revokeSessions(userId)
+            : this.deps.actions.disableAccount(userId));
           const durationMs = Math.round(performance.now() - started);
           this.timings[action] = durationMs;
-          return { ...base, result: 'succeeded', httpStatus: receipt.status, requestId: receipt.requestId, attempts: receipt.attempts, endedAt: this.now(), durationMs };
+          return {
+            ...base,
+            result: 'succeeded',
+            httpStatus: receipt.status,
+            requestId: receipt.requestId,
+            attempts: receipt.attempts,
+            endedAt: this.now(),
+            durationMs,
+          };
         } catch (error) {
           const durationMs = Math.round(performance.now() - started);
           this.timings[action] = durationMs;
@@ -647,7 +790,14 @@ class UserContainment {
     );
   }
 
-  private async hold(stored: StoredIncident, state: IncidentState, reason: string, events: TimelineEvent[], replayed: boolean, hold?: HoldKind): Promise<UserContainmentResult> {
+  private async hold(
+    stored: StoredIncident,
+    state: IncidentState,
+    reason: string,
+    events: TimelineEvent[],
+    replayed: boolean,
+    hold?: HoldKind,
+  ): Promise<UserContainmentResult> {
     const next: Incident = { ...stored.incident, state, reason, hold, updatedAt: this.now() };
     if (state !== 'failed') delete next.retryable;
     if (hold === undefined) delete next.hold;
@@ -657,7 +807,12 @@ class UserContainment {
   }
 
   /** Records the outcome (state, T0, one event per action) in one transaction while the follow-ups are queued. */
-  private async settle(current: StoredIncident, outcomes: ActionOutcome[], facts: UserFacts, replayed: boolean): Promise<UserContainmentResult> {
+  private async settle(
+    current: StoredIncident,
+    outcomes: ActionOutcome[],
+    facts: UserFacts,
+    replayed: boolean,
+  ): Promise<UserContainmentResult> {
     const byAction = new Map(current.incident.actions.map((outcome) => [outcome.action, outcome]));
     for (const outcome of outcomes) byAction.set(outcome.action, outcome);
     const actions = ALL_ACTIONS.flatMap((action) => byAction.get(action) ?? []);
@@ -666,8 +821,20 @@ class UserContainment {
     const disableRefused = byAction.get('disableAccount')?.result === 'failed' && byAction.get('disableAccount')?.httpStatus === 403;
     const privilegedRefusal = disableRefused && facts.directoryRoles.length > 0;
     const state: IncidentState =
-      succeeded.length === ALL_ACTIONS.length ? 'contained' : privilegedRefusal ? 'awaiting_approval' : succeeded.length === 0 ? 'failed' : 'partially_contained';
-    const achieved = state === 'contained' ? actions.map((outcome) => outcome.endedAt).sort().at(-1) : undefined;
+      succeeded.length === ALL_ACTIONS.length
+        ? 'contained'
+        : privilegedRefusal
+          ? 'awaiting_approval'
+          : succeeded.length === 0
+            ? 'failed'
+            : 'partially_contained';
+    const achieved =
+      state === 'contained'
+        ? actions
+            .map((outcome) => outcome.endedAt)
+            .sort()
+            .at(-1)
+        : undefined;
     // T0 is the first containment; containing a re-enabled account again keeps it and says so.
     const again = current.incident.t0 !== undefined;
     const t0 = current.incident.t0 ?? achieved;
@@ -677,7 +844,15 @@ class UserContainment {
         outcome.result === 'succeeded'
           ? `${outcome.action}: Graph ${outcome.httpStatus} in ${outcome.durationMs} ms`
           : `${outcome.action} failed: Graph ${outcome.httpStatus ?? 'no response'} ${outcome.graphCode}`,
-        { at: outcome.endedAt, detail: { httpStatus: outcome.httpStatus, graphCode: outcome.graphCode, requestId: outcome.requestId, attempts: outcome.attempts } },
+        {
+          at: outcome.endedAt,
+          detail: {
+            httpStatus: outcome.httpStatus,
+            graphCode: outcome.graphCode,
+            requestId: outcome.requestId,
+            attempts: outcome.attempts,
+          },
+        },
       ),
     );
     let reason = failures.length > 0 ? failures.map((f) => `${f.action}: ${f.graphCode} ${f.message ?? ''}`.trim()).join('; ') : undefined;
@@ -695,7 +870,10 @@ class UserContainment {
     }
     if (facts.onPremisesSyncEnabled && succeeded.some((outcome) => outcome.action === 'disableAccount')) {
       events.push(
-        this.event('on_premises_disable_required', 'Hybrid user (synced from on-premises AD): the next directory sync can re-enable the account; disable it in AD too'),
+        this.event(
+          'on_premises_disable_required',
+          'Hybrid user (synced from on-premises AD): the next directory sync can re-enable the account; disable it in AD too',
+        ),
       );
     }
     const retryable = !privilegedRefusal && failures.some((f) => f.transient === true);
@@ -747,7 +925,11 @@ class UserContainment {
     const sinceT0 = (this.deps.clock.now().getTime() - Date.parse(t0)) / 1000;
     await Promise.all(
       (this.deps.verifyAfterMinutes ?? []).map((afterMinutes) =>
-        this.deps.queues.enqueue('verify', { version: 1, incidentId: incident.id, afterMinutes }, { delaySeconds: Math.max(0, afterMinutes * 60 - sinceT0) }),
+        this.deps.queues.enqueue(
+          'verify',
+          { version: 1, incidentId: incident.id, afterMinutes },
+          { delaySeconds: Math.max(0, afterMinutes * 60 - sinceT0) },
+        ),
       ),
     );
   }
@@ -772,7 +954,15 @@ class UserContainment {
 
   private answer(stored: StoredIncident, replayed: boolean, linked?: boolean): UserContainmentResult {
     const incident = stored.incident;
-    return { ok: true, incident, replayed, linked, identityNote: this.identityNote, retryable: needsRetry(incident), timings: this.timings };
+    return {
+      ok: true,
+      incident,
+      replayed,
+      linked,
+      identityNote: this.identityNote,
+      retryable: needsRetry(incident),
+      timings: this.timings,
+    };
   }
 
   /**
@@ -814,7 +1004,10 @@ class UserContainment {
       return this.isStale(incident.updatedAt) ? this.takeOver(stored, 'holder stopped responding') : undefined;
     }
     if (this.releasesSeverityHold(incident)) {
-      return this.takeOver(stored, `redelivered at ${this.subject.severity}`, { events: [this.severityRaised()], severity: this.subject.severity });
+      return this.takeOver(stored, `redelivered at ${this.subject.severity}`, {
+        events: [this.severityRaised()],
+        severity: this.subject.severity,
+      });
     }
     if (needsRetry(incident)) return this.takeOver(stored, 'redelivery retries transient failures');
     // Settled: answered at once. Follow-ups not marked yet are being queued by the holder, unless it
@@ -834,7 +1027,10 @@ class UserContainment {
     const next: Incident = { ...base, state: 'containing', severity: changes.severity ?? base.severity, actions, updatedAt: this.now() };
     delete next.hold;
     const pending = ALL_ACTIONS.filter((action) => !actions.some((outcome) => outcome.action === action && outcome.result === 'succeeded'));
-    const claimed = await this.deps.store.update(next, stored.etag, [...(changes.events ?? []), this.event('containment_retry', `Retrying ${pending.join(', ')}: ${why}`)]);
+    const claimed = await this.deps.store.update(next, stored.etag, [
+      ...(changes.events ?? []),
+      this.event('containment_retry', `Retrying ${pending.join(', ')}: ${why}`),
+    ]);
     if (!claimed) return undefined;
     return this.proceed(claimed, { replayed: true, counted: base.countedInBlastRadius === true, facts: changes.facts });
   }

@@ -17,7 +17,16 @@ import { SOURCE_NAMES, type DiagnosedUser, type Evidence, type SourceName, type 
 import { internalDomainsFor } from '../diagnosis/verdicts';
 import { attackerWindow } from '../diagnosis/window';
 import type { DiagnosisRecord, Incident, StoredIncident, TimelineEvent } from './incident';
-import type { Clock, EvidenceReader, FindingStore, FollowUpMessage, FollowUpQueues, Gathered, IncidentStore, MailboxAuditQuery } from './ports';
+import type {
+  Clock,
+  EvidenceReader,
+  FindingStore,
+  FollowUpMessage,
+  FollowUpQueues,
+  Gathered,
+  IncidentStore,
+  MailboxAuditQuery,
+} from './ports';
 
 export interface DiagnoseSettings {
   hostingAsns: readonly number[];
@@ -174,28 +183,63 @@ class Diagnosis {
     const alertIps = [...new Set([...incident.ips, ...this.message.ips].map((ip) => ip.toLowerCase()))];
     const alertUserAgents = [...new Set([...incident.userAgents, ...this.message.userAgents])];
 
-    const signIns = this.read('signIns', 'sign-in logs', () => this.deps.reader.signIns(hint, lookbackStart), (items) => (this.evidence.signIns = items));
+    const signIns = this.read(
+      'signIns',
+      'sign-in logs',
+      () => this.deps.reader.signIns(hint, lookbackStart),
+      (items) => (this.evidence.signIns = items),
+    );
     const mailboxAudit = this.mailboxAudit(incident, userWith, lookbackStart, now);
     const windowFor = async () => {
       await signIns;
-      return attackerWindow({ signIns: this.evidence.signIns, alertIps, alertUserAgents, hostingAsns: this.deps.settings.hostingAsns, t0, now });
+      return attackerWindow({
+        signIns: this.evidence.signIns,
+        alertIps,
+        alertUserAgents,
+        hostingAsns: this.deps.settings.hostingAsns,
+        t0,
+        now,
+      });
     };
     await Promise.all([
       signIns,
       mailboxAudit.then(() => this.sentMessages(userWith, windowFor, t0)),
-      this.read('directoryAudits', 'Graph v1.0 GET /auditLogs/directoryAudits', async () => this.deps.reader.directoryAudits(await userWith('id'), auditSince), (items) => {
-        this.evidence.directoryAudits = items;
-      }).then(() => this.devices(userWith)),
-      this.read('inboxRules', 'Graph v1.0 GET /users/{id}/mailFolders/inbox/messageRules', () => this.deps.reader.inboxRules(hint), (items) => (this.evidence.inboxRules = items)).then(() =>
-        this.folderNames(hint),
+      this.read(
+        'directoryAudits',
+        'Graph v1.0 GET /auditLogs/directoryAudits',
+        async () => this.deps.reader.directoryAudits(await userWith('id'), auditSince),
+        (items) => {
+          this.evidence.directoryAudits = items;
+        },
+      ).then(() => this.devices(userWith)),
+      this.read(
+        'inboxRules',
+        'Graph v1.0 GET /users/{id}/mailFolders/inbox/messageRules',
+        () => this.deps.reader.inboxRules(hint),
+        (items) => (this.evidence.inboxRules = items),
+      ).then(() => this.folderNames(hint)),
+      this.read(
+        'oauthGrants',
+        'Graph v1.0 GET /users/{id}/oauth2PermissionGrants',
+        () => this.deps.reader.oauthGrants(hint),
+        (items) => (this.evidence.oauthGrants = items),
       ),
-      this.read('oauthGrants', 'Graph v1.0 GET /users/{id}/oauth2PermissionGrants', () => this.deps.reader.oauthGrants(hint), (items) => (this.evidence.oauthGrants = items)),
-      this.read('appRoleAssignments', 'Graph v1.0 GET /users/{id}/appRoleAssignments', () => this.deps.reader.appRoleAssignments(hint), (items) => {
-        this.evidence.appRoleAssignments = items;
-      }),
-      this.read('authenticationMethods', 'Graph v1.0 GET /users/{id}/authentication/methods', () => this.deps.reader.authenticationMethods(hint), (items) => {
-        this.evidence.authenticationMethods = items;
-      }),
+      this.read(
+        'appRoleAssignments',
+        'Graph v1.0 GET /users/{id}/appRoleAssignments',
+        () => this.deps.reader.appRoleAssignments(hint),
+        (items) => {
+          this.evidence.appRoleAssignments = items;
+        },
+      ),
+      this.read(
+        'authenticationMethods',
+        'Graph v1.0 GET /users/{id}/authentication/methods',
+        () => this.deps.reader.authenticationMethods(hint),
+        (items) => {
+          this.evidence.authenticationMethods = items;
+        },
+      ),
     ]);
     const found = await lookup;
     const user: DiagnosedUser = found.ok ? { ...hint, ...withoutUndefined(found.value) } : hint;
@@ -248,7 +292,8 @@ class Diagnosis {
 
     await this.timed('recordFindings', () => this.deps.findings.upsertFindings(incident.id, pack.findings, now));
     const recorded = await this.timed('recordIncident', () => this.record(stored, record, pack, transient));
-    if (recorded.incident.state === 'diagnosed' && stored.incident.state !== 'diagnosed') await this.deps.afterDiagnosed?.(recorded.incident, this.invocationId);
+    if (recorded.incident.state === 'diagnosed' && stored.incident.state !== 'diagnosed')
+      await this.deps.afterDiagnosed?.(recorded.incident, this.invocationId);
     this.timings.total = Math.round(performance.now() - started);
     if (transient.length > 0) throw new DiagnosisRetryError(transient);
     if (this.auditPending && this.auditQuery) {
@@ -300,7 +345,12 @@ class Diagnosis {
     const via = 'directory audit (Register device, Add registered owner to device) + Graph v1.0 GET /devices/{id}';
     if (audits === undefined) {
       const auditOutcome = this.outcomes.directoryAudits;
-      this.outcomes.devices = { ...(auditOutcome as SourceOutcome), via, items: 0, detail: `not read: the directory audit ${auditOutcome?.detail ?? 'failed'}` };
+      this.outcomes.devices = {
+        ...(auditOutcome as SourceOutcome),
+        via,
+        items: 0,
+        detail: `not read: the directory audit ${auditOutcome?.detail ?? 'failed'}`,
+      };
       this.unavailable.devices = this.outcomes.devices.detail;
       return;
     }
@@ -308,16 +358,28 @@ class Diagnosis {
     await this.read(
       'devices',
       via,
-      async () => ({ items: registrations.length === 0 ? [] : await this.deps.reader.devices(registrations.slice(0, 50).map((r) => r.deviceId)), truncated: registrations.length > 50, via }),
+      async () => ({
+        items: registrations.length === 0 ? [] : await this.deps.reader.devices(registrations.slice(0, 50).map((r) => r.deviceId)),
+        truncated: registrations.length > 50,
+        via,
+      }),
       (items) => (this.evidence.devices = items),
     );
   }
 
   private async folderNames(user: DiagnosedUser): Promise<void> {
-    const ids = [...new Set((this.evidence.inboxRules ?? []).flatMap((rule) => [rule.moveToFolder, rule.copyToFolder].filter((id): id is string => id !== undefined)))];
+    const ids = [
+      ...new Set(
+        (this.evidence.inboxRules ?? []).flatMap((rule) =>
+          [rule.moveToFolder, rule.copyToFolder].filter((id): id is string => id !== undefined),
+        ),
+      ),
+    ];
     if (ids.length === 0) return;
     try {
-      this.evidence.folderNames = await this.timed('folderNames', () => this.deps.reader.folderNames(user, ids.slice(0, MAX_FOLDER_LOOKUPS)));
+      this.evidence.folderNames = await this.timed('folderNames', () =>
+        this.deps.reader.folderNames(user, ids.slice(0, MAX_FOLDER_LOOKUPS)),
+      );
     } catch (error) {
       const why = refusal(error, MAIL_READ_PERMISSION) ?? `failed: ${toError(error).message.slice(0, 200)}`;
       this.unavailable.folderNames = why;
@@ -361,7 +423,12 @@ class Diagnosis {
    * while, its records read once it succeeds. Still running after the wait: the pack records it pending
    * and a delayed message looks again.
    */
-  private async mailboxAudit(incident: Incident, userWith: (need: 'id' | 'upn') => Promise<DiagnosedUser>, since: string, until: string): Promise<void> {
+  private async mailboxAudit(
+    incident: Incident,
+    userWith: (need: 'id' | 'upn') => Promise<DiagnosedUser>,
+    since: string,
+    until: string,
+  ): Promise<void> {
     const via = 'Graph v1.0 POST /security/auditLog/queries (Purview audit: MailItemsAccessed, Send, inbox rule operations)';
     const previous = incident.diagnosis;
     const pending = previous?.sources.mailboxAudit?.status === 'pending' ? previous.mailboxAuditQuery : undefined;
@@ -379,7 +446,12 @@ class Diagnosis {
         } else {
           const user = await userWith('upn');
           if (user.upn === undefined) {
-            this.outcomes.mailboxAudit = { status: 'unavailable', via, items: 0, detail: 'unavailable: the user has no UPN to search the audit log by' };
+            this.outcomes.mailboxAudit = {
+              status: 'unavailable',
+              via,
+              items: 0,
+              detail: 'unavailable: the user has no UPN to search the audit log by',
+            };
             this.unavailable.mailboxAudit = this.outcomes.mailboxAudit.detail;
             return;
           }
@@ -396,7 +468,13 @@ class Diagnosis {
         }
         if (current.status !== 'succeeded') {
           this.auditQuery = undefined;
-          this.outcomes.mailboxAudit = { status: 'failed', via, items: 0, transient: true, detail: `failed: the audit query ended ${current.status} (transient; the queue retries with a new query)` };
+          this.outcomes.mailboxAudit = {
+            status: 'failed',
+            via,
+            items: 0,
+            transient: true,
+            detail: `failed: the audit query ended ${current.status} (transient; the queue retries with a new query)`,
+          };
           this.unavailable.mailboxAudit = this.outcomes.mailboxAudit.detail;
           return;
         }
@@ -446,7 +524,14 @@ class Diagnosis {
   }
 
   private event(kind: string, summary: string, extra: Partial<TimelineEvent> = {}): TimelineEvent {
-    return { id: ulid(), at: this.deps.clock.now().toISOString(), kind, actor: `aitm-contain (diagnose, invocation ${this.invocationId})`, summary, ...extra };
+    return {
+      id: ulid(),
+      at: this.deps.clock.now().toISOString(),
+      kind,
+      actor: `aitm-contain (diagnose, invocation ${this.invocationId})`,
+      summary,
+      ...extra,
+    };
   }
 
   /**
@@ -461,14 +546,20 @@ class Diagnosis {
       current ??= await this.deps.store.get(stored.incident.id);
       if (!current) throw new NotFoundError(`incident ${stored.incident.id} disappeared while being diagnosed`);
       if (current.incident.state === 'containing') {
-        if (performance.now() > settleBy) throw new BusyError(`incident ${stored.incident.id} is still being contained; diagnosis will retry`, 5);
+        if (performance.now() > settleBy)
+          throw new BusyError(`incident ${stored.incident.id} is still being contained; diagnosis will retry`, 5);
         await this.sleep(this.timing.settlePollMs);
         current = undefined;
         continue;
       }
       const incident = current.incident;
       const diagnosed = record.status === 'complete' && incident.state === 'contained';
-      const next: Incident = { ...incident, state: diagnosed ? 'diagnosed' : incident.state, diagnosis: record, updatedAt: record.updatedAt };
+      const next: Incident = {
+        ...incident,
+        state: diagnosed ? 'diagnosed' : incident.state,
+        diagnosis: record,
+        updatedAt: record.updatedAt,
+      };
       const updated = await this.deps.store.update(next, current.etag, this.events(incident, record, pack, transient, diagnosed));
       if (updated) return updated;
       current = undefined;
@@ -482,19 +573,35 @@ class Diagnosis {
     const events: TimelineEvent[] = [];
     if (pack.stats.containmentHeld === false && incident.diagnosis?.containmentHeld !== false) {
       events.push(
-        this.event('post_containment_activity', 'CONTAINMENT DID NOT HOLD: activity after T0 (see the post_containment_activity findings)', {
-          detail: { successfulSignIns: pack.stats.afterT0Succeeded, attackerMailboxActivity: pack.stats.attackerMailAfterT0 },
-        }),
+        this.event(
+          'post_containment_activity',
+          'CONTAINMENT DID NOT HOLD: activity after T0 (see the post_containment_activity findings)',
+          {
+            detail: { successfulSignIns: pack.stats.afterT0Succeeded, attackerMailboxActivity: pack.stats.attackerMailAfterT0 },
+          },
+        ),
       );
     }
     const sources = Object.fromEntries(Object.entries(record.sources).map(([name, outcome]) => [name, outcome?.status]));
     if (record.status === 'complete') {
       const kept = diagnosed ? '' : ` (state stays ${incident.state})`;
-      events.push(this.event(diagnosed ? 'diagnosed' : 'diagnosis_completed', `Evidence pack complete${kept}: ${record.summary}`.slice(0, 4_000), { detail: { counts, sources } }));
+      events.push(
+        this.event(diagnosed ? 'diagnosed' : 'diagnosis_completed', `Evidence pack complete${kept}: ${record.summary}`.slice(0, 4_000), {
+          detail: { counts, sources },
+        }),
+      );
     } else if (transient.length > 0) {
-      events.push(this.event('diagnosis_partial', `Evidence pack partial: ${transient.join(', ')} failed transiently; the queue retries`, { detail: { counts, sources } }));
+      events.push(
+        this.event('diagnosis_partial', `Evidence pack partial: ${transient.join(', ')} failed transiently; the queue retries`, {
+          detail: { counts, sources },
+        }),
+      );
     } else {
-      events.push(this.event('diagnosis_deferred', `Evidence pack partial: ${record.sources.mailboxAudit?.detail ?? 'mailbox audit pending'}`, { detail: { counts, sources } }));
+      events.push(
+        this.event('diagnosis_deferred', `Evidence pack partial: ${record.sources.mailboxAudit?.detail ?? 'mailbox audit pending'}`, {
+          detail: { counts, sources },
+        }),
+      );
     }
     return events;
   }

@@ -6,18 +6,33 @@ import type { ManualStep, RemovalItem } from './incident';
 import type { StoredFinding } from './ports';
 
 /** The runbook's order: inbox rules (3.1), grants and app roles (3.2), methods (3.3), devices (3.4). */
-export const REMOVAL_ORDER: readonly FindingKind[] = ['inbox_rule', 'oauth_grant', 'app_role_assignment', 'authentication_method', 'device'];
+export const REMOVAL_ORDER: readonly FindingKind[] = [
+  'inbox_rule',
+  'oauth_grant',
+  'app_role_assignment',
+  'authentication_method',
+  'device',
+];
 
 /** Method types Graph lets an app delete, with the collection they are deleted through. */
 export const METHOD_COLLECTIONS: Readonly<Record<string, { collection: string; permission: string }>> = {
   phoneAuthenticationMethod: { collection: 'phoneMethods', permission: 'UserAuthMethod-Phone.ReadWrite.All' },
   emailAuthenticationMethod: { collection: 'emailMethods', permission: 'UserAuthMethod-Email.ReadWrite.All' },
-  microsoftAuthenticatorAuthenticationMethod: { collection: 'microsoftAuthenticatorMethods', permission: 'UserAuthMethod-MicrosoftAuthApp.ReadWrite.All' },
+  microsoftAuthenticatorAuthenticationMethod: {
+    collection: 'microsoftAuthenticatorMethods',
+    permission: 'UserAuthMethod-MicrosoftAuthApp.ReadWrite.All',
+  },
   fido2AuthenticationMethod: { collection: 'fido2Methods', permission: 'UserAuthMethod-Passkey.ReadWrite.All' },
   softwareOathAuthenticationMethod: { collection: 'softwareOathMethods', permission: 'UserAuthMethod-SoftwareOATH.ReadWrite.All' },
-  windowsHelloForBusinessAuthenticationMethod: { collection: 'windowsHelloForBusinessMethods', permission: 'UserAuthMethod-WindowsHello.ReadWrite.All' },
+  windowsHelloForBusinessAuthenticationMethod: {
+    collection: 'windowsHelloForBusinessMethods',
+    permission: 'UserAuthMethod-WindowsHello.ReadWrite.All',
+  },
   temporaryAccessPassAuthenticationMethod: { collection: 'temporaryAccessPassMethods', permission: 'UserAuthMethod-TAP.ReadWrite.All' },
-  platformCredentialAuthenticationMethod: { collection: 'platformCredentialMethods', permission: 'UserAuthMethod-PlatformCred.ReadWrite.All' },
+  platformCredentialAuthenticationMethod: {
+    collection: 'platformCredentialMethods',
+    permission: 'UserAuthMethod-PlatformCred.ReadWrite.All',
+  },
 };
 
 const PERMISSION: Readonly<Record<string, string>> = {
@@ -34,9 +49,12 @@ export function removalPermission(target: FindingTarget): string {
 
 /** Why a finding cannot be removed automatically at all, or undefined when it can. */
 export function notRemovable(finding: StoredFinding): string | undefined {
-  if (!REMOVAL_ORDER.includes(finding.kind) || finding.target === undefined) return `a ${finding.kind.replace(/_/g, ' ')} is evidence, not something to remove`;
+  if (!REMOVAL_ORDER.includes(finding.kind) || finding.target === undefined)
+    return `a ${finding.kind.replace(/_/g, ' ')} is evidence, not something to remove`;
   if (finding.kind === 'authentication_method' && METHOD_COLLECTIONS[finding.target.type] === undefined) {
-    return finding.target.type === 'passwordAuthenticationMethod' ? 'the password method is reset, not removed' : `Graph has no app-only delete for ${finding.target.type}`;
+    return finding.target.type === 'passwordAuthenticationMethod'
+      ? 'the password method is reset, not removed'
+      : `Graph has no app-only delete for ${finding.target.type}`;
   }
   return undefined;
 }
@@ -72,14 +90,22 @@ export function orderRemovals(items: readonly RemovalItem[], snapshots: Readonly
 }
 
 /** Properties that change on their own (sign-in times, usability) and say nothing about who edited the object. */
-const VOLATILE = new Set(['approximateLastSignInDateTime', 'lastUsedDateTime', 'isUsable', 'methodUsabilityReason', 'hasError', 'deletedDateTime']);
+const VOLATILE = new Set([
+  'approximateLastSignInDateTime',
+  'lastUsedDateTime',
+  'isUsable',
+  'methodUsabilityReason',
+  'hasError',
+  'deletedDateTime',
+]);
 
 /**
  * The properties of the snapshot whose value differs now: a target edited since diagnosis is reported,
  * not removed (the user may have changed their own rule). Undefined: no usable snapshot to compare with.
  */
 export function changedSince(snapshot: unknown, current: unknown): string[] | undefined {
-  if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot) || field(snapshot, 'truncated') === true) return undefined;
+  if (typeof snapshot !== 'object' || snapshot === null || Array.isArray(snapshot) || field(snapshot, 'truncated') === true)
+    return undefined;
   const changed: string[] = [];
   for (const [key, value] of Object.entries(snapshot)) {
     if (key.startsWith('@odata.') || VOLATILE.has(key)) continue;
@@ -137,7 +163,7 @@ export function exchangeManualSteps(upn: string | undefined): ManualStep[] {
       ],
     },
     {
-      why: 'Transport rules that copy or redirect this mailbox\'s mail: Graph has no transport-rule API',
+      why: "Transport rules that copy or redirect this mailbox's mail: Graph has no transport-rule API",
       powershell: [
         `Get-TransportRule | Where-Object { $_.From -contains ${mailbox} -or $_.SentTo -contains ${mailbox} -or $_.RedirectMessageTo -or $_.BlindCopyTo } | Format-List Name,State,From,SentTo,RedirectMessageTo,BlindCopyTo,WhenChanged`,
         "Remove-TransportRule -Identity '<name of a rule you did not create>' -Confirm:$false",
@@ -172,8 +198,10 @@ export interface AutoEradicateContext {
 export function autoEradicable(findings: readonly StoredFinding[], ctx: AutoEradicateContext): StoredFinding[] {
   return flaggedFindings(findings).filter((finding) => {
     if (!ctx.kinds.has(finding.kind) || needsHuman(finding)) return false;
-    if (finding.kind === 'inbox_rule') return finding.reasons.some((reason) => /external/i.test(reason) && /(forward|redirect)/i.test(reason));
-    if (finding.kind === 'authentication_method') return finding.actor?.ip !== undefined && ctx.attackerIps.has(finding.actor.ip.toLowerCase());
+    if (finding.kind === 'inbox_rule')
+      return finding.reasons.some((reason) => /external/i.test(reason) && /(forward|redirect)/i.test(reason));
+    if (finding.kind === 'authentication_method')
+      return finding.actor?.ip !== undefined && ctx.attackerIps.has(finding.actor.ip.toLowerCase());
     return true;
   });
 }

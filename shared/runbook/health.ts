@@ -40,7 +40,9 @@ async function measure(probe: Probe, describe: (error: unknown) => string): Prom
 export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const [storage, graph, protectedAccounts] = await Promise.all([
     measure(deps.probes.storage, () => 'incident store unavailable'),
-    measure(deps.probes.graph, (error) => (error instanceof UpstreamError ? `${error.serviceName} ${error.status || 'no response'} ${error.code}` : 'Graph unavailable')),
+    measure(deps.probes.graph, (error) =>
+      error instanceof UpstreamError ? `${error.serviceName} ${error.status || 'no response'} ${error.code}` : 'Graph unavailable',
+    ),
     deps.protectedAccounts.latest(),
   ]);
   const count = (status: string) => protectedAccounts.entries.filter((entry) => entry.status === status).length;

@@ -63,7 +63,13 @@ function lookbackFor(pivot: Pivot): number {
   return pivot.kind === 'ip' || pivot.kind === 'userAgent' ? SIGN_IN_LOOKBACK_DAYS : AUDIT_LOOKBACK_DAYS;
 }
 
-export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, invocationId: string, extra: readonly Pivot[] = [], caller = 'queue'): Promise<HuntResult> {
+export async function huntIncident(
+  message: FollowUpMessage,
+  deps: HuntDeps,
+  invocationId: string,
+  extra: readonly Pivot[] = [],
+  caller = 'queue',
+): Promise<HuntResult> {
   const stored = await deps.store.get(message.incidentId);
   if (!stored) throw new NotFoundError(`incident ${message.incidentId} not found`);
   const incident = stored.incident;
@@ -71,12 +77,21 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
   const findings = incident.diagnosis ? await deps.findings.findings(incident.id) : [];
   const pivots = distinctPivots([...pivotsFromAlert(incident), ...pivotsFromEvidence(incident, findings), ...extra]);
   const actor = `aitm-contain (hunt, invocation ${invocationId}, caller ${caller})`;
-  const event = (kind: string, summary: string, detail?: Record<string, unknown>): TimelineEvent => ({ id: ulid(), at: deps.clock.now().toISOString(), kind, actor, summary, detail });
+  const event = (kind: string, summary: string, detail?: Record<string, unknown>): TimelineEvent => ({
+    id: ulid(),
+    at: deps.clock.now().toISOString(),
+    kind,
+    actor,
+    summary,
+    detail,
+  });
 
   const { campaignId, created } = await deps.campaigns.join(pivots.map(pivotKey), ulid(), incident.id, now);
   // A victim's own hunt joins its campaign as the victim it is; any other incident is an origin.
   const role = incident.source === 'campaign' ? 'victim' : 'origin';
-  await deps.campaigns.link(campaignId, [{ incidentId: incident.id, userKey: incident.userKey, upn: incident.user.upn, role, state: incident.state, linkedAt: now }]);
+  await deps.campaigns.link(campaignId, [
+    { incidentId: incident.id, userKey: incident.userKey, upn: incident.user.upn, role, state: incident.state, linkedAt: now },
+  ]);
   const linked = (await deps.campaigns.get(campaignId))?.incidents ?? [];
 
   const claimed: Pivot[] = [];
@@ -92,22 +107,33 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
     ({ records, matches } = await hunt.run(claimed));
   } catch (error) {
     await Promise.all(claimed.map((p) => deps.campaigns.releasePivot(campaignId, pivotKey(p)).catch(() => undefined)));
-    if (error instanceof UpstreamError && error.transient) throw new HuntRetryError(`hunt incomplete, retrying: ${hunt.failing} answered ${error.status || 'nothing'} ${error.code}`);
+    if (error instanceof UpstreamError && error.transient)
+      throw new HuntRetryError(`hunt incomplete, retrying: ${hunt.failing} answered ${error.status || 'nothing'} ${error.code}`);
     throw error;
   }
   await deps.campaigns.recordPivots(campaignId, records);
   if (hunt.notes.length > 0) await deps.campaigns.addNotes(campaignId, hunt.notes, now);
 
-  const sharedIps = new Map(records.filter((r) => r.status === 'shared' && r.pivot.kind === 'ip').map((r) => [r.pivot.value, r.detail ?? 'shared']));
+  const sharedIps = new Map(
+    records.filter((r) => r.status === 'shared' && r.pivot.kind === 'ip').map((r) => [r.pivot.value, r.detail ?? 'shared']),
+  );
   // The people the campaign started from are not "other victims"; those already linked have their incident.
-  const identities = (links: readonly { userKey: string; upn?: string }[]) => new Set(links.flatMap((l) => [l.userKey, l.upn]).filter((v): v is string => v !== undefined).map((v) => v.toLowerCase()));
+  const identities = (links: readonly { userKey: string; upn?: string }[]) =>
+    new Set(
+      links
+        .flatMap((l) => [l.userKey, l.upn])
+        .filter((v): v is string => v !== undefined)
+        .map((v) => v.toLowerCase()),
+    );
   const exclude = identities([{ userKey: incident.userKey, upn: incident.user.upn }, ...linked.filter((l) => l.role === 'origin')]);
   for (const id of [incident.user.objectId, incident.user.upn]) if (id) exclude.add(id.toLowerCase());
   const hits = judgeHits(matches, { sharedIps, exclude });
   await deps.campaigns.recordHits(campaignId, hits, now);
 
   const alreadyLinked = identities(linked);
-  const toContain = hits.filter((h) => h.verdict === 'suspicious' && !alreadyLinked.has(h.userKey) && !(h.upn !== undefined && alreadyLinked.has(h.upn)));
+  const toContain = hits.filter(
+    (h) => h.verdict === 'suspicious' && !alreadyLinked.has(h.userKey) && !(h.upn !== undefined && alreadyLinked.has(h.upn)),
+  );
   const containment = hunt.guardUnavailable && deps.settings.containment === 'contain' ? 'approve' : deps.settings.containment;
   const victims = containment === 'off' ? [] : await containVictims(toContain, incident, campaignId, containment, deps, invocationId);
   if (victims.length > 0) await deps.campaigns.link(campaignId, victims);
@@ -117,10 +143,16 @@ export async function huntIncident(message: FollowUpMessage, deps: HuntDeps, inv
     `Campaign ${campaignId}${created ? ' (new)' : ''}: ${claimed.length} pivot${claimed.length === 1 ? '' : 's'} hunted of ${pivots.length}`,
     `${suspicious.length} other victim${suspicious.length === 1 ? '' : 's'}${suspicious.length > 0 ? ` (${suspicious.map((h) => h.upn ?? h.userKey).join(', ')})` : ''}`,
     `${hits.length - suspicious.length} not evidence`,
-    containment === 'off' ? 'CAMPAIGN_CONTAINMENT=off: reported only' : `${victims.length} incident${victims.length === 1 ? '' : 's'} (${containment})`,
+    containment === 'off'
+      ? 'CAMPAIGN_CONTAINMENT=off: reported only'
+      : `${victims.length} incident${victims.length === 1 ? '' : 's'} (${containment})`,
   ].join('; ');
   await deps.store.appendEvents(incident.id, [
-    event('hunt_completed', summary.slice(0, 4_000), { campaignId, pivots: records.map((r) => ({ pivot: pivotKey(r.pivot), status: r.status, matches: r.matches })), notes: hunt.notes }),
+    event('hunt_completed', summary.slice(0, 4_000), {
+      campaignId,
+      pivots: records.map((r) => ({ pivot: pivotKey(r.pivot), status: r.status, matches: r.matches })),
+      notes: hunt.notes,
+    }),
   ]);
   return { incidentId: incident.id, campaignId, created, pivots: records, hits, victims };
 }
@@ -146,7 +178,9 @@ class Hunt {
   private refuse(backend: HuntBackend, error: UpstreamError): void {
     if (this.refused.has(backend)) return;
     this.refused.add(backend);
-    this.notes.push(`${backend.name} refused (${error.status} ${error.code}): missing ${backend.permission}; fell back to the next backend`);
+    this.notes.push(
+      `${backend.name} refused (${error.status} ${error.code}): missing ${backend.permission}; fell back to the next backend`,
+    );
   }
 
   async run(pivots: readonly Pivot[]): Promise<{ records: PivotRecord[]; matches: PivotMatch[] }> {
@@ -180,7 +214,16 @@ class Hunt {
         const found = await backend.hunt(pivot, lookbackFor(pivot));
         const status = found.truncated ? 'truncated' : 'hunted';
         const note = blind.length > 0 ? blind.join('; ') : undefined;
-        return { record: this.record(pivot, status, found.via, found.matches.length, found.truncated ? `truncated at the backend's row limit${note ? `; ${note}` : ''}` : note), matches: found.matches };
+        return {
+          record: this.record(
+            pivot,
+            status,
+            found.via,
+            found.matches.length,
+            found.truncated ? `truncated at the backend's row limit${note ? `; ${note}` : ''}` : note,
+          ),
+          matches: found.matches,
+        };
       } catch (error) {
         if (isRefusal(error)) {
           this.refuse(backend, error);
@@ -210,7 +253,10 @@ class Hunt {
         for (const ip of rest) {
           const users = counts.get(ip) ?? 0;
           if (users > sharedIpMinUsers) {
-            shared.set(ip, `used by ${users} distinct users in the ${SHARED_LOOKBACK_DAYS} days before the attacker window (SHARED_IP_MIN_USERS=${sharedIpMinUsers})`);
+            shared.set(
+              ip,
+              `used by ${users} distinct users in the ${SHARED_LOOKBACK_DAYS} days before the attacker window (SHARED_IP_MIN_USERS=${sharedIpMinUsers})`,
+            );
           }
         }
         return shared;
@@ -259,11 +305,21 @@ async function containVictims(
   for (const hit of hits) {
     const policy =
       containment === 'approve'
-        ? { ...deps.contain.policy, holdForApproval: `CAMPAIGN_CONTAINMENT=approve: ${hit.reasons[0] ?? 'found by the pivot hunt'} (campaign ${campaignId}, origin incident ${origin.id}); waiting for an approver` }
+        ? {
+            ...deps.contain.policy,
+            holdForApproval: `CAMPAIGN_CONTAINMENT=approve: ${hit.reasons[0] ?? 'found by the pivot hunt'} (campaign ${campaignId}, origin incident ${origin.id}); waiting for an approver`,
+          }
         : deps.contain.policy;
     const [result] = await containAlert(campaignAlert(hit, origin, campaignId), { ...deps.contain, policy }, actor);
     if (result?.ok) {
-      links.push({ incidentId: result.incident.id, userKey: result.incident.userKey, upn: result.incident.user.upn, role: 'victim', state: result.incident.state, linkedAt: deps.clock.now().toISOString() });
+      links.push({
+        incidentId: result.incident.id,
+        userKey: result.incident.userKey,
+        upn: result.incident.user.upn,
+        role: 'victim',
+        state: result.incident.state,
+        linkedAt: deps.clock.now().toISOString(),
+      });
     } else if (result && result.retryable) {
       throw new HuntRetryError(`containing ${hit.upn ?? hit.userKey} failed transiently: ${result.error.message.slice(0, 200)}`);
     }

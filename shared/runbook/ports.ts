@@ -82,10 +82,7 @@ export type ClaimResult = { claimed: true } | ({ claimed: false } & HeldClaim);
  * handled for this person, in that incident. `open`: the person's current incident is another one (open
  * or not: the runbook decides from its state).
  */
-export type PersonClaimResult =
-  | { outcome: 'claimed' }
-  | ({ outcome: 'handled' } & HeldClaim)
-  | ({ outcome: 'current' } & HeldClaim);
+export type PersonClaimResult = { outcome: 'claimed' } | ({ outcome: 'handled' } & HeldClaim) | ({ outcome: 'current' } & HeldClaim);
 
 export interface IncidentStore {
   /**
@@ -338,7 +335,10 @@ export interface AccountDirectory {
 
 /** Runbook 3.5 and 3.6. Each returns the Graph receipt; the secret never leaves the call that made it. */
 export interface RecoveryActions {
-  issueTemporaryAccessPass(userKey: string, lifetimeMinutes: number): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }>;
+  issueTemporaryAccessPass(
+    userKey: string,
+    lifetimeMinutes: number,
+  ): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }>;
   resetPassword(userKey: string, password: string): Promise<GraphWriteReceipt>;
   enableAccount(userKey: string): Promise<GraphWriteReceipt>;
 }

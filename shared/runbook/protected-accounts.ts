@@ -62,7 +62,11 @@ export class ProtectedAccountsWatch {
   start(intervalMs: number, options: { log?: HealthLog; every?: Every } = {}): { first: Promise<void>; stop: () => void } {
     if (options.log) this.log = options.log;
     const every = options.every ?? defaultEvery;
-    const run = () => this.check().then(() => undefined, () => undefined);
+    const run = () =>
+      this.check().then(
+        () => undefined,
+        () => undefined,
+      );
     const first = run();
     return { first, stop: every(intervalMs, () => void run()) };
   }

@@ -40,7 +40,10 @@ export function attackerIndicators(incident: Incident): { ips: Set<string>; user
 }
 
 export function fromAttacker(signIn: SignInEvidence, indicators: { ips: Set<string>; userAgents: Set<string> }): boolean {
-  return (signIn.ipAddress !== undefined && indicators.ips.has(signIn.ipAddress.toLowerCase())) || (signIn.userAgent !== undefined && indicators.userAgents.has(signIn.userAgent));
+  return (
+    (signIn.ipAddress !== undefined && indicators.ips.has(signIn.ipAddress.toLowerCase())) ||
+    (signIn.userAgent !== undefined && indicators.userAgents.has(signIn.userAgent))
+  );
 }
 
 function userOf(incident: Incident) {
@@ -56,10 +59,16 @@ export async function checkContainment(incident: Incident, deps: VerifyDeps, aft
   const [account, signIns] = await Promise.all([deps.accounts.account(incident.userKey), deps.reader.signIns(userOf(incident), since)]);
   // A minute's slack: audit times carry whole seconds, T0 carries milliseconds.
   const auditSince = new Date(Date.parse(t0) - 60_000).toISOString();
-  const reenablements = account.accountEnabled ? await deps.accounts.reenablements(account.id ?? incident.user.objectId ?? incident.userKey, auditSince) : [];
+  const reenablements = account.accountEnabled
+    ? await deps.accounts.reenablements(account.id ?? incident.user.objectId ?? incident.userKey, auditSince)
+    : [];
   const indicators = attackerIndicators(incident);
   const attacker = signIns.items.filter((s) => fromAttacker(s, indicators));
-  const lastBeforeT0 = attacker.filter((s) => s.createdDateTime <= t0).map((s) => s.createdDateTime).sort().at(-1);
+  const lastBeforeT0 = attacker
+    .filter((s) => s.createdDateTime <= t0)
+    .map((s) => s.createdDateTime)
+    .sort()
+    .at(-1);
   const afterT0 = attacker.filter((s) => s.createdDateTime > t0 && s.succeeded);
   const problems: string[] = [];
   if (account.accountEnabled) {
@@ -68,31 +77,59 @@ export async function checkContainment(incident: Incident, deps: VerifyDeps, aft
   }
   const validFrom = account.signInSessionsValidFromDateTime;
   if (lastBeforeT0 !== undefined && (validFrom === undefined || validFrom < lastBeforeT0.slice(0, 19))) {
-    problems.push(`sessions valid from ${validFrom ?? 'unknown'}, before the attacker's last sign-in at ${lastBeforeT0}: revocation has not taken`);
+    problems.push(
+      `sessions valid from ${validFrom ?? 'unknown'}, before the attacker's last sign-in at ${lastBeforeT0}: revocation has not taken`,
+    );
   }
   for (const signIn of afterT0.slice(0, 10)) {
-    problems.push(`successful sign-in after T0 at ${signIn.createdDateTime} from ${signIn.ipAddress ?? 'unknown IP'}${signIn.userAgent ? ` (${signIn.userAgent.slice(0, 80)})` : ''}`);
+    problems.push(
+      `successful sign-in after T0 at ${signIn.createdDateTime} from ${signIn.ipAddress ?? 'unknown IP'}${signIn.userAgent ? ` (${signIn.userAgent.slice(0, 80)})` : ''}`,
+    );
   }
   return {
-    record: { at: now, afterMinutes, clean: problems.length === 0, accountEnabled: account.accountEnabled, sessionsValidFrom: validFrom, problems, signInsReadUntil: now },
+    record: {
+      at: now,
+      afterMinutes,
+      clean: problems.length === 0,
+      accountEnabled: account.accountEnabled,
+      sessionsValidFrom: validFrom,
+      problems,
+      signInsReadUntil: now,
+    },
     reenablements,
     attackerSignInsAfterT0: afterT0,
   };
 }
 
 function event(deps: VerifyDeps, invocationId: string, kind: string, summary: string, detail?: Record<string, unknown>): TimelineEvent {
-  return { id: ulid(), at: deps.clock.now().toISOString(), kind, actor: `aitm-contain (verify, invocation ${invocationId})`, summary, detail };
+  return {
+    id: ulid(),
+    at: deps.clock.now().toISOString(),
+    kind,
+    actor: `aitm-contain (verify, invocation ${invocationId})`,
+    summary,
+    detail,
+  };
 }
 
 export type VerifyOutcome = 'verified' | 'broken' | 'skipped';
 
 /** One queued verification. Throws UpstreamError on a read failure, so the queue retries. */
-export async function verifyContainment(message: VerifyMessage, deps: VerifyDeps, invocationId: string): Promise<{ outcome: VerifyOutcome; record?: VerificationRecord; recontained?: string }> {
+export async function verifyContainment(
+  message: VerifyMessage,
+  deps: VerifyDeps,
+  invocationId: string,
+): Promise<{ outcome: VerifyOutcome; record?: VerificationRecord; recontained?: string }> {
   const stored = await deps.store.get(message.incidentId);
   if (!stored) throw new NotFoundError(`no incident ${message.incidentId} to verify`);
   if (!VERIFIED_STATES.has(stored.incident.state) || stored.incident.t0 === undefined) {
     await deps.store.appendEvents(stored.incident.id, [
-      event(deps, invocationId, 'verification_skipped', `Verification at T0 + ${message.afterMinutes} min skipped: the incident is ${stored.incident.state}`),
+      event(
+        deps,
+        invocationId,
+        'verification_skipped',
+        `Verification at T0 + ${message.afterMinutes} min skipped: the incident is ${stored.incident.state}`,
+      ),
     ]);
     return { outcome: 'skipped' };
   }
@@ -107,7 +144,12 @@ export async function verifyContainment(message: VerifyMessage, deps: VerifyDeps
  * would: every safety gate applies (protected, privileged, blast radius, mode). The alert key names the
  * re-enablement, so repeated checks of the same one contain once.
  */
-export async function recontainIfReenabled(incident: Incident, check: ContainmentCheck, deps: VerifyDeps, invocationId: string): Promise<string | undefined> {
+export async function recontainIfReenabled(
+  incident: Incident,
+  check: ContainmentCheck,
+  deps: VerifyDeps,
+  invocationId: string,
+): Promise<string | undefined> {
   if (!deps.contain || check.record.accountEnabled !== true) return undefined;
   const who = check.reenablements.at(-1);
   const alert: NormalizedAlert = {
@@ -129,15 +171,52 @@ export async function recontainIfReenabled(incident: Incident, check: Containmen
   throw result ? result.error : new Error('re-containment returned no result');
 }
 
-async function recordVerification(stored: StoredIncident, check: ContainmentCheck, deps: VerifyDeps, invocationId: string, recontained?: string): Promise<void> {
+async function recordVerification(
+  stored: StoredIncident,
+  check: ContainmentCheck,
+  deps: VerifyDeps,
+  invocationId: string,
+  recontained?: string,
+): Promise<void> {
   const { record } = check;
   const events: TimelineEvent[] = [];
-  const detail = { afterMinutes: record.afterMinutes, accountEnabled: record.accountEnabled, sessionsValidFrom: record.sessionsValidFrom, problems: record.problems, reenabledBy: check.reenablements };
+  const detail = {
+    afterMinutes: record.afterMinutes,
+    accountEnabled: record.accountEnabled,
+    sessionsValidFrom: record.sessionsValidFrom,
+    problems: record.problems,
+    reenabledBy: check.reenablements,
+  };
   if (record.clean) {
-    events.push(event(deps, invocationId, 'containment_verified', `Containment verified at T0 + ${record.afterMinutes} min: account disabled, sessions revoked after the attacker's last sign-in, no attacker sign-in since T0`, detail));
+    events.push(
+      event(
+        deps,
+        invocationId,
+        'containment_verified',
+        `Containment verified at T0 + ${record.afterMinutes} min: account disabled, sessions revoked after the attacker's last sign-in, no attacker sign-in since T0`,
+        detail,
+      ),
+    );
   } else {
-    events.push(event(deps, invocationId, 'containment_broken', `CONTAINMENT BROKEN at T0 + ${record.afterMinutes} min: ${record.problems.join('; ')}`.slice(0, 2_000), detail));
-    if (recontained) events.push(event(deps, invocationId, 'recontained', `Contained again through the containment path and its safety gates: incident ${recontained}`, { incidentId: recontained }));
+    events.push(
+      event(
+        deps,
+        invocationId,
+        'containment_broken',
+        `CONTAINMENT BROKEN at T0 + ${record.afterMinutes} min: ${record.problems.join('; ')}`.slice(0, 2_000),
+        detail,
+      ),
+    );
+    if (recontained)
+      events.push(
+        event(
+          deps,
+          invocationId,
+          'recontained',
+          `Contained again through the containment path and its safety gates: incident ${recontained}`,
+          { incidentId: recontained },
+        ),
+      );
   }
   for (let attempt = 0; attempt < 5; attempt++) {
     const current = attempt === 0 ? stored : await deps.store.get(stored.incident.id);

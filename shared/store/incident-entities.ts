@@ -88,14 +88,26 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
 function encodeDiagnosis(record: DiagnosisRecord): string {
   const full = JSON.stringify(record);
   if (full.length <= MAX_PROPERTY_CHARS) return full;
-  return JSON.stringify({ ...record, summary: record.summary.slice(0, 2000), window: { ...record.window, notes: record.window.notes.slice(0, 5), attackerIps: record.window.attackerIps.slice(0, 20), knownIps: record.window.knownIps.slice(0, 20) } });
+  return JSON.stringify({
+    ...record,
+    summary: record.summary.slice(0, 2000),
+    window: {
+      ...record.window,
+      notes: record.window.notes.slice(0, 5),
+      attackerIps: record.window.attackerIps.slice(0, 20),
+      knownIps: record.window.knownIps.slice(0, 20),
+    },
+  });
 }
 
 /** Removal details are bounded per item; should many findings outgrow a property, details go before items. */
 function encodeEradication(record: EradicationRecord): string {
   const full = JSON.stringify(record);
   if (full.length <= MAX_PROPERTY_CHARS) return full;
-  return JSON.stringify({ ...record, items: record.items.map((item) => ({ ...item, detail: item.detail?.slice(0, 200), request: undefined })) }).slice(0, MAX_PROPERTY_CHARS);
+  return JSON.stringify({
+    ...record,
+    items: record.items.map((item) => ({ ...item, detail: item.detail?.slice(0, 200), request: undefined })),
+  }).slice(0, MAX_PROPERTY_CHARS);
 }
 
 export function decodeIncident(entity: Record<string, unknown>): Incident {

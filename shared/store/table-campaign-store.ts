@@ -27,7 +27,9 @@ function statusOf(error: unknown): number | undefined {
 
 function storageError(what: string, error: unknown): StorageError {
   const status = statusOf(error);
-  return new StorageError(`${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
+  return new StorageError(
+    `${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`,
+  );
 }
 
 /** Row keys may not hold / \ # ? or control characters; a hash of the value always fits. */
@@ -119,7 +121,11 @@ export class TableCampaignStore implements CampaignStore {
     await Promise.all(keys.map((key) => this.indexed('pivot', key, campaignId, at)));
     const created = campaignId === candidateId;
     try {
-      await this.campaigns.createEntity({ partitionKey: campaignId, rowKey: CAMPAIGN_ROW, data: encode({ id: campaignId, status: 'open', createdAt: at, updatedAt: at } satisfies CampaignRow) });
+      await this.campaigns.createEntity({
+        partitionKey: campaignId,
+        rowKey: CAMPAIGN_ROW,
+        data: encode({ id: campaignId, status: 'open', createdAt: at, updatedAt: at } satisfies CampaignRow),
+      });
     } catch (error) {
       if (statusOf(error) !== 409) throw storageError('creating the campaign', error);
     }
@@ -130,7 +136,14 @@ export class TableCampaignStore implements CampaignStore {
     await this.ensureTables();
     const rowKey = PIVOT_PREFIX + hashKey(pivotKey(record.pivot));
     try {
-      await this.campaigns.createEntity({ partitionKey: campaignId, rowKey, state: 'hunting', claimedBy: record.incidentId, claimedAt: record.huntedAt, data: encode(record) });
+      await this.campaigns.createEntity({
+        partitionKey: campaignId,
+        rowKey,
+        state: 'hunting',
+        claimedBy: record.incidentId,
+        claimedAt: record.huntedAt,
+        data: encode(record),
+      });
       return true;
     } catch (error) {
       if (statusOf(error) !== 409) throw storageError('claiming a pivot', error);
@@ -140,7 +153,14 @@ export class TableCampaignStore implements CampaignStore {
     if (!stale) return false;
     try {
       await this.campaigns.updateEntity(
-        { partitionKey: campaignId, rowKey, state: 'hunting', claimedBy: record.incidentId, claimedAt: record.huntedAt, data: encode(record) },
+        {
+          partitionKey: campaignId,
+          rowKey,
+          state: 'hunting',
+          claimedBy: record.incidentId,
+          claimedAt: record.huntedAt,
+          data: encode(record),
+        },
         'Replace',
         { etag: existing.etag },
       );
@@ -161,7 +181,17 @@ export class TableCampaignStore implements CampaignStore {
     await Promise.all(
       records.map((record) =>
         this.campaigns
-          .upsertEntity({ partitionKey: campaignId, rowKey: PIVOT_PREFIX + hashKey(pivotKey(record.pivot)), state: 'done', claimedBy: record.incidentId, claimedAt: record.huntedAt, data: encode(record) }, 'Replace')
+          .upsertEntity(
+            {
+              partitionKey: campaignId,
+              rowKey: PIVOT_PREFIX + hashKey(pivotKey(record.pivot)),
+              state: 'done',
+              claimedBy: record.incidentId,
+              claimedAt: record.huntedAt,
+              data: encode(record),
+            },
+            'Replace',
+          )
           .catch((error: unknown) => {
             throw storageError('recording a pivot', error);
           }),
@@ -181,7 +211,10 @@ export class TableCampaignStore implements CampaignStore {
           });
           const merged = mergeHit(existing ? decode<CampaignHit>(existing) : undefined, hit);
           try {
-            if (existing) await this.campaigns.updateEntity({ partitionKey: campaignId, rowKey, data: encode(merged), at }, 'Replace', { etag: existing.etag });
+            if (existing)
+              await this.campaigns.updateEntity({ partitionKey: campaignId, rowKey, data: encode(merged), at }, 'Replace', {
+                etag: existing.etag,
+              });
             else await this.campaigns.createEntity({ partitionKey: campaignId, rowKey, data: encode(merged), at });
             return;
           } catch (error) {
@@ -199,9 +232,11 @@ export class TableCampaignStore implements CampaignStore {
     await Promise.all(
       links.map(async (link) => {
         await this.indexed('incident', link.incidentId, campaignId, link.linkedAt);
-        await this.campaigns.upsertEntity({ partitionKey: campaignId, rowKey: LINK_PREFIX + link.incidentId, data: encode(link) }, 'Merge').catch((error: unknown) => {
-          throw storageError('linking an incident', error);
-        });
+        await this.campaigns
+          .upsertEntity({ partitionKey: campaignId, rowKey: LINK_PREFIX + link.incidentId, data: encode(link) }, 'Merge')
+          .catch((error: unknown) => {
+            throw storageError('linking an incident', error);
+          });
       }),
     );
   }
@@ -209,9 +244,11 @@ export class TableCampaignStore implements CampaignStore {
   async addNotes(campaignId: string, notes: readonly string[], at: string): Promise<void> {
     await Promise.all(
       notes.map((note) =>
-        this.campaigns.upsertEntity({ partitionKey: campaignId, rowKey: NOTE_PREFIX + hashKey(note), data: encode(note.slice(0, 1000)), at }, 'Replace').catch((error: unknown) => {
-          throw storageError('recording a note', error);
-        }),
+        this.campaigns
+          .upsertEntity({ partitionKey: campaignId, rowKey: NOTE_PREFIX + hashKey(note), data: encode(note.slice(0, 1000)), at }, 'Replace')
+          .catch((error: unknown) => {
+            throw storageError('recording a note', error);
+          }),
       ),
     );
   }
@@ -222,7 +259,11 @@ export class TableCampaignStore implements CampaignStore {
     const campaign = row ? decode<CampaignRow>(row) : undefined;
     if (!row || !campaign || campaign.updatedAt >= at) return;
     // A lost race only means someone else touched it later.
-    await this.campaigns.updateEntity({ partitionKey: campaignId, rowKey: CAMPAIGN_ROW, data: encode({ ...campaign, updatedAt: at }) }, 'Replace', { etag: row.etag }).catch(() => undefined);
+    await this.campaigns
+      .updateEntity({ partitionKey: campaignId, rowKey: CAMPAIGN_ROW, data: encode({ ...campaign, updatedAt: at }) }, 'Replace', {
+        etag: row.etag,
+      })
+      .catch(() => undefined);
   }
 
   async get(campaignId: string): Promise<Campaign | undefined> {
@@ -233,13 +274,16 @@ export class TableCampaignStore implements CampaignStore {
     const incidents: CampaignLink[] = [];
     const notes: string[] = [];
     try {
-      const rows = this.campaigns.listEntities<{ data?: string }>({ queryOptions: { filter: `PartitionKey eq '${campaignId.replace(/'/g, "''")}'` } });
+      const rows = this.campaigns.listEntities<{ data?: string }>({
+        queryOptions: { filter: `PartitionKey eq '${campaignId.replace(/'/g, "''")}'` },
+      });
       for await (const row of rows) {
         const key = row.rowKey ?? '';
         if (key === CAMPAIGN_ROW) campaign = decode<CampaignRow>(row);
         else if (key.startsWith(PIVOT_PREFIX)) pivots.push(...[decode<PivotRecord>(row)].filter((r): r is PivotRecord => r !== undefined));
         else if (key.startsWith(HIT_PREFIX)) hits.push(...[decode<CampaignHit>(row)].filter((r): r is CampaignHit => r !== undefined));
-        else if (key.startsWith(LINK_PREFIX)) incidents.push(...[decode<CampaignLink>(row)].filter((r): r is CampaignLink => r !== undefined));
+        else if (key.startsWith(LINK_PREFIX))
+          incidents.push(...[decode<CampaignLink>(row)].filter((r): r is CampaignLink => r !== undefined));
         else if (key.startsWith(NOTE_PREFIX)) notes.push(...[decode<string>(row)].filter((r): r is string => r !== undefined));
       }
     } catch (error) {

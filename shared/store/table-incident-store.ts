@@ -10,7 +10,16 @@ import { odata, RestError, TableClient, type TransactionAction } from '@azure/da
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
-import type { ClaimResult, FindingStore, HeldClaim, IncidentFilter, IncidentPage, IncidentStore, PersonClaimResult, StoredFinding } from '../runbook/ports';
+import type {
+  ClaimResult,
+  FindingStore,
+  HeldClaim,
+  IncidentFilter,
+  IncidentPage,
+  IncidentStore,
+  PersonClaimResult,
+  StoredFinding,
+} from '../runbook/ports';
 import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INDEX_PARTITION } from './incident-index';
 import {
   decodeEvent,
@@ -77,7 +86,9 @@ function isConcurrencyLoss(error: unknown): boolean {
 
 function storageError(what: string, error: unknown): StorageError {
   const status = statusOf(error);
-  return new StorageError(`${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`);
+  return new StorageError(
+    `${what} failed${status ? ` (${status})` : ''}: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown'}`,
+  );
 }
 
 /** The rows of one incident's partition whose RowKey starts with prefix ('~' sorts after every key character we write). */
@@ -180,7 +191,13 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
 
   async linkPerson(objectId: string, alertKey: string, incidentId: string, at: string): Promise<boolean> {
     try {
-      await this.gate.createEntity({ partitionKey: personPartition(objectId), rowKey: alertRow(alertKey), incidentId, claimedAt: at, alertKey });
+      await this.gate.createEntity({
+        partitionKey: personPartition(objectId),
+        rowKey: alertRow(alertKey),
+        incidentId,
+        claimedAt: at,
+        alertKey,
+      });
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;
@@ -203,7 +220,13 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   }
 
   async reclaimPerson(objectId: string, alertKey: string | undefined, etag: string, at: string): Promise<boolean> {
-    return this.touchClaim(personPartition(objectId), alertKey === undefined ? CURRENT_ROW : alertRow(alertKey), etag, at, 'reclaiming the person');
+    return this.touchClaim(
+      personPartition(objectId),
+      alertKey === undefined ? CURRENT_ROW : alertRow(alertKey),
+      etag,
+      at,
+      'reclaiming the person',
+    );
   }
 
   private async readClaim(partitionKey: string, rowKey: string, what: string): Promise<HeldClaim | undefined> {
@@ -280,7 +303,9 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
       const sequence = numbered.length === 0 ? undefined : (this.sequences.get(incident.id) ?? (await this.readSequence(incident.id)));
       const actions: TransactionAction[] = [
         ['update', encodeIncident(incident), 'Replace', { etag }],
-        ...(sequence === undefined ? [] : [this.advance(incident.id, sequence, numbered.length), ...this.eventActions(incident.id, numbered, sequence.last)]),
+        ...(sequence === undefined
+          ? []
+          : [this.advance(incident.id, sequence, numbered.length), ...this.eventActions(incident.id, numbered, sequence.last)]),
       ];
       try {
         const response = await this.incidents.submitTransaction(actions);
@@ -331,7 +356,10 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     for (let attempt = 1; attempt <= MAX_SEQUENCE_ATTEMPTS; attempt++) {
       const sequence = this.sequences.get(id) ?? (await this.readSequence(id));
       try {
-        const response = await this.incidents.submitTransaction([this.advance(id, sequence, numbered.length), ...this.eventActions(id, numbered, sequence.last)]);
+        const response = await this.incidents.submitTransaction([
+          this.advance(id, sequence, numbered.length),
+          ...this.eventActions(id, numbered, sequence.last),
+        ]);
         this.rememberSequence(id, sequence.last + numbered.length, response.subResponses, 0);
         return;
       } catch (error) {
@@ -383,13 +411,18 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
       (filter.state === undefined || incident.state === filter.state) &&
       (filter.since === undefined || incident.createdAt >= filter.since) &&
       (user === undefined || incident.userKey === user || incident.user.upn === user || incident.user.objectId === user);
-    const filterText = after === undefined ? odata`PartitionKey eq ${INDEX_PARTITION}` : odata`PartitionKey eq ${INDEX_PARTITION} and RowKey gt ${after}`;
+    const filterText =
+      after === undefined ? odata`PartitionKey eq ${INDEX_PARTITION}` : odata`PartitionKey eq ${INDEX_PARTITION} and RowKey gt ${after}`;
     const found: Incident[] = [];
     let scanned = 0;
     try {
-      const pages = this.index.listEntities<{ incidentId?: unknown; createdAt?: unknown }>({ queryOptions: { filter: filterText } }).byPage({ maxPageSize: INDEX_PAGE_SIZE });
+      const pages = this.index
+        .listEntities<{ incidentId?: unknown; createdAt?: unknown }>({ queryOptions: { filter: filterText } })
+        .byPage({ maxPageSize: INDEX_PAGE_SIZE });
       for await (const page of pages) {
-        const incidents = await Promise.all(page.map((row) => (typeof row.incidentId === 'string' ? this.get(row.incidentId) : Promise.resolve(undefined))));
+        const incidents = await Promise.all(
+          page.map((row) => (typeof row.incidentId === 'string' ? this.get(row.incidentId) : Promise.resolve(undefined))),
+        );
         for (const [i, row] of page.entries()) {
           scanned++;
           if (filter.since !== undefined && typeof row.createdAt === 'string' && row.createdAt < filter.since) return { incidents: found };
@@ -411,14 +444,18 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
   /** Upserts (Replace) in transactions of up to 100 rows; a re-run of diagnosis overwrites its own rows. */
   async upsertFindings(id: string, findings: readonly Finding[], observedAt: string): Promise<void> {
     await this.ensureTables();
-    const unique = new Map(findings.map((finding) => {
-      const entity = encodeFinding(id, finding, observedAt);
-      return [entity.rowKey, entity] as const;
-    }));
+    const unique = new Map(
+      findings.map((finding) => {
+        const entity = encodeFinding(id, finding, observedAt);
+        return [entity.rowKey, entity] as const;
+      }),
+    );
     const entities = [...unique.values()];
     try {
       for (let i = 0; i < entities.length; i += 100) {
-        await this.incidents.submitTransaction(entities.slice(i, i + 100).map((entity): TransactionAction => ['upsert', entity, 'Replace']));
+        await this.incidents.submitTransaction(
+          entities.slice(i, i + 100).map((entity): TransactionAction => ['upsert', entity, 'Replace']),
+        );
       }
     } catch (error) {
       throw storageError('recording findings', error);

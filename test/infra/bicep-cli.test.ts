@@ -30,7 +30,9 @@ function findBicep(): string | undefined {
 function bicepFiles(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? bicepFiles(path.join(dir, entry.name)) : entry.name.endsWith('.bicep') ? [path.join(dir, entry.name)] : []))
+    .flatMap((entry) =>
+      entry.isDirectory() ? bicepFiles(path.join(dir, entry.name)) : entry.name.endsWith('.bicep') ? [path.join(dir, entry.name)] : [],
+    )
     .sort();
 }
 
@@ -120,14 +122,34 @@ async function sentinelParamsFrom(cli: string, env: Record<string, string>): Pro
 }
 
 /** Evaluates `template` (relative to infra/) with `params` in the made-up Azure: the resources it would deploy. */
-async function snapshot(cli: string, dir: string, name: string, template: string, params: Record<string, unknown>, resourceGroup: string): Promise<Snapshot> {
+async function snapshot(
+  cli: string,
+  dir: string,
+  name: string,
+  template: string,
+  params: Record<string, unknown>,
+  resourceGroup: string,
+): Promise<Snapshot> {
   const file = path.join(dir, `${name}.bicepparam`);
   const lines = [`using '${path.relative(dir, path.join(INFRA, template)).split(path.sep).join('/')}'`];
-  for (const [key, value] of Object.entries(params)) lines.push(`param ${key} = ${JSON.stringify(value).replace(/'/g, "\\'").replace(/"/g, "'")}`);
+  for (const [key, value] of Object.entries(params))
+    lines.push(`param ${key} = ${JSON.stringify(value).replace(/'/g, "\\'").replace(/"/g, "'")}`);
   fs.writeFileSync(file, lines.join('\n') + '\n');
   const result = await run(cli, [
-    'snapshot', file, '--mode', 'overwrite', '--config', path.join(ROOT, 'bicepconfig.json'),
-    '--subscription-id', SUBSCRIPTION, '--tenant-id', TENANT, '--resource-group', resourceGroup, '--location', 'westeurope',
+    'snapshot',
+    file,
+    '--mode',
+    'overwrite',
+    '--config',
+    path.join(ROOT, 'bicepconfig.json'),
+    '--subscription-id',
+    SUBSCRIPTION,
+    '--tenant-id',
+    TENANT,
+    '--resource-group',
+    resourceGroup,
+    '--location',
+    'westeurope',
   ]);
   const out = path.join(dir, `${name}.snapshot.json`);
   if (result.status !== 0 || !fs.existsSync(out)) throw new Error(`bicep snapshot ${template} failed: ${result.output}`);
@@ -155,7 +177,10 @@ type RunStatus = 'Succeeded' | 'Failed' | 'TimedOut' | 'Skipped';
  * finished, if each ended in a status its runAfter lists, and is Skipped otherwise. An action that
  * runs ends as `outcomes` says (Succeeded by default); a Terminate that runs ends the run.
  */
-function simulate(actions: Record<string, Json>, outcomes: Record<string, RunStatus>): { statuses: Record<string, RunStatus>; terminated?: string } {
+function simulate(
+  actions: Record<string, Json>,
+  outcomes: Record<string, RunStatus>,
+): { statuses: Record<string, RunStatus>; terminated?: string } {
   const statuses: Record<string, RunStatus> = {};
   let terminated: string | undefined;
   const pending = new Set(Object.keys(actions));
@@ -209,7 +234,15 @@ function roleAssignments(dir: string): Array<{ file: string; resource: Json }> {
     }
   };
   const files = (sub: string): string[] =>
-    fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? files(path.join(sub, entry.name)) : entry.name.endsWith('.json') && !entry.name.includes('.snapshot') ? [path.join(sub, entry.name)] : []));
+    fs
+      .readdirSync(path.join(dir, sub), { withFileTypes: true })
+      .flatMap((entry) =>
+        entry.isDirectory()
+          ? files(path.join(sub, entry.name))
+          : entry.name.endsWith('.json') && !entry.name.includes('.snapshot')
+            ? [path.join(sub, entry.name)]
+            : [],
+      );
   for (const file of files('')) walk(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), file.split(path.sep).join('/'));
   return found;
 }
@@ -218,7 +251,8 @@ function roleAssignments(dir: string): Array<{ file: string; resource: Json }> {
 function appSettingsOf(evaluated: Snapshot): Record<string, string> {
   const config = evaluated.predictedResources.find((resource) => resource.type === 'Microsoft.Web/sites/config');
   const settings: Record<string, string> = {};
-  for (const match of String(config.properties).matchAll(/createObject\('key', '(\w+)', 'value', '((?:[^']|'')*)'\)/g)) settings[match[1]] = match[2].replace(/''/g, "'");
+  for (const match of String(config.properties).matchAll(/createObject\('key', '(\w+)', 'value', '((?:[^']|'')*)'\)/g))
+    settings[match[1]] = match[2].replace(/''/g, "'");
   return settings;
 }
 
@@ -228,7 +262,9 @@ if (!bicep) {
       throw new Error('no Bicep CLI found (BICEP_CLI, .tools/bin/bicep, PATH, ~/.azure/bin); CI must compile and lint infra/');
     });
   } else {
-    console.warn('Bicep CLI not found: infra/ is not compiled or linted here. Run `npm run bicep:install` (needs the .NET SDK) or set BICEP_CLI.');
+    console.warn(
+      'Bicep CLI not found: infra/ is not compiled or linted here. Run `npm run bicep:install` (needs the .NET SDK) or set BICEP_CLI.',
+    );
     test.skip('bicep build and lint of infra/ (skipped: no Bicep CLI on this machine)', () => undefined);
   }
 } else {
@@ -250,14 +286,33 @@ if (!bicep) {
       [build, lint, sentinelKey, sentinelToken, actionGroup, app] = await Promise.all([
         run(bicep, ['build', '--pattern', 'infra/**/*.bicep', '--outdir', outDir]),
         run(bicep, ['lint', '--pattern', 'infra/**/*.bicep']),
-        snapshot(bicep, snapshots, 'sentinel-key', 'sentinel/main.bicep', { ...SENTINEL_PARAMS, callerAuth: 'function-key', functionKeySecretUri: KEY_SECRET_URI }, SENTINEL_RG),
-        snapshot(bicep, snapshots, 'sentinel-token', 'sentinel/main.bicep', { ...SENTINEL_PARAMS, callerAuth: 'managed-identity', webhookAudience: 'api://aitm-contain' }, SENTINEL_RG),
+        snapshot(
+          bicep,
+          snapshots,
+          'sentinel-key',
+          'sentinel/main.bicep',
+          { ...SENTINEL_PARAMS, callerAuth: 'function-key', functionKeySecretUri: KEY_SECRET_URI },
+          SENTINEL_RG,
+        ),
+        snapshot(
+          bicep,
+          snapshots,
+          'sentinel-token',
+          'sentinel/main.bicep',
+          { ...SENTINEL_PARAMS, callerAuth: 'managed-identity', webhookAudience: 'api://aitm-contain' },
+          SENTINEL_RG,
+        ),
         snapshot(bicep, snapshots, 'action-group', 'monitor/action-group.bicep', { functionAppName: 'func-aitm' }, APP_RG),
         snapshot(bicep, snapshots, 'app', 'main.bicep', { environmentName: 'test' }, APP_RG),
       ]);
       [sentinelParamsKey, sentinelParamsToken] = await Promise.all([
         sentinelParamsFrom(bicep, { ...AZD_OUTPUTS, SENTINEL_ANALYTIC_RULE_IDS: ` ${ANALYTIC_RULE}, ${OTHER_RULE} ,` }),
-        sentinelParamsFrom(bicep, { ...AZD_OUTPUTS, WEBHOOK_AUDIENCE: 'api://aitm-contain', HUNT_BACKEND: 'log-analytics', SENTINEL_SERVICE_PRINCIPAL_ID: SENTINEL_PARAMS.sentinelServicePrincipalId }),
+        sentinelParamsFrom(bicep, {
+          ...AZD_OUTPUTS,
+          WEBHOOK_AUDIENCE: 'api://aitm-contain',
+          HUNT_BACKEND: 'log-analytics',
+          SENTINEL_SERVICE_PRINCIPAL_ID: SENTINEL_PARAMS.sentinelServicePrincipalId,
+        }),
       ]);
     }, 240_000);
 
@@ -276,7 +331,10 @@ if (!bicep) {
       expect(build.status).toBe(0);
       for (const file of bicepFiles(INFRA)) {
         const compiled = path.join(outDir, path.relative(INFRA, file)).replace(/\.bicep$/, '.json');
-        expect({ file: path.relative(ROOT, file), compiled: fs.existsSync(compiled) }).toEqual({ file: path.relative(ROOT, file), compiled: true });
+        expect({ file: path.relative(ROOT, file), compiled: fs.existsSync(compiled) }).toEqual({
+          file: path.relative(ROOT, file),
+          compiled: true,
+        });
       }
     });
 
@@ -312,7 +370,7 @@ if (!bicep) {
       const comments = () => Object.keys(actions()).filter((name) => isComment(actions()[name]));
       const failable = () => Object.keys(actions()).filter((name) => !isComment(actions()[name]) && actions()[name].type !== 'Terminate');
 
-      test('success: the webhook\'s answer is the one comment and the run succeeds', () => {
+      test("success: the webhook's answer is the one comment and the run succeeds", () => {
         const run = simulate(actions(), {});
         expect(comments().filter((name) => run.statuses[name] === 'Succeeded')).toEqual(['Comment_answer']);
         expect(run.terminated).toBeUndefined();
@@ -324,8 +382,17 @@ if (!bicep) {
           for (const outcome of ['Failed', 'TimedOut'] as const) {
             const run = simulate(actions(), { [action]: outcome });
             const posted = comments().filter((name) => run.statuses[name] === 'Succeeded');
-            expect({ action, outcome, posted: posted.length, answer: posted.includes('Comment_answer') }).toEqual({ action, outcome, posted: 1, answer: false });
-            expect({ action, outcome, message: actions()[posted[0]].inputs.body.message }).toEqual({ action, outcome, message: expect.stringContaining(action === 'Get_function_key' ? 'Key Vault' : 'did not complete containment') });
+            expect({ action, outcome, posted: posted.length, answer: posted.includes('Comment_answer') }).toEqual({
+              action,
+              outcome,
+              posted: 1,
+              answer: false,
+            });
+            expect({ action, outcome, message: actions()[posted[0]].inputs.body.message }).toEqual({
+              action,
+              outcome,
+              message: expect.stringContaining(action === 'Get_function_key' ? 'Key Vault' : 'did not complete containment'),
+            });
             expect({ action, outcome, terminated: run.terminated }).toEqual({ action, outcome, terminated: 'Failed' });
             // Even when the comment cannot be posted (connector down, role missing), the run ends Failed.
             const silent = simulate(actions(), { [action]: outcome, [posted[0]]: 'Failed' });
@@ -338,7 +405,10 @@ if (!bicep) {
         for (const name of comments()) {
           const message = String(actions()[name].inputs.body.message);
           for (const use of message.matchAll(/(body|outputs)\('Get_function_key'\)(\?\['[a-zA-Z]+'\])?/g)) {
-            expect({ name, use: use[0] }).toEqual({ name, use: expect.stringMatching(/^(body\('Get_function_key'\)\?\['error'\]|outputs\('Get_function_key'\)\?\['statusCode'\])$/) });
+            expect({ name, use: use[0] }).toEqual({
+              name,
+              use: expect.stringMatching(/^(body\('Get_function_key'\)\?\['error'\]|outputs\('Get_function_key'\)\?\['statusCode'\])$/),
+            });
           }
           expect(message).not.toMatch(/x-functions-key|\['value'\]|inputs\(/);
         }
@@ -382,7 +452,9 @@ if (!bicep) {
           ],
         },
       };
-      const runPlaybook = [{ order: 1, actionType: 'RunPlaybook', actionConfiguration: { logicAppResourceId: playbookId, tenantId: TENANT } }];
+      const runPlaybook = [
+        { order: 1, actionType: 'RunPlaybook', actionConfiguration: { logicAppResourceId: playbookId, tenantId: TENANT } },
+      ];
       expect(rules.map((rule) => rule.properties.triggeringLogic.triggersWhen).sort()).toEqual(['Created', 'Updated']);
       for (const rule of rules) {
         expect(rule.id.startsWith(`${WORKSPACE_ID}/providers/Microsoft.SecurityInsights/automationRules/`)).toBe(true);
@@ -405,29 +477,39 @@ if (!bicep) {
     test('every role assignment is named guid(scope, principal, role), so it never collides with another grant', () => {
       const assignments = roleAssignments(outDir);
       expect(assignments.map((assignment) => assignment.file)).toEqual(
-        expect.arrayContaining(['main.json', 'sentinel/main.json', 'sentinel/automation-rule.json', 'sentinel/playbook.json', 'app/storage.json']),
+        expect.arrayContaining([
+          'main.json',
+          'sentinel/main.json',
+          'sentinel/automation-rule.json',
+          'sentinel/playbook.json',
+          'app/storage.json',
+        ]),
       );
       for (const { file, resource } of assignments) {
         const name = expressionOf(resource.name);
         const args = name.startsWith('guid(') && name.endsWith(')') ? splitArguments(name.slice('guid('.length, -1)) : [];
         const scope = resource.scope === undefined ? 'resourceGroup().id' : expressionOf(resource.scope);
-        const role = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (.+)\)$/.exec(expressionOf(resource.properties.roleDefinitionId))?.[1];
+        const role = /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', (.+)\)$/.exec(
+          expressionOf(resource.properties.roleDefinitionId),
+        )?.[1];
         expect({ file, args }).toEqual({ file, args: [scope, expressionOf(resource.properties.principalId), role] });
       }
       // Evaluated: different principals get different names (a fixed name would repeat).
-      const names = sentinelKey.predictedResources.filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments').map((resource) => resource.name);
+      const names = sentinelKey.predictedResources
+        .filter((resource) => resource.type === 'Microsoft.Authorization/roleAssignments')
+        .map((resource) => resource.name);
       expect(new Set(names).size).toBe(names.length);
       expect(names.length).toBe(2);
     });
 
-    test('the action group\'s webhook carries a function key of contain, never a host key', () => {
+    test("the action group's webhook carries a function key of contain, never a host key", () => {
       const receiver = actionGroup.predictedResources[0].properties.webhookReceivers[0];
       expect(receiver.serviceUri).toContain(`listKeys('${SITE_ID}/functions/contain', `);
       expect(receiver.serviceUri).toMatch(/\)\.default\)\]$/);
       expect(receiver.serviceUri).not.toMatch(/\/host\/|functionKeys|masterKey/);
     });
 
-    test('the app template sets the approver settings, with the code\'s defaults', () => {
+    test("the app template sets the approver settings, with the code's defaults", () => {
       const settings = appSettingsOf(app);
       expect(settings).toMatchObject({ APPROVER_ROLE: 'Incidents.Approve', READER_ROLE: 'Incidents.Read', APPROVAL_AUTH: 'token' });
       // Empty: left out of the app (function-app.bicep), so no group restriction unless one is given.

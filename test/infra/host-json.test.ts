@@ -17,7 +17,11 @@ function functionNames(): string[] {
   return fs
     .readdirSync(FUNCTIONS)
     .filter((file) => file.endsWith('.ts'))
-    .flatMap((file) => [...fs.readFileSync(path.join(FUNCTIONS, file), 'utf8').matchAll(/registerFunction\(\{\s*kind: '(?:http|queue)',\s*name: '(\w+)'/g)].map((match) => match[1]));
+    .flatMap((file) =>
+      [
+        ...fs.readFileSync(path.join(FUNCTIONS, file), 'utf8').matchAll(/registerFunction\(\{\s*kind: '(?:http|queue)',\s*name: '(\w+)'/g),
+      ].map((match) => match[1]),
+    );
 }
 
 /** The telemetry types Application Insights knows for sampling (host.json reference). */
@@ -40,7 +44,9 @@ function sampledTypes(settings: SamplingSettings | undefined): string[] {
   if (settings?.isEnabled === false) return [];
   const included = typeList(settings?.includedTypes);
   const excluded = typeList(settings?.excludedTypes);
-  return TELEMETRY_TYPES.filter((type) => (included.length === 0 || included.includes(type.toLowerCase())) && !excluded.includes(type.toLowerCase()));
+  return TELEMETRY_TYPES.filter(
+    (type) => (included.length === 0 || included.includes(type.toLowerCase())) && !excluded.includes(type.toLowerCase()),
+  );
 }
 
 const LEVELS = ['trace', 'debug', 'information', 'warning', 'error', 'critical', 'none'];
@@ -55,9 +61,12 @@ function levelOf(logLevel: Record<string, string>, category: string): string {
 
 describe('host.json keeps every containment record', () => {
   const hostJson = readHostJson();
-  const logging = (hostJson.logging ?? {}) as { logLevel?: Record<string, string>; applicationInsights?: { samplingSettings?: SamplingSettings } };
+  const logging = (hostJson.logging ?? {}) as {
+    logLevel?: Record<string, string>;
+    applicationInsights?: { samplingSettings?: SamplingSettings };
+  };
 
-  test('traces (the code\'s log lines), requests (each invocation) and exceptions are never sampled', () => {
+  test("traces (the code's log lines), requests (each invocation) and exceptions are never sampled", () => {
     const sampled = sampledTypes(logging.applicationInsights?.samplingSettings);
     expect(sampled).not.toContain('Trace');
     expect(sampled).not.toContain('Request');
@@ -66,12 +75,15 @@ describe('host.json keeps every containment record', () => {
     expect(sampled).toContain('Dependency');
   });
 
-  test('every function\'s own log lines are logged at Information and above', () => {
+  test("every function's own log lines are logged at Information and above", () => {
     const names = functionNames();
     expect(names).toEqual(expect.arrayContaining(['contain', 'approveIncident', 'diagnosePoison']));
     for (const name of names) {
       const level = levelOf(logging.logLevel ?? {}, `Function.${name}.User`);
-      expect({ name, informationLogged: LEVELS.indexOf(level) <= LEVELS.indexOf('information') }).toEqual({ name, informationLogged: true });
+      expect({ name, informationLogged: LEVELS.indexOf(level) <= LEVELS.indexOf('information') }).toEqual({
+        name,
+        informationLogged: true,
+      });
     }
   });
 
@@ -80,7 +92,9 @@ describe('host.json keeps every containment record', () => {
     expect(sampledTypes({ excludedTypes: 'Request;Exception' })).toContain('Trace');
     expect(sampledTypes({ excludedTypes: ' trace ; request' })).not.toContain('Trace');
     expect(sampledTypes({ isEnabled: false })).toEqual([]);
-    expect(levelOf({ default: 'Information', Function: 'Warning', 'Function.contain.User': 'Information' }, 'Function.contain.User')).toBe('information');
+    expect(levelOf({ default: 'Information', Function: 'Warning', 'Function.contain.User': 'Information' }, 'Function.contain.User')).toBe(
+      'information',
+    );
     expect(levelOf({ default: 'Information', Function: 'Warning' }, 'Function.contain.User')).toBe('warning');
   });
 });

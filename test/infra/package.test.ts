@@ -216,7 +216,8 @@ describe('deployable package (npm run package)', () => {
         // The host reserves routes under admin/ and runtime/.
         expect(definition.route).not.toMatch(/^(admin|runtime)(\/|$)/i);
         expect(definition.methods?.length).toBeGreaterThan(0);
-        for (const method of definition.methods ?? []) expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).toContain(method);
+        for (const method of definition.methods ?? [])
+          expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).toContain(method);
         expect(['anonymous', 'function', 'admin']).toContain(definition.authLevel);
         for (const method of definition.methods ?? []) {
           const key = `${method} ${definition.route?.replace(/\{[^}]+\}/g, '{}')}`;
@@ -244,8 +245,25 @@ describe('deployable package (npm run package)', () => {
 
   const tokens = { WEBHOOK_AUDIENCE: 'api://aitm-contain-test', WEBHOOK_TENANT_ID: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d' };
   const levels = (env: Record<string, string>) =>
-    Object.fromEntries(load(packageDir, env).definitions.filter((d) => d.kind === 'http').map((d) => [d.name, d.authLevel]));
-  const people = ['getIncident', 'listIncidents', 'approveIncident', 'rejectIncident', 'health', 'eradicateIncident', 'recoverIncident', 'notifiedIncident', 'closeIncident', 'huntIncident', 'listCampaigns', 'getCampaign'];
+    Object.fromEntries(
+      load(packageDir, env)
+        .definitions.filter((d) => d.kind === 'http')
+        .map((d) => [d.name, d.authLevel]),
+    );
+  const people = [
+    'getIncident',
+    'listIncidents',
+    'approveIncident',
+    'rejectIncident',
+    'health',
+    'eradicateIncident',
+    'recoverIncident',
+    'notifiedIncident',
+    'closeIncident',
+    'huntIncident',
+    'listCampaigns',
+    'getCampaign',
+  ];
 
   test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
@@ -257,8 +275,11 @@ describe('deployable package (npm run package)', () => {
     expect(levels(tokens)).toEqual({ contain: 'function', ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
   });
 
-  test('APPROVAL_AUTH=function-key puts the people\'s routes behind keys at the host', () => {
-    expect(levels({ APPROVAL_AUTH: 'function-key' })).toEqual({ contain: 'function', ...Object.fromEntries(people.map((name) => [name, 'function'])) });
+  test("APPROVAL_AUTH=function-key puts the people's routes behind keys at the host", () => {
+    expect(levels({ APPROVAL_AUTH: 'function-key' })).toEqual({
+      contain: 'function',
+      ...Object.fromEntries(people.map((name) => [name, 'function'])),
+    });
   });
 
   test('a bad setting stops the worker loading the functions, with a message naming it', () => {
@@ -280,7 +301,9 @@ describe('deployable package (npm run package)', () => {
     const entries = readZip(path.join(work, 'app.zip'));
     expect(entries.get('host.json')?.toString('utf8')).toBe(fs.readFileSync(path.join(ROOT, 'host.json'), 'utf8'));
     expect(entries.get('package.json')?.equals(fs.readFileSync(path.join(small, 'package.json')))).toBe(true);
-    expect(entries.get('dist/functions/contain.js')?.equals(fs.readFileSync(path.join(packageDir, 'dist/functions/contain.js')))).toBe(true);
+    expect(entries.get('dist/functions/contain.js')?.equals(fs.readFileSync(path.join(packageDir, 'dist/functions/contain.js')))).toBe(
+      true,
+    );
     expect([...entries.keys()].sort()).toEqual(['dist/functions/contain.js', 'host.json', 'package.json']);
     expect([...entries.keys()].some((name) => name.startsWith('/') || name.includes('..'))).toBe(false);
     // And a standard unzip agrees, where one is installed.

@@ -33,7 +33,11 @@ interface World {
 function world(initial: Record<string, unknown> = {}): World {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aitm-scripts-'));
   fs.mkdirSync(path.join(dir, 'bin'));
-  fs.writeFileSync(path.join(dir, 'bin/az'), `#!/bin/sh\nexec "${process.execPath}" "${path.join(__dirname, 'fixtures/fake-az.js')}" "$@"\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(dir, 'bin/az'),
+    `#!/bin/sh\nexec "${process.execPath}" "${path.join(__dirname, 'fixtures/fake-az.js')}" "$@"\n`,
+    { mode: 0o755 },
+  );
   const roles = [...new Set(scriptPermissions().map((p) => p.permission)), 'Mail.Read'].map((value, index) => ({
     value,
     id: `00000000-0000-0000-0000-${String(index + 1).padStart(12, '0')}`,
@@ -66,7 +70,9 @@ function run(w: World, script: string, args: string[], env: Record<string, strin
     .map((line) => JSON.parse(line) as string[]);
   const writes = calls.filter((call) => {
     const method = call[call.indexOf('--method') + 1];
-    return (call[0] === 'rest' && method !== 'GET') || call.slice(0, 4).some((word) => ['set', 'delete', 'update', 'create'].includes(word));
+    return (
+      (call[0] === 'rest' && method !== 'GET') || call.slice(0, 4).some((word) => ['set', 'delete', 'update', 'create'].includes(word))
+    );
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, writes };
 }
@@ -86,7 +92,14 @@ function granted(w: World): string[] {
   return state.assignments.map((a) => state.roles.find((r) => r.id === a.appRoleId)?.value ?? a.appRoleId).sort();
 }
 
-const permissionsOf = (...phases: string[]) => [...new Set(scriptPermissions().filter((p) => phases.includes(p.phase)).map((p) => p.permission))].sort();
+const permissionsOf = (...phases: string[]) =>
+  [
+    ...new Set(
+      scriptPermissions()
+        .filter((p) => phases.includes(p.phase))
+        .map((p) => p.permission),
+    ),
+  ].sort();
 
 describe('grant-graph-permissions.sh', () => {
   test('dry run by default: reports what it would grant and changes nothing', () => {
@@ -130,13 +143,22 @@ describe('grant-graph-permissions.sh', () => {
     expect(granted(w)).toEqual(permissionsOf('contain', 'diagnose'));
     const more = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'diagnose,eradicate', '--apply']);
     // The new permissions, and the User Administrator role password resets need app-only.
-    expect(more.writes).toHaveLength(permissionsOf('contain', 'diagnose', 'eradicate').length - permissionsOf('contain', 'diagnose').length + 1);
+    expect(more.writes).toHaveLength(
+      permissionsOf('contain', 'diagnose', 'eradicate').length - permissionsOf('contain', 'diagnose').length + 1,
+    );
     expect(stateOf(w).roleAssignments).toEqual([expect.objectContaining({ roleDefinitionId: USER_ADMIN })]);
   });
 
   test('eradicate asks for the per-method permissions, never the broad UserAuthenticationMethod.ReadWrite.All', () => {
     const eradicate = permissionsOf('eradicate');
-    expect(eradicate).toEqual(expect.arrayContaining(['UserAuthMethod-Phone.ReadWrite.All', 'UserAuthMethod-TAP.ReadWrite.All', 'User-PasswordProfile.ReadWrite.All', 'Device.ReadWrite.All']));
+    expect(eradicate).toEqual(
+      expect.arrayContaining([
+        'UserAuthMethod-Phone.ReadWrite.All',
+        'UserAuthMethod-TAP.ReadWrite.All',
+        'User-PasswordProfile.ReadWrite.All',
+        'Device.ReadWrite.All',
+      ]),
+    );
     expect(eradicate).not.toContain('UserAuthenticationMethod.ReadWrite.All');
     const w = world();
     const dry = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'eradicate']);
@@ -185,7 +207,11 @@ describe('grant-graph-permissions.sh', () => {
     const deploy = readme.slice(readme.indexOf('\n## Deploy to Azure'));
     const table = deploy.slice(deploy.indexOf('| Permission |'));
     const rows = [...table.split('\n\n')[0].matchAll(/^\| `([A-Za-z.-]+)` \| (\w+) \|/gm)].map((m) => `${m[2]} ${m[1]}`);
-    expect(rows.sort()).toEqual(scriptPermissions().map((p) => `${p.phase} ${p.permission}`).sort());
+    expect(rows.sort()).toEqual(
+      scriptPermissions()
+        .map((p) => `${p.phase} ${p.permission}`)
+        .sort(),
+    );
   });
 });
 
@@ -227,7 +253,10 @@ describe('store-function-key.sh', () => {
   });
 
   test('the host key an earlier version made is replaced by the function key and then removed', () => {
-    const w = world({ apps: { 'rg-aitm/func-aitm': { host: { 'sentinel-playbook': 'old-host-key', default: 'host-default' } } }, secrets: { 'kv-aitm/contain-function-key': 'old-host-key' } });
+    const w = world({
+      apps: { 'rg-aitm/func-aitm': { host: { 'sentinel-playbook': 'old-host-key', default: 'host-default' } } },
+      secrets: { 'kv-aitm/contain-function-key': 'old-host-key' },
+    });
     const dry = run(w, STORE_KEY, args);
     expect(dry.stdout).toMatch(/remove +host key sentinel-playbook/);
     expect(dry.writes).toEqual([]);
@@ -250,10 +279,22 @@ describe('declare-app-roles.sh', () => {
   const APP = 'aaaaaaaa-1111-2222-3333-444444444444';
   const ANALYST = 'a1a1a1a1-0000-0000-0000-000000000001';
   const SOC_GROUP = 'b2b2b2b2-0000-0000-0000-000000000002';
-  const declared = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/app-roles.json'), 'utf8')) as Array<{ id: string; value: string; allowedMemberTypes: string[]; isEnabled: boolean }>;
+  const declared = JSON.parse(fs.readFileSync(path.join(ROOT, 'infra/app-roles.json'), 'utf8')) as Array<{
+    id: string;
+    value: string;
+    allowedMemberTypes: string[];
+    isEnabled: boolean;
+  }>;
   const approverId = declared.find((role) => role.value === 'Incidents.Approve')?.id;
   const readerId = declared.find((role) => role.value === 'Incidents.Read')?.id;
-  const otherRole = { id: 'cccccccc-0000-0000-0000-000000000003', value: 'Something.Else', displayName: 'x', description: 'x', allowedMemberTypes: ['Application'], isEnabled: true };
+  const otherRole = {
+    id: 'cccccccc-0000-0000-0000-000000000003',
+    value: 'Something.Else',
+    displayName: 'x',
+    description: 'x',
+    allowedMemberTypes: ['Application'],
+    isEnabled: true,
+  };
 
   function tenant(app: Record<string, unknown> = {}) {
     return world({
@@ -288,7 +329,7 @@ describe('declare-app-roles.sh', () => {
     expect(registration(w).appRoles).toEqual([otherRole]);
   });
 
-  test('--apply declares both roles beside the app\'s other roles, assigns them, and a second run changes nothing', () => {
+  test("--apply declares both roles beside the app's other roles, assigns them, and a second run changes nothing", () => {
     const w = tenant();
     const apply = run(w, DECLARE, ['--app-id', APP, '--approver', 'analyst@contoso.example', '--reader-group', SOC_GROUP, '--apply']);
     expect(apply.status).toBe(0);
@@ -313,14 +354,23 @@ describe('declare-app-roles.sh', () => {
   });
 
   test('role values follow APPROVER_ROLE / READER_ROLE; a disabled role of that value is enabled, not duplicated', () => {
-    const disabled = { id: 'dddddddd-0000-0000-0000-000000000004', value: 'SOC.Approve', displayName: 'x', description: 'x', allowedMemberTypes: ['Application'], isEnabled: false };
+    const disabled = {
+      id: 'dddddddd-0000-0000-0000-000000000004',
+      value: 'SOC.Approve',
+      displayName: 'x',
+      description: 'x',
+      allowedMemberTypes: ['Application'],
+      isEnabled: false,
+    };
     const w = tenant({ appRoles: [otherRole, disabled] });
     const env = { APPROVER_ROLE: 'SOC.Approve', WEBHOOK_AUDIENCE: `api://${APP}` };
     const apply = run(w, DECLARE, ['--approver', 'analyst@contoso.example', '--apply'], env);
     expect(apply.status).toBe(0);
     expect(apply.stdout).toMatch(/enable +app role SOC\.Approve/);
     const roles = registration(w).appRoles;
-    expect(roles.filter((role) => role.value === 'SOC.Approve')).toEqual([{ ...disabled, isEnabled: true, allowedMemberTypes: ['Application', 'User'] }]);
+    expect(roles.filter((role) => role.value === 'SOC.Approve')).toEqual([
+      { ...disabled, isEnabled: true, allowedMemberTypes: ['Application', 'User'] },
+    ]);
     expect(roles.map((role) => role.value)).toEqual(['Something.Else', 'SOC.Approve', 'Incidents.Read']);
     expect((stateOf(w).assignments as unknown as Array<{ appRoleId: string }>).map((a) => a.appRoleId)).toEqual([disabled.id]);
   });

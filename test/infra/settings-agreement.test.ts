@@ -13,7 +13,7 @@ const MAIN_BICEP = fs.readFileSync(path.join(ROOT, 'infra/main.bicep'), 'utf8');
 const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage:
     'a connection string needs shared-key access, which the storage account has off; the identity-based AzureWebJobsStorage__* settings replace it',
-  LOG_ANALYTICS_CA_FILE: 'trusts a CA of our own for a loopback Log Analytics endpoint only (the local simulator\'s HTTPS stand-in)',
+  LOG_ANALYTICS_CA_FILE: "trusts a CA of our own for a loopback Log Analytics endpoint only (the local simulator's HTTPS stand-in)",
   AzureWebJobsStorage__accountName:
     'the service URIs (__blobServiceUri, __queueServiceUri, __tableServiceUri) are set instead; they name the endpoints exactly, sovereign clouds included',
 };
@@ -40,7 +40,10 @@ function bicepAppSettings(source: string): Map<string, string> {
   const start = source.indexOf('\nvar appSettings = {\n');
   if (start < 0) throw new Error('infra/main.bicep has no "var appSettings = {" block');
   const settings = new Map<string, string>();
-  for (const line of source.slice(start + 1).split('\n').slice(1)) {
+  for (const line of source
+    .slice(start + 1)
+    .split('\n')
+    .slice(1)) {
     if (line === '}') return settings;
     if (/^\s*(\/\/.*)?$/.test(line)) continue;
     const match = /^ {2}([A-Za-z_][A-Za-z0-9_]*): (.+)$/.exec(line);
@@ -110,7 +113,9 @@ describe('Bicep app settings agree with shared/config.ts', () => {
       expect({ name, config: parseConfig(env) }).toEqual({ name, config: codeDefaults });
     }
     // The tunable settings really are checked, not skipped by a parsing slip.
-    expect(checked).toEqual(expect.arrayContaining(['GRAPH_BASE_URL', 'GRAPH_RETRY_BUDGET_MS', 'MAX_ALERT_BYTES', 'BLAST_RADIUS_MAX', 'CONTAINMENT_MODE']));
+    expect(checked).toEqual(
+      expect.arrayContaining(['GRAPH_BASE_URL', 'GRAPH_RETRY_BUDGET_MS', 'MAX_ALERT_BYTES', 'BLAST_RADIUS_MAX', 'CONTAINMENT_MODE']),
+    );
   });
 
   test('the storage settings Azure gets satisfy the code without a connection string', () => {

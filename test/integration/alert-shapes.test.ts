@@ -101,7 +101,10 @@ beforeAll(async () => {
   // BLAST_RADIUS_MAX=10, the default: the samples name four people, so they take four slots. The hunt
   // only reports here: the other victims it would hold are hunt-*.test.ts's to test, and they would take
   // slots and add incidents the samples do not name.
-  stack = await startLocalStack({ functionKey: KEY, settings: { BLAST_RADIUS_MAX: '10', GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' } });
+  stack = await startLocalStack({
+    functionKey: KEY,
+    settings: { BLAST_RADIUS_MAX: '10', GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' },
+  });
   simulator = stack.simulator!;
 });
 
@@ -112,7 +115,11 @@ afterAll(async () => {
 describe('every sample through POST /api/contain', () => {
   it('covers every file in samples/alerts', () => {
     const covered = [...CONTAINING_SAMPLES.map(([name]) => name), ...ACKNOWLEDGED_SAMPLES].sort();
-    expect(readdirSync(SAMPLES_DIR).filter((name) => name.endsWith('.json')).sort()).toEqual(covered);
+    expect(
+      readdirSync(SAMPLES_DIR)
+        .filter((name) => name.endsWith('.json'))
+        .sort(),
+    ).toEqual(covered);
   });
 
   it.each(CONTAINING_SAMPLES)('%s contains exactly %j (or links them to their open incident)', async (name, expected) => {
@@ -137,7 +144,9 @@ describe('every sample through POST /api/contain', () => {
     const writes = containmentWritesSince(start);
     // Each person revoked and disabled exactly once, by their first alert; nobody else touched (the
     // attacker-role guest in the Defender alert is not even looked up for a write).
-    expect(writes.map((write) => `${write.user} ${write.action}`).sort()).toEqual(fresh.flatMap((upn) => [`${upn} disable`, `${upn} revoke`]).sort());
+    expect(writes.map((write) => `${write.user} ${write.action}`).sort()).toEqual(
+      fresh.flatMap((upn) => [`${upn} disable`, `${upn} revoke`]).sort(),
+    );
     for (const upn of expected) expect(simulator.tenant.findUser(upn)?.accountEnabled).toBe(false);
   });
 
@@ -146,13 +155,19 @@ describe('every sample through POST /api/contain', () => {
     expect(await slotsTaken()).toBe(4);
   });
 
-  it('each linked alert is on the timeline of the person\'s open incident, with its alert key', async () => {
+  it("each linked alert is on the timeline of the person's open incident, with its alert key", async () => {
     const detail = await fetch(`${stack.baseUrl}/api/incidents/${opened.get(AVERY)}`, { headers: bearer(await readerToken(stack)) });
     const body = (await detail.json()) as { timeline: Array<{ kind: string; detail?: { alertKey?: string } }> };
     const linked = body.timeline.filter((event) => event.kind === 'alert_linked').map((event) => event.detail?.alertKey);
     // defender-alert-v2, defender-incident and manual name Avery after sentinel-incident opened her incident.
     expect(linked).toHaveLength(3);
-    expect(linked).toEqual(expect.arrayContaining([expect.stringMatching(/^defender-alert:/), expect.stringMatching(/^defender-incident:/), expect.stringMatching(/^manual:/)]));
+    expect(linked).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^defender-alert:/),
+        expect.stringMatching(/^defender-incident:/),
+        expect.stringMatching(/^manual:/),
+      ]),
+    );
   });
 
   it.each(ACKNOWLEDGED_SAMPLES)('%s is acknowledged: 200, no incident, no Graph write', async (name) => {
@@ -195,7 +210,15 @@ describe('one alert, several deliveries', () => {
 // ---- (c) mutated bodies never get a 5xx ---------------------------------------------------------------
 
 const MUTATIONS = ['replace', 'delete', 'stringify', 'retype', 'proto', 'duplicate', 'huge', 'deep', 'identifier'] as const;
-const IDENTIFIERS = [AVERY, 'BG-ADMIN-01@wingtip-lab.example', 'erin.lopez@wingtip-lab.example', 'nobody@wingtip-lab.example', '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b05', 'x/../y@z.example', ''];
+const IDENTIFIERS = [
+  AVERY,
+  'BG-ADMIN-01@wingtip-lab.example',
+  'erin.lopez@wingtip-lab.example',
+  'nobody@wingtip-lab.example',
+  '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b05',
+  'x/../y@z.example',
+  '',
+];
 
 interface Mutation {
   kind: (typeof MUTATIONS)[number];
@@ -240,7 +263,13 @@ function mutate(sample: string, mutations: readonly Mutation[]): string {
         container[key] = typeof value === 'string' ? value.length : typeof value === 'object' ? 'object' : [value];
         break;
       case 'proto':
-        if (!Array.isArray(container)) Object.defineProperty(container, '__proto__', { value: { kind: 'Account', severity: 'High' }, enumerable: true, writable: true, configurable: true });
+        if (!Array.isArray(container))
+          Object.defineProperty(container, '__proto__', {
+            value: { kind: 'Account', severity: 'High' },
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         break;
       case 'duplicate':
         if (!Array.isArray(container)) {
@@ -276,7 +305,8 @@ describe('mutated bodies (fast-check)', () => {
   it('the mutation harness keeps a huge mutation inside another within a few MB', () => {
     const huge = (pick: number): Mutation => ({ kind: 'huge', pick, payload: null, size: 399, text: '' });
     const sample = sampleText(CONTAINING_SAMPLES[0][0]);
-    for (const pick of [1, 7, 1_000, 123_457]) expect(mutate(sample, [huge(0), huge(pick)]).length).toBeLessThanOrEqual(2 * MUTATED_BODY_CHARS);
+    for (const pick of [1, 7, 1_000, 123_457])
+      expect(mutate(sample, [huge(0), huge(pick)]).length).toBeLessThanOrEqual(2 * MUTATED_BODY_CHARS);
   });
 
   it('never answer 5xx', async () => {
@@ -286,7 +316,13 @@ describe('mutated bodies (fast-check)', () => {
       fc.asyncProperty(
         fc.constantFrom(...samples),
         fc.array(
-          fc.record({ kind: fc.constantFrom(...MUTATIONS), pick: fc.nat(), payload: fc.jsonValue({ maxDepth: 2 }), size: fc.nat({ max: 10_000 }), text: fc.constantFrom(...IDENTIFIERS) }),
+          fc.record({
+            kind: fc.constantFrom(...MUTATIONS),
+            pick: fc.nat(),
+            payload: fc.jsonValue({ maxDepth: 2 }),
+            size: fc.nat({ max: 10_000 }),
+            text: fc.constantFrom(...IDENTIFIERS),
+          }),
           { minLength: 1, maxLength: 3 },
         ),
         async (sample, mutations) => {

@@ -20,7 +20,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type Decided = IncidentBody & { approvedBy?: string; rejectedBy?: string; approver?: { id: string; kind: string; name?: string; objectId?: string }; error?: { message: string } };
+type Decided = IncidentBody & {
+  approvedBy?: string;
+  rejectedBy?: string;
+  approver?: { id: string; kind: string; name?: string; objectId?: string };
+  error?: { message: string };
+};
 
 const heldIncident = () => held(stack, simulator, 'approvals-auth');
 
@@ -42,16 +47,24 @@ const SAM = `${SCENARIO_ANALYSTS.approver.userPrincipalName} (oid ${SCENARIO_ANA
 
 describe.each([
   ['the contain function key', () => Promise.resolve({ 'x-functions-key': stack.functionKey }), 401],
-  ['the host key (the route is not the host key\'s to open)', () => Promise.resolve({ 'x-functions-key': stack.hostKey }), 401],
+  ["the host key (the route is not the host key's to open)", () => Promise.resolve({ 'x-functions-key': stack.hostKey }), 401],
   ["the approve function's own key", () => Promise.resolve({ 'x-functions-key': stack.functionKeys.approveIncident }), 401],
   ['no credential', () => Promise.resolve({}), 401],
   ["the playbook's app token", async () => bearer(await simulatorToken(stack, { kind: 'app' })), 403],
-  ['an app token carrying the approver role', async () => bearer(await simulatorToken(stack, { kind: 'app', appId: SCENARIO_CALLER.appId, roles: ['Incidents.Approve'] })), 403],
+  [
+    'an app token carrying the approver role',
+    async () => bearer(await simulatorToken(stack, { kind: 'app', appId: SCENARIO_CALLER.appId, roles: ['Incidents.Approve'] })),
+    403,
+  ],
   ["a reader's user token", async () => bearer(await readerToken(stack)), 403],
   ['a user token without any app role', async () => bearer(await approverToken(stack, { roles: [] })), 403],
   ['an expired approver token', async () => bearer(await approverToken(stack, { expiresInSeconds: -600 })), 401],
   ['an approver token for another audience', async () => bearer(await approverToken(stack, { audience: 'api://someone-else' })), 401],
-  ['an approver token from another tenant', async () => bearer(await approverToken(stack, { tenantId: '00000000-1111-4222-8333-444444444444' })), 401],
+  [
+    'an approver token from another tenant',
+    async () => bearer(await approverToken(stack, { tenantId: '00000000-1111-4222-8333-444444444444' })),
+    401,
+  ],
   ['an unsigned approver token', async () => bearer(await approverToken(stack, { signWith: 'none' })), 401],
 ] as Array<[string, () => Promise<Record<string, string>>, number]>)('deciding with %s', (_label, credential, status) => {
   it(`answers ${status}, and neither approve nor reject writes anything`, async () => {
@@ -77,7 +90,12 @@ it.each([1, 2] as const)('an approver with a v%i user token approves, and the ti
   expect(response.status).toBe(200);
   expect(response.json.state).toBe('contained');
   expect(response.json.approvedBy).toBe(SAM);
-  expect(response.json.approver).toEqual({ id: SAM, kind: 'user', name: SCENARIO_ANALYSTS.approver.userPrincipalName, objectId: SCENARIO_ANALYSTS.approver.objectId });
+  expect(response.json.approver).toEqual({
+    id: SAM,
+    kind: 'user',
+    name: SCENARIO_ANALYSTS.approver.userPrincipalName,
+    objectId: SCENARIO_ANALYSTS.approver.objectId,
+  });
   expect(simulator.tenant.findUser(held.upn)!.accountEnabled).toBe(false);
   const approved = (await detail(held.id)).timeline?.find((event) => event.kind === 'approved');
   expect(approved).toMatchObject({ actor: SAM, summary: `Approved by ${SAM}: checked` });
@@ -87,7 +105,7 @@ it.each([
   ['a v1 token without idtyp (scp and upn say it is a person)', { version: 1, omitClaims: ['idtyp'] }],
   ['a v1 token without idtyp and without upn (scp alone)', { version: 1, omitClaims: ['idtyp', 'upn', 'unique_name'] }],
   ['a v2 token without idtyp', { version: 2, omitClaims: ['idtyp'] }],
-] as const)('%s is a person\'s token', async (_label, shape) => {
+] as const)("%s is a person's token", async (_label, shape) => {
   const held = await heldIncident();
   const response = await decide(held.id, 'reject', bearer(await approverToken(stack, { ...shape, omitClaims: [...shape.omitClaims] })));
   expect(response.status).toBe(200);
@@ -126,13 +144,19 @@ describe('reading', () => {
     ['the contain function key', () => Promise.resolve({ 'x-functions-key': stack.functionKey }), 401],
     ['the host key', () => Promise.resolve({ 'x-functions-key': stack.hostKey }), 401],
     ["the playbook's app token", async () => bearer(await simulatorToken(stack, { kind: 'app' })), 403],
-    ['an app token carrying the reader role', async () => bearer(await simulatorToken(stack, { kind: 'app', roles: ['Incidents.Read'] })), 403],
+    [
+      'an app token carrying the reader role',
+      async () => bearer(await simulatorToken(stack, { kind: 'app', roles: ['Incidents.Read'] })),
+      403,
+    ],
     ['a user token without a role', async () => bearer(await readerToken(stack, { roles: [] })), 403],
   ] as Array<[string, () => Promise<Record<string, string>>, number]>)('is refused with %s', async (_label, credential, status) => {
     const held = await heldIncident();
     const headers = await credential();
     expect((await request(`${stack.baseUrl}/api/incidents`, { headers })).status).toBe(status);
-    const one = await request<{ error?: { message: string }; timeline?: unknown }>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers });
+    const one = await request<{ error?: { message: string }; timeline?: unknown }>(`${stack.baseUrl}/api/incidents/${held.id}`, {
+      headers,
+    });
     expect(one.status).toBe(status);
     expect(one.json.timeline).toBeUndefined();
   });

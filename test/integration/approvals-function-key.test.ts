@@ -39,16 +39,25 @@ it('the contain function key neither approves nor reads: the host answers 401 an
   expect((await request(`${stack.baseUrl}/api/incidents`, { headers: key })).status).toBe(401);
   expect((await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: key })).status).toBe(401);
   expect(simulator.requestLog.filter(isGraphWrite)).toEqual([]);
-  const detail = await request<{ state: string }>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': stack.hostKey } });
+  const detail = await request<{ state: string }>(`${stack.baseUrl}/api/incidents/${held.id}`, {
+    headers: { 'x-functions-key': stack.hostKey },
+  });
   expect(detail.json.state).toBe('awaiting_approval');
 });
 
 it("reads with the host key or the read functions' own keys", async () => {
   const held = await heldIncident(stack, simulator, 'lab');
-  expect((await request(`${stack.baseUrl}/api/incidents`, { headers: { 'x-functions-key': stack.functionKeys.listIncidents } })).status).toBe(200);
-  expect((await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': stack.functionKeys.getIncident } })).status).toBe(200);
+  expect(
+    (await request(`${stack.baseUrl}/api/incidents`, { headers: { 'x-functions-key': stack.functionKeys.listIncidents } })).status,
+  ).toBe(200);
+  expect(
+    (await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': stack.functionKeys.getIncident } })).status,
+  ).toBe(200);
   // A function key opens its own function only.
-  expect((await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': stack.functionKeys.listIncidents } })).status).toBe(401);
+  expect(
+    (await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: { 'x-functions-key': stack.functionKeys.listIncidents } }))
+      .status,
+  ).toBe(401);
 });
 
 it('a token alone does not pass the host in this mode', async () => {

@@ -33,17 +33,26 @@ it.each([
 ] as const)('an approver %s gets 403 and nothing is written', async (_label, claims, message) => {
   const held = await heldIncident(stack, simulator, 'groups');
   simulator.clearRequestLog();
-  const response = await decide(stack, held.id, 'approve', bearer(await approverToken(stack, { ...claims, groups: 'groups' in claims ? [...claims.groups] : undefined })));
+  const response = await decide(
+    stack,
+    held.id,
+    'approve',
+    bearer(await approverToken(stack, { ...claims, groups: 'groups' in claims ? [...claims.groups] : undefined })),
+  );
   expect(response.status).toBe(403);
   expect(response.json.error?.message).toMatch(message);
   expect(simulator.requestLog.filter(isGraphWrite)).toEqual([]);
   expect(simulator.tenant.findUser(held.upn)!.accountEnabled).toBe(true);
-  const detail = await request<{ state: string }>(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: bearer(await readerToken(stack)) });
+  const detail = await request<{ state: string }>(`${stack.baseUrl}/api/incidents/${held.id}`, {
+    headers: bearer(await readerToken(stack)),
+  });
   expect(detail.json.state).toBe('awaiting_approval');
 });
 
 it('a reader outside the groups still reads (the groups restrict deciding only)', async () => {
   const held = await heldIncident(stack, simulator, 'groups');
-  const response = await request(`${stack.baseUrl}/api/incidents/${held.id}`, { headers: bearer(await readerToken(stack, { groups: [] })) });
+  const response = await request(`${stack.baseUrl}/api/incidents/${held.id}`, {
+    headers: bearer(await readerToken(stack, { groups: [] })),
+  });
   expect(response.status).toBe(200);
 });

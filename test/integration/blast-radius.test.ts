@@ -12,7 +12,10 @@ beforeAll(async () => {
   // in-process simulator slow on a loaded machine, and that must not turn into Graph timeouts. The hunt
   // only reports here: the other victims it would hold are hunt-*.test.ts's to test.
   const graphPatience = { GRAPH_TIMEOUT_MS: '600000', GRAPH_RETRY_BUDGET_MS: '600000' };
-  stack = await startLocalStack({ functionKey: KEY, settings: { BLAST_RADIUS_MAX: '10', BLAST_RADIUS_WINDOW_MINUTES: '15', CAMPAIGN_CONTAINMENT: 'off', ...graphPatience } });
+  stack = await startLocalStack({
+    functionKey: KEY,
+    settings: { BLAST_RADIUS_MAX: '10', BLAST_RADIUS_WINDOW_MINUTES: '15', CAMPAIGN_CONTAINMENT: 'off', ...graphPatience },
+  });
 });
 
 afterAll(async () => {
@@ -23,10 +26,25 @@ afterAll(async () => {
 // would rightly get a second 10. Date (and only Date: timers and I/O stay real) starts this test just
 // after a window opens and runs at the real pace, so the whole burst falls in one window.
 const WINDOW_MS = 15 * 60_000;
-const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
 beforeEach(() => {
-  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], advanceTimers: true, now: (Math.floor(Date.now() / WINDOW_MS) + 1) * WINDOW_MS + 1_000 });
+  jest.useFakeTimers({
+    doNotFake: [...REAL_TIMERS],
+    advanceTimers: true,
+    now: (Math.floor(Date.now() / WINDOW_MS) + 1) * WINDOW_MS + 1_000,
+  });
 });
 
 afterEach(() => {
@@ -68,7 +86,10 @@ it('contains exactly BLAST_RADIUS_MAX of 100 concurrent alerts and holds the res
   expect(detail.json.timeline?.map((event) => event.kind)).toContain('blast_radius_tripped');
 
   // A human may approve past the limit.
-  const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, { method: 'POST', headers: bearer(await approverToken(stack)) });
+  const approved = await request<IncidentBody>(`${stack.baseUrl}/api/incidents/${held.id}/approve`, {
+    method: 'POST',
+    headers: bearer(await approverToken(stack)),
+  });
   expect(approved.json.state).toBe('contained');
   expect(users.filter((user) => !user.accountEnabled)).toHaveLength(11);
   // 100 containments and their queued diagnoses through the real stack: bounded work whose duration is

@@ -53,18 +53,31 @@ async function rows(): Promise<number> {
 }
 
 it('accepts a managed-identity token (v1) and a v2 token from an allowed caller, and records who called', async () => {
-  for (const [version, alertId, upn] of [[1, 'token-v1', 'blake.morris@wingtip-lab.example'], [2, 'token-v2', 'casey.nguyen@wingtip-lab.example']] as const) {
-    const token = await simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, objectId: '11111111-2222-4333-8444-555555555555', version });
+  for (const [version, alertId, upn] of [
+    [1, 'token-v1', 'blake.morris@wingtip-lab.example'],
+    [2, 'token-v2', 'casey.nguyen@wingtip-lab.example'],
+  ] as const) {
+    const token = await simulator.identity.issueToken({
+      audience: AUDIENCE,
+      appId: PLAYBOOK_APP,
+      objectId: '11111111-2222-4333-8444-555555555555',
+      version,
+    });
     const response = await post(manualAlert(upn, alertId), `Bearer ${token}`);
     expect(response.status).toBe(200);
     expect(response.json.incidents[0].state).toBe('contained');
     const reader = await simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'reader', version });
-    const detail = await request<{ timeline: Array<{ actor: string }> }>(`${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`, {
-      headers: { authorization: `Bearer ${reader}` },
-    });
+    const detail = await request<{ timeline: Array<{ actor: string }> }>(
+      `${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`,
+      {
+        headers: { authorization: `Bearer ${reader}` },
+      },
+    );
     expect(detail.json.timeline[0].actor).toContain(`caller app:${PLAYBOOK_APP}`);
     // The alert source's own token contains; it does not read.
-    const readWithAppToken = await request(`${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`, { headers: { authorization: `Bearer ${token}` } });
+    const readWithAppToken = await request(`${stack.baseUrl}/api/incidents/${response.json.incidents[0].id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(readWithAppToken.status).toBe(403);
   }
   // The two containments queued their diagnoses, which read Graph; let them finish so the refusals
@@ -83,8 +96,16 @@ describe.each([
     401,
   ],
   ['an unsigned token (alg none)', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, signWith: 'none' }), 401],
-  ['a token signed by an unknown key', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, signWith: 'unknown-key' }), 401],
-  ['a token for a caller not allowed', () => simulator.identity.issueToken({ audience: AUDIENCE, appId: OTHER_APP, objectId: OTHER_APP }), 403],
+  [
+    'a token signed by an unknown key',
+    () => simulator.identity.issueToken({ audience: AUDIENCE, appId: PLAYBOOK_APP, signWith: 'unknown-key' }),
+    401,
+  ],
+  [
+    'a token for a caller not allowed',
+    () => simulator.identity.issueToken({ audience: AUDIENCE, appId: OTHER_APP, objectId: OTHER_APP }),
+    403,
+  ],
   [
     "a person's token, even through the allowed client app and with the approver role",
     () => simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'approver', appId: PLAYBOOK_APP }),
@@ -97,7 +118,11 @@ describe.each([
     const value = await token();
     const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
     if (value !== undefined) headers.authorization = `Bearer ${value}`;
-    const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: manualAlert('drew.patel@wingtip-lab.example', 'refused') });
+    const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, {
+      method: 'POST',
+      headers,
+      body: manualAlert('drew.patel@wingtip-lab.example', 'refused'),
+    });
     expect(response.status).toBe(status);
     if (status === 401) expect(response.headers.get('www-authenticate')).toBe('Bearer');
     expect(simulator.requestLog).toHaveLength(0);
@@ -109,10 +134,22 @@ describe.each([
 // jose decides whether it may fetch the key set again by Date.now() against the last fetch. Only Date is
 // faked (timers and I/O run for real) and held still, so the cooldown is crossed by moving the clock,
 // not by sleeping, and nothing else that takes time can move it.
-const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
 it('fetches the key set again when a token names a key it has not seen (rotation), at most once per cooldown', async () => {
-  const status = async (token: string) => (await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status;
+  const status = async (token: string) =>
+    (await request(`${stack.baseUrl}/api/incidents`, { headers: { authorization: `Bearer ${token}` } })).status;
   const issue = () => simulator.identity.issueToken({ audience: AUDIENCE, analyst: 'reader' });
   expect(await status(await issue())).toBe(200);
   const fetchesBefore = simulator.identity.jwksRequests;

@@ -30,7 +30,10 @@ function record(pivot: Pivot, incidentId: string, huntedAt = at): PivotRecord {
 
 describe('TableCampaignStore', () => {
   it('two incidents with an overlapping pivot joining at once end in one campaign', async () => {
-    const [a, b] = await Promise.all([store.join(['ip:203.0.113.1', 'ip:203.0.113.2'], ulid(), ulid(), at), store.join(['ip:203.0.113.1'], ulid(), ulid(), at)]);
+    const [a, b] = await Promise.all([
+      store.join(['ip:203.0.113.1', 'ip:203.0.113.2'], ulid(), ulid(), at),
+      store.join(['ip:203.0.113.1'], ulid(), ulid(), at),
+    ]);
     expect(a.campaignId).toBe(b.campaignId);
     expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
     // A later incident sharing only the second pivot joins it too; an unrelated one does not.
@@ -49,7 +52,10 @@ describe('TableCampaignStore', () => {
 
   it('a pivot is claimed once; a released or stale claim can be claimed again', async () => {
     const { campaignId } = await store.join(['ip:198.51.100.23'], ulid(), ulid(), at);
-    const claims = await Promise.all([store.claimPivot(campaignId, record(ip, 'A'), 60_000), store.claimPivot(campaignId, record(ip, 'B'), 60_000)]);
+    const claims = await Promise.all([
+      store.claimPivot(campaignId, record(ip, 'A'), 60_000),
+      store.claimPivot(campaignId, record(ip, 'B'), 60_000),
+    ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     await store.releasePivot(campaignId, 'ip:198.51.100.23');
     expect(await store.claimPivot(campaignId, record(ip, 'C'), 60_000)).toBe(true);
@@ -61,8 +67,21 @@ describe('TableCampaignStore', () => {
 
   it('hits of one person merge across passes; the campaign reads back whole', async () => {
     const { campaignId } = await store.join(['ip:198.51.100.77'], ulid(), ulid(), at);
-    const hit = (pivots: string[], verdict: CampaignHit['verdict']): CampaignHit => ({ userKey: 'id-1', upn: 'casey@x.example', ips: ['198.51.100.77'], apps: [], userAgents: [], asns: [], pivots, verdict, reasons: [pivots[0]] });
-    await Promise.all([store.recordHits(campaignId, [hit(['ip:198.51.100.77'], 'suspicious')], at), store.recordHits(campaignId, [hit(['address:a@b.example'], 'not_evidence')], at)]);
+    const hit = (pivots: string[], verdict: CampaignHit['verdict']): CampaignHit => ({
+      userKey: 'id-1',
+      upn: 'casey@x.example',
+      ips: ['198.51.100.77'],
+      apps: [],
+      userAgents: [],
+      asns: [],
+      pivots,
+      verdict,
+      reasons: [pivots[0]],
+    });
+    await Promise.all([
+      store.recordHits(campaignId, [hit(['ip:198.51.100.77'], 'suspicious')], at),
+      store.recordHits(campaignId, [hit(['address:a@b.example'], 'not_evidence')], at),
+    ]);
     await store.link(campaignId, [{ incidentId: 'INC1', userKey: 'id-1', role: 'victim', state: 'awaiting_approval', linkedAt: at }]);
     await store.addNotes(campaignId, ['Graph v1.0 sign-ins are interactive only'], at);
     const campaign = await store.get(campaignId);

@@ -23,12 +23,18 @@ it('records the requests it would send, sends no Graph write, and holds the inci
     body: JSON.stringify({ user: 'avery.chen@wingtip-lab.example', alertId: 'dry-001', severity: 'High' }),
   });
   expect(response.status).toBe(200);
-  const body = (await response.json()) as { incidents: Array<{ id: string; state: string; mode: string; reason: string; actions: unknown[] }> };
+  const body = (await response.json()) as {
+    incidents: Array<{ id: string; state: string; mode: string; reason: string; actions: unknown[] }>;
+  };
   const incident = body.incidents[0];
   expect(incident).toMatchObject({ state: 'awaiting_approval', mode: 'dry-run' });
   expect(incident.reason).toContain('dry-run');
   expect(incident.actions).toEqual([
-    expect.objectContaining({ action: 'revokeSessions', result: 'not_sent', request: { method: 'POST', path: '/v1.0/users/5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01/revokeSignInSessions' } }),
+    expect.objectContaining({
+      action: 'revokeSessions',
+      result: 'not_sent',
+      request: { method: 'POST', path: '/v1.0/users/5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01/revokeSignInSessions' },
+    }),
     expect.objectContaining({
       action: 'disableAccount',
       result: 'not_sent',
@@ -42,7 +48,11 @@ it('records the requests it would send, sends no Graph write, and holds the inci
 
   // The approval records the decision and says plainly that nothing is sent; it cannot be repeated.
   const approver = bearer(await approverToken(stack));
-  const approve = () => fetch(`${stack.baseUrl}/api/incidents/${incident.id}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', ...approver } });
+  const approve = () =>
+    fetch(`${stack.baseUrl}/api/incidents/${incident.id}/approve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...approver },
+    });
   const approved = await approve();
   expect(approved.status).toBe(200);
   const decided = (await approved.json()) as { state: string; reason: string };
@@ -50,7 +60,9 @@ it('records the requests it would send, sends no Graph write, and holds the inci
   expect(decided.reason).toMatch(/in CONTAINMENT_MODE=dry-run: the decision is recorded and nothing was sent/);
   const again = await approve();
   expect(again.status).toBe(409);
-  expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(/already decided in CONTAINMENT_MODE=dry-run .* nothing left to approve/);
+  expect(((await again.json()) as { error: { message: string } }).error.message).toMatch(
+    /already decided in CONTAINMENT_MODE=dry-run .* nothing left to approve/,
+  );
   expect(simulator.requestLog.filter(isGraphWrite)).toHaveLength(0);
   expect(victim.accountEnabled).toBe(true);
 });

@@ -22,9 +22,12 @@ interface Incident extends IncidentBody {
 }
 
 const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
-const contain = (body: string) => request<ContainBody & { incidents: Incident[] }>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
-const detail = async (id: string) => request<Incident>(`${stack.baseUrl}/api/incidents/${id}`, { headers: bearer(await readerToken(stack)) });
-const decide = async (id: string, verb: 'approve' | 'reject') => request<Incident>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: bearer(await approverToken(stack)) });
+const contain = (body: string) =>
+  request<ContainBody & { incidents: Incident[] }>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
+const detail = async (id: string) =>
+  request<Incident>(`${stack.baseUrl}/api/incidents/${id}`, { headers: bearer(await readerToken(stack)) });
+const decide = async (id: string, verb: 'approve' | 'reject') =>
+  request<Incident>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: bearer(await approverToken(stack)) });
 
 type Account = { upn?: string; objectId?: string };
 
@@ -51,14 +54,17 @@ function sentinelIncident(name: string, accounts: Account[], severity = 'High'):
 
 /** Containment writes (revoke, disable) to any of these users, by object id or UPN. */
 function writesTo(...users: Array<{ id: string; userPrincipalName: string }>) {
-  const targets = users.flatMap((user) => [user.id, user.userPrincipalName, encodeURIComponent(user.userPrincipalName)]).map((id) => `/users/${id.toLowerCase()}`);
+  const targets = users
+    .flatMap((user) => [user.id, user.userPrincipalName, encodeURIComponent(user.userPrincipalName)])
+    .map((id) => `/users/${id.toLowerCase()}`);
   return simulator.requestLog.filter((entry) => {
     const path = entry.path.toLowerCase();
     return isGraphWrite(entry) && targets.some((target) => path.endsWith(target) || path.includes(`${target}/`));
   });
 }
 
-const revokes = (user: { id: string; userPrincipalName: string }) => writesTo(user).filter((entry) => entry.path.endsWith('/revokeSignInSessions'));
+const revokes = (user: { id: string; userPrincipalName: string }) =>
+  writesTo(user).filter((entry) => entry.path.endsWith('/revokeSignInSessions'));
 const disables = (user: { id: string; userPrincipalName: string }) => writesTo(user).filter((entry) => entry.method === 'PATCH');
 
 async function slotsTaken(): Promise<number> {
@@ -86,14 +92,18 @@ describe('never the wrong person', () => {
   it("an alert naming A's UPN with B's object id writes nothing, holds the incident naming both, warns, and cannot be approved", async () => {
     const a = simulator.addUser({ userPrincipalName: 'mismatch.a@wingtip-lab.example' });
     const b = simulator.addUser({ userPrincipalName: 'mismatch.b@wingtip-lab.example' });
-    const response = await contain(sentinelIncident('c0c0c0c0-0000-4000-8000-000000000001', [{ upn: a.userPrincipalName, objectId: b.id }]));
+    const response = await contain(
+      sentinelIncident('c0c0c0c0-0000-4000-8000-000000000001', [{ upn: a.userPrincipalName, objectId: b.id }]),
+    );
     expect(response.status).toBe(200);
     const incident = response.json.incidents[0];
     expect(incident).toMatchObject({ state: 'awaiting_approval', hold: 'identity_mismatch', actions: [] });
     for (const named of [a.userPrincipalName, a.id, b.userPrincipalName, b.id]) expect(incident.reason).toContain(named);
     expect(writesTo(a, b)).toEqual([]);
     expect(a.accountEnabled && b.accountEnabled).toBe(true);
-    expect(hostLog.some((line) => line.includes('"level":"warning"') && line.includes('identity mismatch') && line.includes(incident.id))).toBe(true);
+    expect(
+      hostLog.some((line) => line.includes('"level":"warning"') && line.includes('identity mismatch') && line.includes(incident.id)),
+    ).toBe(true);
 
     // An approval must not pick a person.
     const approved = await decide(incident.id, 'approve');
@@ -107,10 +117,16 @@ describe('never the wrong person', () => {
   it('an object id that names nobody (a sign-in id in AadUserId) contains the person the UPN names, and says so', async () => {
     const person = simulator.addUser({ userPrincipalName: 'bad.aaduserid@wingtip-lab.example' });
     const signInId = 'd1d1d1d1-0000-4000-8000-000000000002';
-    const response = await contain(sentinelIncident('c0c0c0c0-0000-4000-8000-000000000002', [{ upn: person.userPrincipalName, objectId: signInId }]));
+    const response = await contain(
+      sentinelIncident('c0c0c0c0-0000-4000-8000-000000000002', [{ upn: person.userPrincipalName, objectId: signInId }]),
+    );
     expect(response.status).toBe(200);
     const incident = response.json.incidents[0];
-    expect(incident).toMatchObject({ state: 'contained', user: { upn: person.userPrincipalName, objectId: person.id }, alertUser: { upn: person.userPrincipalName, objectId: signInId } });
+    expect(incident).toMatchObject({
+      state: 'contained',
+      user: { upn: person.userPrincipalName, objectId: person.id },
+      alertUser: { upn: person.userPrincipalName, objectId: signInId },
+    });
     expect(revokes(person).map((entry) => entry.path)).toEqual([`/v1.0/users/${person.id}/revokeSignInSessions`]);
     expect(simulator.requestLog.filter((entry) => isGraphWrite(entry) && entry.path.includes(signInId))).toEqual([]);
     const timeline = (await detail(incident.id)).json.timeline ?? [];
@@ -122,7 +138,10 @@ describe('never the wrong person', () => {
     const byId = simulator.addUser({ userPrincipalName: 'found.by.upn@wingtip-lab.example' });
     const first = (await contain(manualAlert(byUpn.userPrincipalName, 'find-001'))).json.incidents[0];
     const second = (await contain(manualAlert(byId.id, 'find-002'))).json.incidents[0];
-    const list = async (user: string) => request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: bearer(await readerToken(stack)) });
+    const list = async (user: string) =>
+      request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, {
+        headers: bearer(await readerToken(stack)),
+      });
     expect((await list(byUpn.id)).json.incidents.map((incident) => incident.id)).toEqual([first.id]);
     expect((await list(byId.userPrincipalName)).json.incidents.map((incident) => incident.id)).toEqual([second.id]);
   });
@@ -132,7 +151,9 @@ describe('one person, one incident', () => {
   it('an alert naming one person twice (by UPN and by object id) is one incident, one revoke, one disable, one slot', async () => {
     const person = simulator.addUser({ userPrincipalName: 'named.twice@wingtip-lab.example' });
     const before = await slotsTaken();
-    const response = await contain(sentinelIncident('c0c0c0c0-0000-4000-8000-000000000003', [{ upn: person.userPrincipalName }, { objectId: person.id }]));
+    const response = await contain(
+      sentinelIncident('c0c0c0c0-0000-4000-8000-000000000003', [{ upn: person.userPrincipalName }, { objectId: person.id }]),
+    );
     expect(response.status).toBe(200);
     expect(response.json.incidents).toHaveLength(1);
     expect(response.json.incidents[0]).toMatchObject({ state: 'contained', user: { objectId: person.id } });
@@ -143,7 +164,11 @@ describe('one person, one incident', () => {
 
   it('twenty concurrent deliveries of one alert in three shapes (UPN only, object id only, both): one incident, one revoke, one disable', async () => {
     const person = simulator.addUser({ userPrincipalName: 'three.shapes@wingtip-lab.example' });
-    const shapes: Account[] = [{ upn: person.userPrincipalName }, { objectId: person.id }, { upn: person.userPrincipalName, objectId: person.id }];
+    const shapes: Account[] = [
+      { upn: person.userPrincipalName },
+      { objectId: person.id },
+      { upn: person.userPrincipalName, objectId: person.id },
+    ];
     simulator.setLatency(50);
     try {
       const responses = await Promise.all(
@@ -203,15 +228,20 @@ describe('the severity gate is decided again', () => {
     expect(disables(person)).toHaveLength(1);
     expect((await detail(held.id)).json.timeline?.map((event) => event.kind)).toContain('severity_raised');
     // And the same redelivery once more is a replay.
-    expect((await contain(manualAlert(person.userPrincipalName, 'raise-001', 'High'))).json.incidents[0]).toMatchObject({ id: held.id, replayed: true });
+    expect((await contain(manualAlert(person.userPrincipalName, 'raise-001', 'High'))).json.incidents[0]).toMatchObject({
+      id: held.id,
+      replayed: true,
+    });
     expect(revokes(person)).toHaveLength(1);
   });
 
-  it("a High alert for a person whose Medium alert is held is linked to that incident and contains it", async () => {
+  it('a High alert for a person whose Medium alert is held is linked to that incident and contains it', async () => {
     const person = simulator.addUser({ userPrincipalName: 'severity.linked@wingtip-lab.example' });
     const held = (await contain(manualAlert(person.userPrincipalName, 'raise-002', 'Medium'))).json.incidents[0];
     expect(held.state).toBe('awaiting_approval');
-    const high = await contain(sentinelIncident('c0c0c0c0-0000-4000-8000-000000000006', [{ upn: person.userPrincipalName, objectId: person.id }]));
+    const high = await contain(
+      sentinelIncident('c0c0c0c0-0000-4000-8000-000000000006', [{ upn: person.userPrincipalName, objectId: person.id }]),
+    );
     expect(high.json.incidents[0]).toMatchObject({ id: held.id, state: 'contained', linked: true });
     expect(revokes(person)).toHaveLength(1);
   });

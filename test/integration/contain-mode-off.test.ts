@@ -31,7 +31,10 @@ describe('CONTAINMENT_MODE=off', () => {
     expect(body.incidents[0]).toMatchObject({ state: 'awaiting_approval', reason: expect.stringContaining('CONTAINMENT_MODE=off') });
     expect(simulator.requestLog).toHaveLength(before);
 
-    const approved = await fetch(`${off.baseUrl}/api/incidents/${body.incidents[0].id}/approve`, { method: 'POST', headers: bearer(await approverToken(off)) });
+    const approved = await fetch(`${off.baseUrl}/api/incidents/${body.incidents[0].id}/approve`, {
+      method: 'POST',
+      headers: bearer(await approverToken(off)),
+    });
     expect(((await approved.json()) as { state: string }).state).toBe('contained');
     expect(simulator.tenant.findUser('blake.morris@wingtip-lab.example')!.accountEnabled).toBe(false);
   });

@@ -23,13 +23,28 @@ let store: TableIncidentStore;
 const actor = { invocationId: 'test', caller: 'function-key' };
 
 function alertFor(upn: string, alertId: string): NormalizedAlert {
-  return { source: 'manual', alertKey: `manual:${alertId}`, alertId, severity: 'high', title: alertId, users: [{ upn }], ips: [], userAgents: [], asns: [], raw: '{}' };
+  return {
+    source: 'manual',
+    alertKey: `manual:${alertId}`,
+    alertId,
+    severity: 'high',
+    title: alertId,
+    users: [{ upn }],
+    ips: [],
+    userAgents: [],
+    asns: [],
+    raw: '{}',
+  };
 }
 
 beforeAll(async () => {
   [azurite, simulator] = await Promise.all([startAzurite(), startTenantSimulator()]);
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
-  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE), tableClient(config.storage, INCIDENT_INDEX_TABLE));
+  store = new TableIncidentStore(
+    tableClient(config.storage, INCIDENTS_TABLE),
+    tableClient(config.storage, ALERT_GATE_TABLE),
+    tableClient(config.storage, INCIDENT_INDEX_TABLE),
+  );
   const graph = createGraphClient(config.graph);
   deps = {
     actions: new GraphContainmentActions(graph),
@@ -37,7 +52,13 @@ beforeAll(async () => {
     limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE), 100, 15),
     store,
     queues: new StorageFollowUpQueues((queue) => queueClient(config.storage, queue)),
-    policy: { protectedAccounts: new Set(), protectedGroupIds: [], privilegedUsers: 'approve', mode: 'enforce', minAutoContainSeverity: 'high' },
+    policy: {
+      protectedAccounts: new Set(),
+      protectedGroupIds: [],
+      privilegedUsers: 'approve',
+      mode: 'enforce',
+      minAutoContainSeverity: 'high',
+    },
     clock: { now: () => new Date() },
     timing: { waitForWinnerMs: 1500, staleAfterMs: 300, pollMs: 50 },
   };
@@ -68,7 +89,25 @@ it('takes over an incident stuck in containing, and says so on the timeline', as
   const longAgo = new Date(Date.now() - 10_000).toISOString();
   await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), stuckId, longAgo);
   await store.create(
-    { id: stuckId, state: 'containing', user: { upn: user.userPrincipalName, objectId: user.id }, userKey: user.id, resolvedAt: longAgo, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: longAgo, updatedAt: longAgo, actions: [], alertRaw: '{}' },
+    {
+      id: stuckId,
+      state: 'containing',
+      user: { upn: user.userPrincipalName, objectId: user.id },
+      userKey: user.id,
+      resolvedAt: longAgo,
+      alertKey: alert.alertKey,
+      alertId: alert.alertId,
+      source: 'manual',
+      severity: 'high',
+      title: 't',
+      ips: [],
+      userAgents: [],
+      mode: 'enforce',
+      createdAt: longAgo,
+      updatedAt: longAgo,
+      actions: [],
+      alertRaw: '{}',
+    },
     [],
   );
 
@@ -102,7 +141,26 @@ it('a redelivery for an incident that is already contained answers at once, even
   await store.claimAlert(gateKeyFor(alert.alertKey, alert.users[0]), doneId, new Date(Date.now() - 10_000).toISOString());
   // Contained a moment ago; the holder is still marking its follow-ups queued.
   await store.create(
-    { id: doneId, state: 'contained', user: { upn: user.userPrincipalName, objectId: user.id }, userKey: user.id, resolvedAt: now, alertKey: alert.alertKey, alertId: alert.alertId, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: now, updatedAt: now, t0: now, actions: [], alertRaw: '{}' },
+    {
+      id: doneId,
+      state: 'contained',
+      user: { upn: user.userPrincipalName, objectId: user.id },
+      userKey: user.id,
+      resolvedAt: now,
+      alertKey: alert.alertKey,
+      alertId: alert.alertId,
+      source: 'manual',
+      severity: 'high',
+      title: 't',
+      ips: [],
+      userAgents: [],
+      mode: 'enforce',
+      createdAt: now,
+      updatedAt: now,
+      t0: now,
+      actions: [],
+      alertRaw: '{}',
+    },
     [],
   );
   const patient = { ...deps, timing: { waitForWinnerMs: 5_000, staleAfterMs: 60_000, pollMs: 50 } };

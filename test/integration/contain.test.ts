@@ -40,7 +40,10 @@ let stack: LocalStack;
 let simulator: TenantSimulator;
 const hostLog: string[] = [];
 
-async function post(body: string, headers: Record<string, string> = { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY }) {
+async function post(
+  body: string,
+  headers: Record<string, string> = { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY },
+) {
   const response = await fetch(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body });
   const text = await response.text();
   return { status: response.status, headers: response.headers, text, json: (text ? JSON.parse(text) : {}) as ContainBody };
@@ -135,7 +138,15 @@ describe('POST /api/contain', () => {
     expect(detail.state).toBe('diagnosed');
     const kinds = detail.timeline.map((event) => event.kind);
     expect(kinds).toEqual(
-      expect.arrayContaining(['alert_received', 'revokeSessions_succeeded', 'disableAccount_succeeded', 'contained', 'follow_ups_queued', 'diagnosed', 'hunt_completed']),
+      expect.arrayContaining([
+        'alert_received',
+        'revokeSessions_succeeded',
+        'disableAccount_succeeded',
+        'contained',
+        'follow_ups_queued',
+        'diagnosed',
+        'hunt_completed',
+      ]),
     );
     expect(detail.timeline.find((event) => event.kind === 'contained')).toMatchObject({ mark: 'T0', at: firstIncident.t0 });
   });
@@ -188,7 +199,10 @@ describe('POST /api/contain', () => {
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('5');
     expect(first.json.incidents[0]).toMatchObject({ state: 'partially_contained' });
-    expect(first.json.incidents[0].actions.find((action) => action.action === 'revokeSessions')).toMatchObject({ transient: true, httpStatus: 503 });
+    expect(first.json.incidents[0].actions.find((action) => action.action === 'revokeSessions')).toMatchObject({
+      transient: true,
+      httpStatus: 503,
+    });
     expect(user.accountEnabled).toBe(false);
     const patchesBefore = writesFor(user.userPrincipalName).filter((entry) => entry.method === 'PATCH').length;
 
@@ -202,10 +216,14 @@ describe('POST /api/contain', () => {
 
     // The follow-ups were queued once, by the first delivery; the retry did not queue them again.
     await stack.host.drainQueues(15_000);
-    const detail = (await (await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: bearer(await readerToken(stack)) })).json()) as {
+    const detail = (await (
+      await fetch(`${stack.baseUrl}/api/incidents/${second.json.incidents[0].id}`, { headers: bearer(await readerToken(stack)) })
+    ).json()) as {
       timeline: Array<{ kind: string }>;
     };
-    expect(detail.timeline.filter((event) => /^(diagnosed|diagnosis_completed|diagnosis_partial|diagnosis_deferred)$/.test(event.kind))).toHaveLength(1);
+    expect(
+      detail.timeline.filter((event) => /^(diagnosed|diagnosis_completed|diagnosis_partial|diagnosis_deferred)$/.test(event.kind)),
+    ).toHaveLength(1);
     expect(detail.timeline.filter((event) => event.kind === 'containment_retry')).toHaveLength(1);
   });
 
@@ -228,8 +246,15 @@ describe('POST /api/contain', () => {
     const response = await post(manualAlert(user.userPrincipalName, 'hung-001'));
     expect(response.status).toBe(200);
     expect(response.json.incidents[0].state).toBe('contained');
-    expect(response.json.incidents[0].actions.find((action) => action.action === 'disableAccount')).toMatchObject({ result: 'succeeded', attempts: 2 });
-    expect(writesFor(user.userPrincipalName).filter((entry) => entry.method === 'PATCH').map((entry) => entry.status)).toEqual([0, 204]);
+    expect(response.json.incidents[0].actions.find((action) => action.action === 'disableAccount')).toMatchObject({
+      result: 'succeeded',
+      attempts: 2,
+    });
+    expect(
+      writesFor(user.userPrincipalName)
+        .filter((entry) => entry.method === 'PATCH')
+        .map((entry) => entry.status),
+    ).toEqual([0, 204]);
   });
 
   it('a Graph call that hangs past the budget is recorded as a transient timeout and invites a retry', async () => {
@@ -272,10 +297,34 @@ describe('refusals change nothing', () => {
     ['an empty body', '', json, 400, 'malformed_request'],
     ['an unknown shape', '{"hello":"world"}', json, 422, 'unprocessable_alert'],
     ['a Sentinel incident with no user', missingAccount, json, 422, 'unprocessable_alert'],
-    ['a non-JSON content type', manualAlert('casey.nguyen@wingtip-lab.example', 'ct-001'), { ...json, 'content-type': 'application/xml' }, 415, 'unsupported_media_type'],
-    ['an oversized body', JSON.stringify({ user: 'casey.nguyen@wingtip-lab.example', alertId: 'big', pad: 'x'.repeat(1_100_000) }), json, 413, undefined],
-    ['no function key', manualAlert('casey.nguyen@wingtip-lab.example', 'nokey-001'), { 'content-type': 'application/json' }, 401, undefined],
-    ['a wrong function key', manualAlert('casey.nguyen@wingtip-lab.example', 'badkey-001'), { ...json, 'x-functions-key': 'wrong' }, 401, undefined],
+    [
+      'a non-JSON content type',
+      manualAlert('casey.nguyen@wingtip-lab.example', 'ct-001'),
+      { ...json, 'content-type': 'application/xml' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'an oversized body',
+      JSON.stringify({ user: 'casey.nguyen@wingtip-lab.example', alertId: 'big', pad: 'x'.repeat(1_100_000) }),
+      json,
+      413,
+      undefined,
+    ],
+    [
+      'no function key',
+      manualAlert('casey.nguyen@wingtip-lab.example', 'nokey-001'),
+      { 'content-type': 'application/json' },
+      401,
+      undefined,
+    ],
+    [
+      'a wrong function key',
+      manualAlert('casey.nguyen@wingtip-lab.example', 'badkey-001'),
+      { ...json, 'x-functions-key': 'wrong' },
+      401,
+      undefined,
+    ],
   ])('%s -> %i, zero Graph calls, zero rows', async (_label, body, headers, status, code) => {
     // Queued phases from earlier tests append timeline rows; let them finish so the count is ours alone.
     await stack.host.drainQueues(15_000);
@@ -304,7 +353,14 @@ describe('logging', () => {
       .filter((message) => message.startsWith('{"event":"containment"'));
     expect(messages.length).toBeGreaterThan(0);
     const parsed = JSON.parse(messages[0]) as { latencyMs: Record<string, number> };
-    expect(parsed.latencyMs).toEqual(expect.objectContaining({ total: expect.any(Number), claim: expect.any(Number), revokeSessions: expect.any(Number), disableAccount: expect.any(Number) }));
+    expect(parsed.latencyMs).toEqual(
+      expect.objectContaining({
+        total: expect.any(Number),
+        claim: expect.any(Number),
+        revokeSessions: expect.any(Number),
+        disableAccount: expect.any(Number),
+      }),
+    );
     expect(hostLog.join('\n')).not.toContain(FUNCTION_KEY);
   });
 });

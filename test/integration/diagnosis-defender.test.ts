@@ -15,7 +15,12 @@ beforeAll(() => {
 
 it('reads sign-ins from Defender advanced hunting with the user agent, and judges by it', async () => {
   simulator.clearRequestLog();
-  const pack = await diagnose({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'xdr-001', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+  const pack = await diagnose({
+    user: SCENARIO_USERS.victim.userPrincipalName,
+    alertId: 'xdr-001',
+    severity: 'High',
+    sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+  });
   expect(pack.diagnosis.sources.signIns).toMatchObject({ status: 'complete', items: 8 });
   expect(pack.diagnosis.sources.signIns.via).toMatch(/^Defender advanced hunting AADSignInEventsBeta/);
   expect(pack.diagnosis.sources.signIns.notes).toBeUndefined();
@@ -24,7 +29,9 @@ it('reads sign-ins from Defender advanced hunting with the user agent, and judge
   expect(pack.diagnosis.window.anchor?.description).toBe(`suspicious sign-in (${SCENARIO_NETWORKS.attacker.ipAddress})`);
   const signIns = pack.findings.filter((f) => f.kind === 'sign_in' && f.verdict === 'suspicious');
   expect(signIns.some((f) => f.reasons.includes('a user agent this user had not used before the window'))).toBe(true);
-  const queries = simulator.requestLog.filter((entry) => entry.path === '/v1.0/security/runHuntingQuery' && (entry.body as { Query: string }).Query.startsWith('AADSignInEventsBeta'));
+  const queries = simulator.requestLog.filter(
+    (entry) => entry.path === '/v1.0/security/runHuntingQuery' && (entry.body as { Query: string }).Query.startsWith('AADSignInEventsBeta'),
+  );
   expect(queries).toHaveLength(1);
   expect((queries[0].body as { Query: string }).Query).toContain(`AccountUpn =~ '${SCENARIO_USERS.victim.userPrincipalName}'`);
   expect(simulator.requestLog.some((entry) => entry.path === '/v1.0/auditLogs/signIns')).toBe(false);
@@ -33,7 +40,12 @@ it('reads sign-ins from Defender advanced hunting with the user agent, and judge
 it('falls back to Graph when runHuntingQuery is refused, and says so', async () => {
   simulator.addFault({ method: 'POST', path: '/v1.0/security/runHuntingQuery', status: 403, code: 'Forbidden' });
   try {
-    const pack = await diagnose({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'xdr-002', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+    const pack = await diagnose({
+      user: SCENARIO_USERS.victim.userPrincipalName,
+      alertId: 'xdr-002',
+      severity: 'High',
+      sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+    });
     expect(pack.diagnosis.sources.signIns).toMatchObject({ status: 'complete', items: 8 });
     expect(pack.diagnosis.sources.signIns.via).toMatch(/^Graph v1\.0/);
     expect(pack.diagnosis.sources.signIns.notes).toEqual([

@@ -15,15 +15,25 @@ beforeAll(() => {
 
 it('reads sign-ins from SigninLogs with user agent and ASN, and words reasons by the hosting ASN', async () => {
   simulator.clearRequestLog();
-  const pack = await diagnose({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'la-001', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+  const pack = await diagnose({
+    user: SCENARIO_USERS.victim.userPrincipalName,
+    alertId: 'la-001',
+    severity: 'High',
+    sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+  });
   expect(pack.diagnosis.sources.signIns).toMatchObject({ status: 'complete', items: 8 });
   expect(pack.diagnosis.sources.signIns.via).toMatch(/^Log Analytics SigninLogs \+ AADNonInteractiveUserSignInLogs/);
   expect(pack.diagnosis.window.anchor?.description).toBe(`sign-in from AS14061 (${SCENARIO_NETWORKS.attacker.ipAddress})`);
   expect(pack.diagnosis.window.attackerUserAgents).toEqual([SCENARIO_NETWORKS.attacker.userAgent]);
   const rule = pack.findings.find((f) => f.providerId === SCENARIO_ATTACK.inboxRule.id);
-  expect(rule?.reasons).toContain(`created from ${SCENARIO_NETWORKS.attacker.ipAddress}, an attacker IP, 10 min after the first sign-in from AS14061 (${SCENARIO_NETWORKS.attacker.ipAddress})`);
+  expect(rule?.reasons).toContain(
+    `created from ${SCENARIO_NETWORKS.attacker.ipAddress}, an attacker IP, 10 min after the first sign-in from AS14061 (${SCENARIO_NETWORKS.attacker.ipAddress})`,
+  );
   // The diagnosis sign-in query (the hunt's queries follow it).
-  const queries = simulator.requestLog.filter((entry) => entry.path.startsWith('/v1/workspaces/') && (entry.body as { query: string }).query.startsWith('union withsource=SignInTable'));
+  const queries = simulator.requestLog.filter(
+    (entry) =>
+      entry.path.startsWith('/v1/workspaces/') && (entry.body as { query: string }).query.startsWith('union withsource=SignInTable'),
+  );
   expect(queries).toHaveLength(1);
   expect((queries[0].body as { query: string }).query).toContain(`UserPrincipalName =~ '${SCENARIO_USERS.victim.userPrincipalName}'`);
   expect(simulator.requestLog.some((entry) => entry.path === '/v1.0/auditLogs/signIns')).toBe(false);
@@ -40,7 +50,12 @@ it('finds the window from a hosting-ASN sign-in when the alert names no IP (Grap
 it('falls back to Graph when the workspace refuses us, and says so', async () => {
   simulator.addFault({ method: 'POST', path: /^\/v1\/workspaces\//, status: 403, code: 'InsufficientAccessError' });
   try {
-    const pack = await diagnose({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'la-003', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+    const pack = await diagnose({
+      user: SCENARIO_USERS.victim.userPrincipalName,
+      alertId: 'la-003',
+      severity: 'High',
+      sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+    });
     expect(pack.diagnosis.sources.signIns).toMatchObject({ status: 'complete', items: 8 });
     expect(pack.diagnosis.sources.signIns.via).toMatch(/^Graph v1\.0/);
     expect(pack.diagnosis.sources.signIns.notes).toEqual([

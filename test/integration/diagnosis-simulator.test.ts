@@ -22,7 +22,10 @@ afterEach(() => {
 });
 
 async function call<T = Record<string, unknown>>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${sim.baseUrl}${path}`, { ...init, headers: { 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  const response = await fetch(`${sim.baseUrl}${path}`, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
 }
@@ -30,11 +33,18 @@ async function call<T = Record<string, unknown>>(path: string, init: RequestInit
 const dayAgo = () => new Date(Date.now() - 86_400_000).toISOString();
 
 function createQuery(body: Record<string, unknown>) {
-  return call<{ id: string; status: string; isRecordCountLimitExceeded: boolean }>('/v1.0/security/auditLog/queries', { method: 'POST', body: JSON.stringify(body) });
+  return call<{ id: string; status: string; isRecordCountLimitExceeded: boolean }>('/v1.0/security/auditLog/queries', {
+    method: 'POST',
+    body: JSON.stringify(body),
+  });
 }
 
 describe('security/auditLog/queries', () => {
-  const mailbox = { filterStartDateTime: dayAgo(), filterEndDateTime: new Date().toISOString(), userPrincipalNameFilters: [victim.userPrincipalName] };
+  const mailbox = {
+    filterStartDateTime: dayAgo(),
+    filterEndDateTime: new Date().toISOString(),
+    userPrincipalNameFilters: [victim.userPrincipalName],
+  };
 
   it('runs asynchronously: notStarted, running, then succeeded with its records', async () => {
     sim.tenant.auditQueryBehaviour.completesAfterMs = 300;
@@ -47,7 +57,9 @@ describe('security/auditLog/queries', () => {
     expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}`)).body.status).toBe('running');
     heldClockMs += 1;
     expect((await call(`/v1.0/security/auditLog/queries/${created.body.id}`)).body.status).toBe('succeeded');
-    const records = await call<{ value: Array<{ operation: string; auditData: { Item: { Subject: string } } }> }>(`/v1.0/security/auditLog/queries/${created.body.id}/records`);
+    const records = await call<{ value: Array<{ operation: string; auditData: { Item: { Subject: string } } }> }>(
+      `/v1.0/security/auditLog/queries/${created.body.id}/records`,
+    );
     expect(records.body.value.map((r) => r.auditData.Item.Subject).sort()).toEqual(
       [...SCENARIO_MAILBOX.attackerSends, ...SCENARIO_MAILBOX.benignSends].map((s) => s.subject).sort(),
     );
@@ -69,7 +81,13 @@ describe('security/auditLog/queries', () => {
     }
     expect(pages).toBe(3);
     // The benign rule was made 21 days ago: outside the 24 h window.
-    expect(all.map((r) => r.operation).sort()).toEqual(['MailItemsAccessed', 'MailItemsAccessed', 'MailItemsAccessed', 'MailItemsAccessed', 'New-InboxRule']);
+    expect(all.map((r) => r.operation).sort()).toEqual([
+      'MailItemsAccessed',
+      'MailItemsAccessed',
+      'MailItemsAccessed',
+      'MailItemsAccessed',
+      'New-InboxRule',
+    ]);
     const other = await createQuery({ ...mailbox, userPrincipalNameFilters: [SCENARIO_USERS.casey.userPrincipalName] });
     expect((await call<{ value: unknown[] }>(`/v1.0/security/auditLog/queries/${other.body.id}/records`)).body.value).toEqual([]);
   });
@@ -89,7 +107,10 @@ describe('security/auditLog/queries', () => {
   });
 
   it('is tuned over the control API for curl users', async () => {
-    const set = await call('/_sim/audit-queries', { method: 'POST', body: JSON.stringify({ completesAfterMs: 60_000, recordCountLimit: 7 }) });
+    const set = await call('/_sim/audit-queries', {
+      method: 'POST',
+      body: JSON.stringify({ completesAfterMs: 60_000, recordCountLimit: 7 }),
+    });
     expect(set.body).toEqual({ completesAfterMs: 60_000, recordCountLimit: 7, outcome: 'succeeded' });
     expect((await createQuery(mailbox)).body).toMatchObject({ status: 'notStarted' });
     expect((await call('/_sim/audit-queries', { method: 'POST', body: JSON.stringify({ outcome: 'maybe' }) })).status).toBe(400);
@@ -104,7 +125,9 @@ describe('security/auditLog/queries', () => {
 
 describe('mail folders, sent messages and devices', () => {
   it('names the folder a rule moves mail to, and answers 404 for a folder that is not there', async () => {
-    const folder = await call(`/v1.0/users/${victim.id}/mailFolders/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.moveToFolderId)}?$select=displayName`);
+    const folder = await call(
+      `/v1.0/users/${victim.id}/mailFolders/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.moveToFolderId)}?$select=displayName`,
+    );
     expect(folder.body).toMatchObject({ id: SCENARIO_ATTACK.inboxRule.moveToFolderId, displayName: 'RSS Feeds' });
     expect(folder.body).not.toHaveProperty('totalItemCount');
     expect((await call(`/v1.0/users/${victim.id}/mailFolders/AAMkADnope`)).body).toMatchObject({ error: { code: 'ErrorItemNotFound' } });
@@ -113,9 +136,15 @@ describe('mail folders, sent messages and devices', () => {
   it('finds a sent message by its InternetMessageId, with its recipients', async () => {
     const send = SCENARIO_MAILBOX.attackerSends[1];
     const filter = encodeURIComponent(`internetMessageId eq '${send.internetMessageId}'`);
-    const found = await call<{ value: Array<{ subject: string; toRecipients: unknown }> }>(`/v1.0/users/${victim.id}/messages?$filter=${filter}&$select=subject,toRecipients`);
-    expect(found.body.value).toEqual([{ id: expect.any(String), subject: send.subject, toRecipients: [{ emailAddress: { name: send.to, address: send.to } }] }]);
-    const none = await call<{ value: unknown[] }>(`/v1.0/users/${victim.id}/messages?$filter=${encodeURIComponent("internetMessageId eq '<gone@x>'")}`);
+    const found = await call<{ value: Array<{ subject: string; toRecipients: unknown }> }>(
+      `/v1.0/users/${victim.id}/messages?$filter=${filter}&$select=subject,toRecipients`,
+    );
+    expect(found.body.value).toEqual([
+      { id: expect.any(String), subject: send.subject, toRecipients: [{ emailAddress: { name: send.to, address: send.to } }] },
+    ]);
+    const none = await call<{ value: unknown[] }>(
+      `/v1.0/users/${victim.id}/messages?$filter=${encodeURIComponent("internetMessageId eq '<gone@x>'")}`,
+    );
     expect(none.body.value).toEqual([]);
   });
 
@@ -133,12 +162,22 @@ describe('directory audit filters', () => {
     const byInitiator = await call<{ value: Array<{ activityDisplayName: string }> }>(
       `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`${since} and initiatedBy/user/id eq '${victim.id}'`)}`,
     );
-    expect(byInitiator.body.value.map((a) => a.activityDisplayName).sort()).toEqual(['Add registered owner to device', 'Consent to application', 'Register device', 'User registered security info']);
+    expect(byInitiator.body.value.map((a) => a.activityDisplayName).sort()).toEqual([
+      'Add registered owner to device',
+      'Consent to application',
+      'Register device',
+      'User registered security info',
+    ]);
     const byTarget = await call<{ value: Array<{ activityDisplayName: string }> }>(
       `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`${since} and targetResources/any(t:t/id eq '${victim.id}')`)}`,
     );
-    expect(byTarget.body.value.map((a) => a.activityDisplayName).sort()).toEqual(['Add registered owner to device', 'User registered security info']);
-    const someoneElse = await call<{ value: unknown[] }>(`/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`${since} and initiatedBy/user/id eq '${SCENARIO_USERS.casey.id}'`)}`);
+    expect(byTarget.body.value.map((a) => a.activityDisplayName).sort()).toEqual([
+      'Add registered owner to device',
+      'User registered security info',
+    ]);
+    const someoneElse = await call<{ value: unknown[] }>(
+      `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`${since} and initiatedBy/user/id eq '${SCENARIO_USERS.casey.id}'`)}`,
+    );
     expect(someoneElse.body.value).toEqual([]);
   });
 });
@@ -148,7 +187,13 @@ describe('bulk sign-ins', () => {
     const user = sim.addUser({ userPrincipalName: 'bulk.user@wingtip-lab.example' });
     const at = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
     sim.tenant.addSignIn({ user, createdDateTime: at(10), ipAddress: '203.0.113.1', errorCode: 50057 });
-    sim.tenant.addSignIn({ user, createdDateTime: at(5), ipAddress: '203.0.113.2', userAgent: 'HeadlessChrome', autonomousSystemNumber: 14061 });
+    sim.tenant.addSignIn({
+      user,
+      createdDateTime: at(5),
+      ipAddress: '203.0.113.2',
+      userAgent: 'HeadlessChrome',
+      autonomousSystemNumber: 14061,
+    });
     const listed = await call<{ value: Array<{ ipAddress: string; status: { errorCode: number }; userAgent?: string }> }>(
       `/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(`userId eq '${user.id}'`)}`,
     );
@@ -157,6 +202,9 @@ describe('bulk sign-ins', () => {
       ['203.0.113.1', 50057],
     ]);
     expect(listed.body.value[0]).not.toHaveProperty('userAgent');
-    expect(sim.tenant.signIns.find((r) => r.signIn.ipAddress === '203.0.113.2')).toMatchObject({ userAgent: 'HeadlessChrome', autonomousSystemNumber: 14061 });
+    expect(sim.tenant.signIns.find((r) => r.signIn.ipAddress === '203.0.113.2')).toMatchObject({
+      userAgent: 'HeadlessChrome',
+      autonomousSystemNumber: 14061,
+    });
   });
 });

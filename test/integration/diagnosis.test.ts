@@ -81,13 +81,18 @@ async function detail(id: string, query = ''): Promise<DetailBody> {
 async function findingRows(id: string): Promise<number> {
   const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Incidents', { allowInsecureConnection: true });
   let count = 0;
-  for await (const row of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${id}' and RowKey ge 'finding-' and RowKey lt 'finding-~'` } })) if (row) count++;
+  for await (const row of client.listEntities({
+    queryOptions: { filter: `PartitionKey eq '${id}' and RowKey ge 'finding-' and RowKey lt 'finding-~'` },
+  }))
+    if (row) count++;
   return count;
 }
 
 /** Closes the user's incidents in storage, so the next alert for them opens a new one. */
 async function closeIncidentsOf(user: string): Promise<void> {
-  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, { headers: bearer(await readerToken(stack)) });
+  const listed = await request<{ incidents: Array<{ id: string }> }>(`${stack.baseUrl}/api/incidents?user=${encodeURIComponent(user)}`, {
+    headers: bearer(await readerToken(stack)),
+  });
   const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Incidents', { allowInsecureConnection: true });
   for (const { id } of listed.json.incidents) await client.updateEntity({ partitionKey: id, rowKey: 'incident', state: 'closed' }, 'Merge');
 }
@@ -95,7 +100,16 @@ async function closeIncidentsOf(user: string): Promise<void> {
 /** Queues diagnosis again for an incident, as a redelivered message would. */
 async function rediagnose(incident: DetailBody, upn: string): Promise<void> {
   const queue = new QueueClient(stack.storageConnectionString, 'diagnose');
-  const message = { version: 1, incidentId: incident.id, userKey: SCENARIO_USERS.victim.id, upn, alertKey: 'redelivered', ips: [], userAgents: [], t0: incident.t0 };
+  const message = {
+    version: 1,
+    incidentId: incident.id,
+    userKey: SCENARIO_USERS.victim.id,
+    upn,
+    alertKey: 'redelivered',
+    ips: [],
+    userAgents: [],
+    t0: incident.t0,
+  };
   await queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
   await stack.host.drainQueues(30_000);
 }
@@ -120,7 +134,7 @@ const SEEDED_ATTACK = [
 describe('the demo victim', () => {
   let victimIncident: DetailBody;
 
-  it('gets a pack that flags exactly the seeded persistence and the attacker\'s sends, and none of the benign items', async () => {
+  it("gets a pack that flags exactly the seeded persistence and the attacker's sends, and none of the benign items", async () => {
     const id = await contain(sentinelSample);
     await stack.host.drainQueues(30_000);
     victimIncident = await detail(id);
@@ -148,9 +162,14 @@ describe('the demo victim', () => {
     expect(diagnosis?.window.attackerIps).toEqual([SCENARIO_NETWORKS.attacker.ipAddress]);
     const rule = findings.find((f) => f.providerId === SCENARIO_ATTACK.inboxRule.id);
     expect(rule?.reasons).toEqual(
-      expect.arrayContaining(['forwards to an external address (leak0314@protonmail.example)', 'moves messages to RSS Feeds, a folder people rarely open']),
+      expect.arrayContaining([
+        'forwards to an external address (leak0314@protonmail.example)',
+        'moves messages to RSS Feeds, a folder people rarely open',
+      ]),
     );
-    expect(diagnosis?.summary).toMatch(/Persistence to remove \(Phase 3\): Inbox rule "\.", Consent to MailPort Sync, Phone \+1 5555550100 and Device DESKTOP-AITM01\./);
+    expect(diagnosis?.summary).toMatch(
+      /Persistence to remove \(Phase 3\): Inbox rule "\.", Consent to MailPort Sync, Phone \+1 5555550100 and Device DESKTOP-AITM01\./,
+    );
     expect(victimIncident.timeline.map((e) => e.kind)).toContain('diagnosed');
   });
 
@@ -179,7 +198,10 @@ describe('the demo victim', () => {
     await rediagnose(victimIncident, victim.userPrincipalName);
     const again = await detail(victimIncident.id);
     expect(again.diagnosis?.containmentHeld).toBe(false);
-    expect(again.findings.find((f) => f.kind === 'post_containment_activity')).toMatchObject({ providerId: after.signIn.id, verdict: 'suspicious' });
+    expect(again.findings.find((f) => f.kind === 'post_containment_activity')).toMatchObject({
+      providerId: after.signIn.id,
+      verdict: 'suspicious',
+    });
     expect(again.timeline.filter((e) => e.kind === 'post_containment_activity')).toHaveLength(1);
     expect(again.diagnosis?.summary).toContain('CONTAINMENT DID NOT HOLD');
     simulator.tenant.signIns.splice(simulator.tenant.signIns.indexOf(after), 1);
@@ -194,14 +216,24 @@ it('a 403 source is recorded with the permission it needs and a truncated one sa
   try {
     // A fresh pack needs a fresh incident: the victim's earlier one is closed first (as a human or recovery would).
     await closeIncidentsOf(SCENARIO_USERS.victim.userPrincipalName);
-    const id = await contain(JSON.stringify({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'diag-403', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress }));
+    const id = await contain(
+      JSON.stringify({
+        user: SCENARIO_USERS.victim.userPrincipalName,
+        alertId: 'diag-403',
+        severity: 'High',
+        sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+      }),
+    );
     await stack.host.drainQueues(30_000);
     const incident = await detail(id);
     expect(incident.diagnosis?.sources.authenticationMethods).toMatchObject({
       status: 'unavailable',
       detail: 'unavailable: missing permission UserAuthenticationMethod.Read.All (Graph 403 Authorization_RequestDenied)',
     });
-    expect(incident.diagnosis?.sources.mailboxAudit).toMatchObject({ status: 'truncated', detail: 'truncated: the audit query exceeded its record-count limit' });
+    expect(incident.diagnosis?.sources.mailboxAudit).toMatchObject({
+      status: 'truncated',
+      detail: 'truncated: the audit query exceeded its record-count limit',
+    });
     expect(incident.findings.some((f) => f.kind === 'authentication_method')).toBe(false);
     expect(suspicious(incident.findings, ['inbox_rule', 'oauth_grant', 'device'])).toEqual([
       `device ${SCENARIO_ATTACK.device.id}`,
@@ -210,21 +242,34 @@ it('a 403 source is recorded with the permission it needs and a truncated one sa
     ]);
     // Unavailable and truncated are settled outcomes: the pack is complete, and says what it lacks.
     expect(incident.state).toBe('diagnosed');
-    expect(incident.diagnosis?.summary).toMatch(/Incomplete: mailbox audit truncated: .*; authentication methods unavailable: missing permission UserAuthenticationMethod\.Read\.All/);
+    expect(incident.diagnosis?.summary).toMatch(
+      /Incomplete: mailbox audit truncated: .*; authentication methods unavailable: missing permission UserAuthenticationMethod\.Read\.All/,
+    );
   } finally {
     simulator.tenant.auditQueryBehaviour.recordCountLimit = limit;
   }
 });
 
-it('pages through more than 3,000 sign-ins to find the attacker\'s first one on the last page', async () => {
+it("pages through more than 3,000 sign-ins to find the attacker's first one on the last page", async () => {
   const user = simulator.addUser({ userPrincipalName: 'paging.user@wingtip-lab.example', displayName: 'Paging User' });
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
   const corporate = SCENARIO_NETWORKS.corporate.ipAddress;
   for (let i = 0; i < 10; i++) simulator.tenant.addSignIn({ user, createdDateTime: minutesAgo(1200 - i * 60), ipAddress: corporate });
   const attackerIp = '203.0.113.66';
-  const first = simulator.tenant.addSignIn({ user, createdDateTime: minutesAgo(150), ipAddress: attackerIp, city: 'Amsterdam', countryOrRegion: 'NL' });
+  const first = simulator.tenant.addSignIn({
+    user,
+    createdDateTime: minutesAgo(150),
+    ipAddress: attackerIp,
+    city: 'Amsterdam',
+    countryOrRegion: 'NL',
+  });
   // 3,000 newer sign-ins from the office: newest first, the attacker's is the 3,001st.
-  for (let i = 0; i < 3_000; i++) simulator.tenant.addSignIn({ user, createdDateTime: new Date(Date.now() - (140 * 60_000 - i * 2_500)).toISOString(), ipAddress: corporate });
+  for (let i = 0; i < 3_000; i++)
+    simulator.tenant.addSignIn({
+      user,
+      createdDateTime: new Date(Date.now() - (140 * 60_000 - i * 2_500)).toISOString(),
+      ipAddress: corporate,
+    });
   simulator.clearRequestLog();
 
   const id = await contain(JSON.stringify({ user: user.userPrincipalName, alertId: 'paging-001', severity: 'High', sourceIp: attackerIp }));
@@ -233,7 +278,11 @@ it('pages through more than 3,000 sign-ins to find the attacker\'s first one on 
   expect(incident.diagnosis?.sources.signIns).toMatchObject({ status: 'complete', items: 3_011 });
   expect(incident.diagnosis?.window.start).toBe(new Date(first.signIn.createdDateTime).toISOString());
   expect(incident.findings.filter((f) => f.kind === 'sign_in').map((f) => f.providerId)).toEqual([first.signIn.id]);
-  const pages = simulator.requestLog.filter((entry) => entry.path === '/v1.0/auditLogs/signIns' && [user.userPrincipalName, user.id].some((id) => decodeURIComponent(entry.query).includes(id)));
+  const pages = simulator.requestLog.filter(
+    (entry) =>
+      entry.path === '/v1.0/auditLogs/signIns' &&
+      [user.userPrincipalName, user.id].some((id) => decodeURIComponent(entry.query).includes(id)),
+  );
   // Four distinct pages, following nextLink; a page whose transfer failed on a loaded machine is read
   // again by the retry middleware (an idempotent GET), so requests may exceed pages.
   const distinct = [...new Set(pages.map((entry) => entry.query))];

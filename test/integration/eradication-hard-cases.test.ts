@@ -5,7 +5,15 @@
 // One stack per file: the app's services are built once per process.
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
-import { reenableAccount, replantPersistence, SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_RETURN, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
+import {
+  reenableAccount,
+  replantPersistence,
+  SCENARIO_ATTACK,
+  SCENARIO_BENIGN,
+  SCENARIO_RETURN,
+  SCENARIO_USERS,
+  type TenantSimulator,
+} from '../../dev/simulator';
 import { approverToken, bearer } from '../support/tokens';
 import { manualAlert, request, type ContainBody } from '../support/http';
 
@@ -39,7 +47,11 @@ interface Detail {
   t2?: string;
   t3?: string;
   findings: Finding[];
-  eradication?: { items: Item[]; manualSteps: Array<{ why: string; powershell: string[] }>; verification?: { clean: boolean; newItems: string[] } };
+  eradication?: {
+    items: Item[];
+    manualSteps: Array<{ why: string; powershell: string[] }>;
+    verification?: { clean: boolean; newItems: string[] };
+  };
   verification?: { clean: boolean; problems: string[] };
   timeline: Array<{ kind: string; summary: string; mark?: string; actor: string; detail?: Record<string, unknown> }>;
 }
@@ -58,7 +70,11 @@ async function detail(stack: LocalStack, id: string): Promise<Detail> {
 }
 
 function post<T = Record<string, unknown>>(stack: LocalStack, id: string, verb: string, body: unknown) {
-  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...analyst }, body: JSON.stringify(body) });
+  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...analyst },
+    body: JSON.stringify(body),
+  });
 }
 
 function deletes(simulator: TenantSimulator): string[] {
@@ -73,7 +89,10 @@ describe('the hard cases', () => {
     // Verification right after containment (0 min), so each incident here is checked at once. The hunt
     // only reports: Casey is one of the seeded campaign's victims, and a held campaign incident would be
     // the one open incident the manual alert for Casey links to.
-    stack = await startLocalStack({ functionKey: KEY, settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', VERIFY_AFTER_MINUTES: '0', CAMPAIGN_CONTAINMENT: 'off' } });
+    stack = await startLocalStack({
+      functionKey: KEY,
+      settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', VERIFY_AFTER_MINUTES: '0', CAMPAIGN_CONTAINMENT: 'off' },
+    });
     analyst = bearer(await approverToken(stack));
     simulator = stack.simulator!;
   });
@@ -88,15 +107,23 @@ describe('the hard cases', () => {
     expect(before.timeline.some((e) => e.kind === 'containment_verified')).toBe(true);
     await fetch(`${simulator.baseUrl}/_sim/app-access`, { method: 'POST', body: JSON.stringify({ revoke: ['Device.ReadWrite.All'] }) });
     // Someone removed the grant by hand meanwhile.
-    simulator.tenant.permissionGrants.splice(simulator.tenant.permissionGrants.findIndex((r) => r.grant.id === SCENARIO_ATTACK.maliciousApp.grantId), 1);
-    const flagged = before.findings.filter((f) => f.verdict === 'suspicious' && ['inbox_rule', 'oauth_grant', 'authentication_method', 'device'].includes(f.kind)).map((f) => f.id);
+    simulator.tenant.permissionGrants.splice(
+      simulator.tenant.permissionGrants.findIndex((r) => r.grant.id === SCENARIO_ATTACK.maliciousApp.grantId),
+      1,
+    );
+    const flagged = before.findings
+      .filter((f) => f.verdict === 'suspicious' && ['inbox_rule', 'oauth_grant', 'authentication_method', 'device'].includes(f.kind))
+      .map((f) => f.id);
     const authenticator = before.findings.find((f) => f.providerId === SCENARIO_BENIGN.authenticatorMethod.id)!;
     expect(authenticator.verdict).toBe('benign');
     expect((await post(stack, id, 'eradicate', { findings: [...flagged, authenticator.id] })).status).toBe(202);
     await stack.host.drainQueues(60_000);
 
     const incident = await detail(stack, id);
-    const byKind = (kind: string, providerId: string) => incident.eradication?.items.find((i) => i.kind === kind && incident.findings.find((f) => f.id === i.findingId)?.providerId === providerId);
+    const byKind = (kind: string, providerId: string) =>
+      incident.eradication?.items.find(
+        (i) => i.kind === kind && incident.findings.find((f) => f.id === i.findingId)?.providerId === providerId,
+      );
     expect(byKind('inbox_rule', SCENARIO_ATTACK.inboxRule.id)?.status).toBe('removed');
     expect(byKind('oauth_grant', SCENARIO_ATTACK.maliciousApp.grantId)?.status).toBe('already_gone');
     expect(byKind('authentication_method', SCENARIO_ATTACK.phoneMethod.id)?.status).toBe('removed');

@@ -39,7 +39,11 @@ interface Detail {
   t2?: string;
   t3?: string;
   findings: Finding[];
-  eradication?: { items: Item[]; manualSteps: Array<{ why: string; powershell: string[] }>; verification?: { clean: boolean; newItems: string[] } };
+  eradication?: {
+    items: Item[];
+    manualSteps: Array<{ why: string; powershell: string[] }>;
+    verification?: { clean: boolean; newItems: string[] };
+  };
   verification?: { clean: boolean; problems: string[] };
   timeline: Array<{ kind: string; summary: string; mark?: string; actor: string; detail?: Record<string, unknown> }>;
 }
@@ -58,7 +62,11 @@ async function detail(stack: LocalStack, id: string): Promise<Detail> {
 }
 
 function post<T = Record<string, unknown>>(stack: LocalStack, id: string, verb: string, body: unknown) {
-  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...analyst }, body: JSON.stringify(body) });
+  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...analyst },
+    body: JSON.stringify(body),
+  });
 }
 
 function deletes(simulator: TenantSimulator): string[] {
@@ -74,7 +82,11 @@ describe('eradication and recovery of the demo victim', () => {
   beforeAll(async () => {
     // The hunt only reports here: the campaign victims it would hold (hunt-*.test.ts's to test) would be
     // more incidents and Graph traffic than the eradication of this one.
-    stack = await startLocalStack({ functionKey: KEY, settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' }, log: (line) => hostLog.push(line) });
+    stack = await startLocalStack({
+      functionKey: KEY,
+      settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' },
+      log: (line) => hostLog.push(line),
+    });
     analyst = bearer(await approverToken(stack));
     simulator = stack.simulator!;
     id = await contain(stack, manualAlert(victim.userPrincipalName, 'erad-story-1'));
@@ -98,11 +110,19 @@ describe('eradication and recovery of the demo victim', () => {
 
   it('takes decisions from an approver only: the alert key and a reader are refused and nothing is queued or removed', async () => {
     const before = deletes(simulator).length;
-    const withKey = await request(`${stack.baseUrl}/api/incidents/${id}/eradicate`, { method: 'POST', headers, body: JSON.stringify({ findings: 'flagged' }) });
+    const withKey = await request(`${stack.baseUrl}/api/incidents/${id}/eradicate`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ findings: 'flagged' }),
+    });
     expect(withKey.status).toBe(401);
     const reader = bearer(await readerToken(stack));
     for (const verb of ['eradicate', 'recover', 'notified', 'close']) {
-      const refused = await request(`${stack.baseUrl}/api/incidents/${id}/${verb}`, { method: 'POST', headers: { 'content-type': 'application/json', ...reader }, body: '{}' });
+      const refused = await request(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...reader },
+        body: '{}',
+      });
       expect([verb, refused.status]).toEqual([verb, 403]);
     }
     await stack.host.drainQueues(60_000);
@@ -125,7 +145,10 @@ describe('eradication and recovery of the demo victim', () => {
     // The re-read after removal fails transiently at first: the removals must stay recorded as removed
     // while the queue retries the verification.
     simulator.addFault({ method: 'GET', path: /\/mailFolders\/inbox\/messageRules$/, status: 503, times: 5 });
-    const requested = await post<{ state: string }>(stack, id, 'eradicate', { findings: 'flagged', comment: 'confirmed with the user by phone' });
+    const requested = await post<{ state: string }>(stack, id, 'eradicate', {
+      findings: 'flagged',
+      comment: 'confirmed with the user by phone',
+    });
     expect(requested.status).toBe(202);
     expect(requested.json.state).toBe('eradicating');
     await stack.host.drainQueues(60_000);
@@ -141,7 +164,12 @@ describe('eradication and recovery of the demo victim', () => {
     expect(tenant.messageRules.filter((r) => r.userId === victim.id).map((r) => r.rule.id)).toEqual([SCENARIO_BENIGN.inboxRule.id]);
     expect(tenant.permissionGrants.map((r) => r.grant.id)).toEqual([SCENARIO_BENIGN.app.grantId]);
     expect(tenant.appRoleAssignments.map((r) => r.assignment.id)).toEqual([SCENARIO_BENIGN.app.appRoleAssignmentId]);
-    expect(tenant.authenticationMethods.filter((r) => r.userId === victim.id).map((r) => r.method.id).sort()).toEqual([SCENARIO_BENIGN.authenticatorMethod.id, SCENARIO_BENIGN.passwordMethod.id].sort());
+    expect(
+      tenant.authenticationMethods
+        .filter((r) => r.userId === victim.id)
+        .map((r) => r.method.id)
+        .sort(),
+    ).toEqual([SCENARIO_BENIGN.authenticatorMethod.id, SCENARIO_BENIGN.passwordMethod.id].sort());
     expect(tenant.devices.map((r) => r.device.id)).toEqual([SCENARIO_BENIGN.device.id]);
 
     const incident = await detail(stack, id);
@@ -152,12 +180,16 @@ describe('eradication and recovery of the demo victim', () => {
     const removed = incident.timeline.filter((e) => e.kind === 'removed');
     expect(removed).toHaveLength(4);
     // The request exactly as sent, percent-encoded.
-    expect(removed[0].summary).toContain(`DELETE /v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`);
+    expect(removed[0].summary).toContain(
+      `DELETE /v1.0/users/${victim.id}/mailFolders/inbox/messageRules/${encodeURIComponent(SCENARIO_ATTACK.inboxRule.id)} -> Graph 204`,
+    );
     expect(incident.timeline.find((e) => e.kind === 'eradication_requested')?.actor).toContain('sam.analyst@wingtip-lab.example');
     expect(incident.timeline.find((e) => e.mark === 'T1')?.kind).toBe('eradicated');
     // What Graph cannot reach is listed for a human, with the exact PowerShell for this mailbox.
     const lines = incident.eradication?.manualSteps.flatMap((step) => step.powershell) ?? [];
-    expect(lines).toContain(`Set-Mailbox -Identity '${victim.userPrincipalName}' -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false`);
+    expect(lines).toContain(
+      `Set-Mailbox -Identity '${victim.userPrincipalName}' -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false`,
+    );
     expect(lines.some((line) => line.startsWith(`Get-InboxRule -Mailbox '${victim.userPrincipalName}' -IncludeHidden`))).toBe(true);
     expect(lines.some((line) => line.startsWith('Get-TransportRule'))).toBe(true);
     expect(incident.verification?.clean).toBe(true);
@@ -172,7 +204,11 @@ describe('eradication and recovery of the demo victim', () => {
   });
 
   it('recovers with a one-time TAP shown once, re-enables, records T3 and repeats who the attacker mailed', async () => {
-    const response = await post<{ state: string; credential: { type: string; value: string; shownOnce: boolean; oneTime: boolean; lifetimeMinutes: number }; notifyOutOfBand: { external: string[]; internal: string[] } }>(stack, id, 'recover', { credential: 'tap' });
+    const response = await post<{
+      state: string;
+      credential: { type: string; value: string; shownOnce: boolean; oneTime: boolean; lifetimeMinutes: number };
+      notifyOutOfBand: { external: string[]; internal: string[] };
+    }>(stack, id, 'recover', { credential: 'tap' });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const { credential } = response.json;
@@ -223,4 +259,3 @@ describe('eradication and recovery of the demo victim', () => {
     expect(incident.timeline.filter((e) => e.mark).map((e) => e.mark)).toEqual(['T0', 'T1', 'T3', 'T2']);
   });
 });
-

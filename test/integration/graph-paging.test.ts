@@ -16,7 +16,9 @@ afterAll(async () => {
 });
 
 function client() {
-  return createGraphClient(parseConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' }).graph);
+  return createGraphClient(
+    parseConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true', GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' }).graph,
+  );
 }
 
 it('follows every nextLink and returns each user once', async () => {

@@ -22,8 +22,18 @@ it.each([
   const simulator = stack.simulator!;
   simulator.clearRequestLog();
   simulator.clearFaults();
-  simulator.addFault({ method: 'POST', path: /\/revokeSignInSessions$/, status: 429, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
-  simulator.addFault({ method: 'PATCH', path: /^\/v1\.0\/users\//, status: 429, ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) });
+  simulator.addFault({
+    method: 'POST',
+    path: /\/revokeSignInSessions$/,
+    status: 429,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+  simulator.addFault({
+    method: 'PATCH',
+    path: /^\/v1\.0\/users\//,
+    status: 429,
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
   const responses = await Promise.all(
     USERS.map((user) =>
       request(`${stack.baseUrl}/api/contain`, {

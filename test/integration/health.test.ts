@@ -15,7 +15,12 @@ interface HealthBody {
   status: string;
   storage: { reachable: boolean; latencyMs: number };
   graph: { reachable: boolean; latencyMs: number };
-  protectedAccounts: { checkedAt: string; resolved: number; unresolved: number; entries: Array<{ entry: string; status: string; objectId?: string }> };
+  protectedAccounts: {
+    checkedAt: string;
+    resolved: number;
+    unresolved: number;
+    entries: Array<{ entry: string; status: string; objectId?: string }>;
+  };
   settings: Record<string, unknown> & { protected: { accounts: number; groups: number }; callerAuth: string; containmentMode: string };
 }
 
@@ -45,8 +50,18 @@ it('shows each protected entry resolved or not, and logs the ones that name nobo
   expect(response.status).toBe(200);
   const { protectedAccounts } = response.json;
   expect(protectedAccounts.entries).toEqual([
-    { entry: 'bg-admin-01@wingtip-lab.example', status: 'resolved', objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', upn: 'bg-admin-01@wingtip-lab.example' },
-    { entry: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', status: 'resolved', objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', upn: 'bg-admin-01@wingtip-lab.example' },
+    {
+      entry: 'bg-admin-01@wingtip-lab.example',
+      status: 'resolved',
+      objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+      upn: 'bg-admin-01@wingtip-lab.example',
+    },
+    {
+      entry: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+      status: 'resolved',
+      objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99',
+      upn: 'bg-admin-01@wingtip-lab.example',
+    },
     { entry: GONE_UPN, status: 'unresolved' },
     { entry: GONE_ID, status: 'unresolved' },
   ]);
@@ -57,7 +72,9 @@ it('shows each protected entry resolved or not, and logs the ones that name nobo
     expect(line).toMatch(/"level":"error"/);
   }
   // The directory was asked about each entry (GET /users/{id}), at start.
-  const asked = stack.simulator!.requestLog.filter((entry) => entry.method === 'GET' && /^\/v1\.0\/users\/[^/]+$/.test(entry.path)).map((entry) => decodeURIComponent(entry.path.split('/')[3]));
+  const asked = stack
+    .simulator!.requestLog.filter((entry) => entry.method === 'GET' && /^\/v1\.0\/users\/[^/]+$/.test(entry.path))
+    .map((entry) => decodeURIComponent(entry.path.split('/')[3]));
   expect(asked).toEqual(expect.arrayContaining([GONE_UPN, GONE_ID]));
 });
 

@@ -223,8 +223,10 @@ describe('function keys', () => {
 });
 
 describe('starting the host', () => {
-  const start = (keys: Parameters<typeof startFunctionHost>[0]['keys'], defs: FunctionDefinition[] = definitions.filter((d) => d.kind === 'http')) =>
-    startFunctionHost({ definitions: defs, keys, storageConnectionString: azurite.connectionString, hostJson, log: () => undefined });
+  const start = (
+    keys: Parameters<typeof startFunctionHost>[0]['keys'],
+    defs: FunctionDefinition[] = definitions.filter((d) => d.kind === 'http'),
+  ) => startFunctionHost({ definitions: defs, keys, storageConnectionString: azurite.connectionString, hostJson, log: () => undefined });
 
   it('refuses keys that would leave a function-level route unreachable', async () => {
     await expect(start({ host: [], functions: { echo: [ECHO_KEY] } })).rejects.toThrow(/no host key and no function key opens item/);
@@ -236,7 +238,14 @@ describe('starting the host', () => {
   });
 
   it('refuses admin-level functions, which Azure opens with the master key only', async () => {
-    const admin: FunctionDefinition = { kind: 'http', name: 'admin', route: 'admin', methods: ['GET'], authLevel: 'admin', handler: () => ({}) };
+    const admin: FunctionDefinition = {
+      kind: 'http',
+      name: 'admin',
+      route: 'admin',
+      methods: ['GET'],
+      authLevel: 'admin',
+      handler: () => ({}),
+    };
     await expect(start({ host: [HOST_KEY], functions: {} }, [admin])).rejects.toThrow(/master key/);
   });
 });

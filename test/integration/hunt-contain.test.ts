@@ -15,7 +15,12 @@ const hunt = useHuntStack('hunt-contain-test-key-0123456789ab', {
 });
 
 it('contains every other victim exactly once when two origin incidents hunt at once; never the protected one', async () => {
-  const alert = (alertId: string) => ({ user: SCENARIO_USERS.victim.userPrincipalName, alertId, severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+  const alert = (alertId: string) => ({
+    user: SCENARIO_USERS.victim.userPrincipalName,
+    alertId,
+    severity: 'High',
+    sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+  });
   const [a, b] = await hunt.current.contain(alert('wave-a'), alert('wave-b'));
   const [first, second] = [await hunt.current.incident(a), await hunt.current.incident(b)];
   expect(first.campaign?.id).toBeDefined();
@@ -27,7 +32,11 @@ it('contains every other victim exactly once when two origin incidents hunt at o
   const contained = CAMPAIGN_VICTIMS.filter((u) => u.id !== protectedVictim.id);
   for (const user of contained) {
     const state = simulator.tenant.users.find((u) => u.id === user.id);
-    expect({ user: user.userPrincipalName, revokeCount: state?.revokeCount, enabled: state?.accountEnabled }).toEqual({ user: user.userPrincipalName, revokeCount: 1, enabled: false });
+    expect({ user: user.userPrincipalName, revokeCount: state?.revokeCount, enabled: state?.accountEnabled }).toEqual({
+      user: user.userPrincipalName,
+      revokeCount: 1,
+      enabled: false,
+    });
   }
   const victims = campaign.incidents.filter((l) => l.role === 'victim');
   // One incident per victim, however many hunts found them.

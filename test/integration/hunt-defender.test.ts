@@ -9,7 +9,12 @@ import { useHuntStack } from '../support/hunt-stack';
 const hunt = useHuntStack('hunt-defender-test-key-0123456789', { HUNT_BACKEND: 'defender' });
 
 it('finds the campaign, holds its victims, and records the blind spots', async () => {
-  const [originId] = await hunt.current.contain({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'hunt-def-1', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+  const [originId] = await hunt.current.contain({
+    user: SCENARIO_USERS.victim.userPrincipalName,
+    alertId: 'hunt-def-1',
+    severity: 'High',
+    sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+  });
   const campaign = await hunt.current.campaign((await hunt.current.incident(originId)).campaign!.id);
   expectSeededCampaign(campaign);
   const kai = campaign.hits.find((h) => h.upn === CAMPAIGN_USERS.kai.userPrincipalName);
@@ -19,7 +24,9 @@ it('finds the campaign, holds its victims, and records the blind spots', async (
   const consent = campaign.pivots.find((p) => p.pivot.kind === 'clientId');
   expect(consent).toMatchObject({ status: 'not_visible' });
   expect(consent?.detail).toMatch(/^Defender advanced hunting: advanced hunting has no Entra audit table/);
-  const queries = hunt.current.stack.simulator!.requestLog.filter((e) => e.path === '/v1.0/security/runHuntingQuery').map((e) => (e.body as { Query: string }).Query);
+  const queries = hunt.current.stack
+    .simulator!.requestLog.filter((e) => e.path === '/v1.0/security/runHuntingQuery')
+    .map((e) => (e.body as { Query: string }).Query);
   expect(queries.some((q) => q.includes('EntraIdSignInEvents'))).toBe(true);
   expect(queries.some((q) => q.includes('CloudAppEvents'))).toBe(true);
   for (const link of campaign.incidents.filter((l) => l.role === 'victim')) expect(link.state).toBe('awaiting_approval');

@@ -9,7 +9,12 @@ import { useHuntStack } from '../support/hunt-stack';
 const hunt = useHuntStack('hunt-graph-test-key-0123456789abc', { HUNT_BACKEND: 'none' });
 
 it('finds sign-ins from the attacker IP through Graph and records its blind spots', async () => {
-  const [originId] = await hunt.current.contain({ user: SCENARIO_USERS.victim.userPrincipalName, alertId: 'hunt-graph-1', severity: 'High', sourceIp: SCENARIO_NETWORKS.attacker.ipAddress });
+  const [originId] = await hunt.current.contain({
+    user: SCENARIO_USERS.victim.userPrincipalName,
+    alertId: 'hunt-graph-1',
+    severity: 'High',
+    sourceIp: SCENARIO_NETWORKS.attacker.ipAddress,
+  });
   const campaign = await hunt.current.campaign((await hunt.current.incident(originId)).campaign!.id);
   const found = suspiciousUpns(campaign);
   expect(found).toEqual(expect.arrayContaining([SCENARIO_USERS.casey.userPrincipalName, CAMPAIGN_USERS.frankie.userPrincipalName]));
@@ -24,5 +29,9 @@ it('finds sign-ins from the attacker IP through Graph and records its blind spot
     expect({ kind, status: pivot?.status }).toEqual({ kind, status: 'not_visible' });
   }
   // Sign-in searches go through the reports API Graph throttles at 5 per 10 s, shared with diagnosis.
-  expect(hunt.current.stack.simulator!.requestLog.some((e) => e.path === '/v1.0/auditLogs/signIns' && decodeURIComponent(e.query).includes("ipAddress eq '198.51.100.23'"))).toBe(true);
+  expect(
+    hunt.current.stack.simulator!.requestLog.some(
+      (e) => e.path === '/v1.0/auditLogs/signIns' && decodeURIComponent(e.query).includes("ipAddress eq '198.51.100.23'"),
+    ),
+  ).toBe(true);
 });

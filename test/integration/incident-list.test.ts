@@ -19,7 +19,8 @@ interface ListBody {
   error?: { code: string; message: string };
 }
 
-const list = async (query = '') => request<ListBody>(`${stack.baseUrl}/api/incidents${query}`, { headers: bearer(await readerToken(stack)) });
+const list = async (query = '') =>
+  request<ListBody>(`${stack.baseUrl}/api/incidents${query}`, { headers: bearer(await readerToken(stack)) });
 
 beforeAll(async () => {
   // The blast-radius limit is out of the way: which incidents it holds would depend on the clock.
@@ -107,6 +108,8 @@ it('filters by user, state and since, still newest first', async () => {
   const all = (await list('?top=200')).json.incidents;
   const since = all[39].createdAt;
   const recent = await list(`?since=${encodeURIComponent(since)}&top=200`);
-  expect(recent.json.incidents.map((incident) => incident.id)).toEqual(all.filter((incident) => incident.createdAt >= since).map((incident) => incident.id));
+  expect(recent.json.incidents.map((incident) => incident.id)).toEqual(
+    all.filter((incident) => incident.createdAt >= since).map((incident) => incident.id),
+  );
   expect(recent.json.continuationToken).toBeUndefined();
 });

@@ -14,7 +14,14 @@ const SECRETS = {
   code: 'secret-code-query-0a6d',
   'x-ms-workflow-run-id': '08585',
 };
-const SECRET_MARKERS = [/secret-bearer-7f3a/, /secret-cookie-91c2/, /secret-session-44d1/, /secret-function-key-5e8b/, /secret-code-query-0a6d/, /eyJhbGciOiJSUzI1NiJ9/];
+const SECRET_MARKERS = [
+  /secret-bearer-7f3a/,
+  /secret-cookie-91c2/,
+  /secret-session-44d1/,
+  /secret-function-key-5e8b/,
+  /secret-code-query-0a6d/,
+  /eyJhbGciOiJSUzI1NiJ9/,
+];
 let stack: LocalStack;
 const logLines: string[] = [];
 

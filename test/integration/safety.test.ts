@@ -31,7 +31,9 @@ const incident = (id: string) => request<IncidentBody>(`${stack.baseUrl}/api/inc
 
 function writesTo(...ids: string[]) {
   const wanted = ids.map((id) => id.toLowerCase());
-  return simulator.requestLog.filter((entry) => isGraphWrite(entry) && wanted.some((id) => entry.path.toLowerCase().includes(`/users/${id}`)));
+  return simulator.requestLog.filter(
+    (entry) => isGraphWrite(entry) && wanted.some((id) => entry.path.toLowerCase().includes(`/users/${id}`)),
+  );
 }
 
 beforeAll(async () => {
@@ -79,7 +81,10 @@ describe('protected accounts', () => {
     const nested = simulator.addUser({ userPrincipalName: 'group.nested@wingtip-lab.example' });
     const inner = simulator.addGroup({ displayName: 'Inner', members: [nested.id] });
     simulator.tenant.groups.find((group) => group.id === EMERGENCY_GROUP)!.memberIds.push(direct.id, inner.id);
-    for (const [user, alertId] of [[direct, 'group-001'], [nested, 'group-002']] as const) {
+    for (const [user, alertId] of [
+      [direct, 'group-001'],
+      [nested, 'group-002'],
+    ] as const) {
       const response = await contain(manualAlert(user.userPrincipalName, alertId));
       expect(response.json.incidents[0]).toMatchObject({ state: 'skipped_protected' });
       expect(response.json.incidents[0].reason).toContain(EMERGENCY_GROUP);
@@ -187,10 +192,21 @@ describe('property: no write ever reaches a protected account', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.subarray(pool.map((_, i) => i)),
-        fc.array(fc.record({ users: fc.subarray(pool.map((_, i) => i), { minLength: 1 }), severity: fc.constantFrom('High', 'Medium'), byId: fc.boolean(), approve: fc.boolean() }), {
-          minLength: 1,
-          maxLength: 3,
-        }),
+        fc.array(
+          fc.record({
+            users: fc.subarray(
+              pool.map((_, i) => i),
+              { minLength: 1 },
+            ),
+            severity: fc.constantFrom('High', 'Medium'),
+            byId: fc.boolean(),
+            approve: fc.boolean(),
+          }),
+          {
+            minLength: 1,
+            maxLength: 3,
+          },
+        ),
         async (protectedIndexes, alerts) => {
           run++;
           // Fresh users each run, so no cached membership answer can hide a change in the protected set.
@@ -209,7 +225,10 @@ describe('property: no write ever reaches a protected account', () => {
                   relatedEntities: alert.users.map((i) =>
                     alert.byId
                       ? { kind: 'Account', properties: { aadUserId: users[i].id } }
-                      : { kind: 'Account', properties: { accountName: users[i].userPrincipalName.split('@')[0], upnSuffix: 'wingtip-lab.example' } },
+                      : {
+                          kind: 'Account',
+                          properties: { accountName: users[i].userPrincipalName.split('@')[0], upnSuffix: 'wingtip-lab.example' },
+                        },
                   ),
                 },
               },
@@ -217,7 +236,8 @@ describe('property: no write ever reaches a protected account', () => {
             const response = await contain(body);
             expect(response.status).toBe(200);
             if (alert.approve) {
-              for (const held of response.json.incidents.filter((incident) => incident.state === 'awaiting_approval')) await decide(held.id, 'approve');
+              for (const held of response.json.incidents.filter((incident) => incident.state === 'awaiting_approval'))
+                await decide(held.id, 'approve');
             }
           }
           expect(writesTo(...shielded.flatMap((user) => [user.id, user.userPrincipalName]))).toEqual([]);

@@ -42,14 +42,18 @@ function checkMemberGroups<T = Collection<string>>(user: string, body: unknown):
 }
 
 function rolesOf(user: string, query = ''): Promise<{ status: number; body: Collection<DirectoryRole> }> {
-  return call<Collection<DirectoryRole>>(`/v1.0/users/${encodeURIComponent(user)}/transitiveMemberOf/microsoft.graph.directoryRole${query}`);
+  return call<Collection<DirectoryRole>>(
+    `/v1.0/users/${encodeURIComponent(user)}/transitiveMemberOf/microsoft.graph.directoryRole${query}`,
+  );
 }
 
 describe('checkMemberGroups', () => {
   it('finds the break-glass account in the seeded emergency access group, through the real Graph client', async () => {
     const graph = Client.initWithMiddleware({ baseUrl: sim.baseUrl, defaultVersion: 'v1.0', middleware: new HTTPMessageHandler() });
     const unrelated = randomUUID();
-    const answer = (await graph.api(`/users/${breakGlass.userPrincipalName}/checkMemberGroups`).post({ groupIds: [unrelated, SCENARIO_GROUPS.emergencyAccess.id] })) as Collection<string>;
+    const answer = (await graph
+      .api(`/users/${breakGlass.userPrincipalName}/checkMemberGroups`)
+      .post({ groupIds: [unrelated, SCENARIO_GROUPS.emergencyAccess.id] })) as Collection<string>;
     expect(answer).toEqual({
       '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#Collection(Edm.String)',
       value: ['3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10'],
@@ -93,7 +97,9 @@ describe('checkMemberGroups', () => {
   });
 
   it('answers an unknown user with 404 Request_ResourceNotFound', async () => {
-    const { status, body } = await checkMemberGroups<ErrorBody>('nobody@wingtip-lab.example', { groupIds: [SCENARIO_GROUPS.emergencyAccess.id] });
+    const { status, body } = await checkMemberGroups<ErrorBody>('nobody@wingtip-lab.example', {
+      groupIds: [SCENARIO_GROUPS.emergencyAccess.id],
+    });
     expect(status).toBe(404);
     expect(body.error.code).toBe('Request_ResourceNotFound');
   });
@@ -130,13 +136,24 @@ describe('transitiveMemberOf/microsoft.graph.directoryRole', () => {
     const { body } = await rolesOf(privileged.userPrincipalName, '?$select=displayName,roleTemplateId&$count=true');
     expect(body['@odata.context']).toBe('https://graph.microsoft.com/v1.0/$metadata#directoryRoles(displayName,roleTemplateId)');
     expect(body['@odata.count']).toBe(1);
-    expect(body.value).toEqual([{ '@odata.type': '#microsoft.graph.directoryRole', id: expect.stringMatching(GUID), displayName: 'Global Administrator', roleTemplateId: GLOBAL_ADMINISTRATOR }]);
+    expect(body.value).toEqual([
+      {
+        '@odata.type': '#microsoft.graph.directoryRole',
+        id: expect.stringMatching(GUID),
+        displayName: 'Global Administrator',
+        roleTemplateId: GLOBAL_ADMINISTRATOR,
+      },
+    ]);
     expect((await rolesOf(privileged.id, '?$select=nope')).status).toBe(400);
     expect((await rolesOf(privileged.id, '?$count=yes')).status).toBe(400);
   });
 
   it('includes roles held through a role-assignable group, once each', async () => {
-    sim.addGroup({ displayName: 'PIM Security Admins', members: [blake.id, privileged.id], directoryRoles: ['Security Administrator', 'Global Administrator'] });
+    sim.addGroup({
+      displayName: 'PIM Security Admins',
+      members: [blake.id, privileged.id],
+      directoryRoles: ['Security Administrator', 'Global Administrator'],
+    });
     const forBlake = (await rolesOf(blake.id)).body.value;
     expect(forBlake.map((r) => [r.displayName, r.roleTemplateId])).toEqual([
       ['Security Administrator', SECURITY_ADMINISTRATOR],
@@ -146,7 +163,10 @@ describe('transitiveMemberOf/microsoft.graph.directoryRole', () => {
   });
 
   it('is empty for a user without roles, and 404 for an unknown one', async () => {
-    expect((await rolesOf(casey.id)).body).toEqual({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryRoles', value: [] });
+    expect((await rolesOf(casey.id)).body).toEqual({
+      '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#directoryRoles',
+      value: [],
+    });
     expect((await rolesOf(randomUUID())).status).toBe(404);
   });
 
@@ -175,9 +195,13 @@ describe('addGroup', () => {
     expect(() => sim.addGroup({ displayName: 'x', members: ['ghost@wingtip-lab.example'] })).toThrow(TypeError);
     expect(() => sim.addGroup({ displayName: 'x', members: [randomUUID()] })).toThrow(/neither a user/);
     expect(() => sim.addGroup({ id: 'not-a-guid', displayName: 'x', members: [] })).toThrow(TypeError);
-    expect(() => sim.addGroup({ id: SCENARIO_GROUPS.emergencyAccess.id.toUpperCase(), displayName: 'x', members: [] })).toThrow(/already exists/);
+    expect(() => sim.addGroup({ id: SCENARIO_GROUPS.emergencyAccess.id.toUpperCase(), displayName: 'x', members: [] })).toThrow(
+      /already exists/,
+    );
     expect(() => sim.addGroup({ id: casey.id, displayName: 'x', members: [] })).toThrow(/already exists/);
-    expect(() => sim.addGroup({ displayName: 'Admins', members: [SCENARIO_GROUPS.emergencyAccess.id], directoryRoles: ['User Administrator'] })).toThrow(/role-assignable/);
+    expect(() =>
+      sim.addGroup({ displayName: 'Admins', members: [SCENARIO_GROUPS.emergencyAccess.id], directoryRoles: ['User Administrator'] }),
+    ).toThrow(/role-assignable/);
     expect(sim.tenant.groups).toHaveLength(1);
   });
 
@@ -190,9 +214,17 @@ describe('addGroup', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: expect.stringMatching(GUID), memberIds: [casey.id] });
     expect((await rolesOf(casey.id)).body.value.map((r) => r.roleTemplateId)).toEqual(['29232cdf-9323-42fd-ade2-1d097af3e4de']);
-    const bad = await call('/_sim/groups', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ displayName: 'x', members: ['ghost@x.example'] }) });
+    const bad = await call('/_sim/groups', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ displayName: 'x', members: ['ghost@x.example'] }),
+    });
     expect(bad.status).toBe(400);
-    const taken = await call('/_sim/groups', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: created.body.id, displayName: 'y', members: [] }) });
+    const taken = await call('/_sim/groups', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: created.body.id, displayName: 'y', members: [] }),
+    });
     expect(taken.status).toBe(409);
   });
 });

@@ -2,7 +2,14 @@
 // (204, 404 once gone), the documented quirks hold (default method, alternateMobile before mobile,
 // generic methods DELETE refused app-only), a missing permission or role is a 403, a Temporary Access
 // Pass is readable once, and the scenario helpers re-plant persistence and re-enable as someone else.
-import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_RETURN, SCENARIO_USERS, startTenantSimulator, type TenantSimulator } from '../../dev/simulator';
+import {
+  SCENARIO_ATTACK,
+  SCENARIO_BENIGN,
+  SCENARIO_RETURN,
+  SCENARIO_USERS,
+  startTenantSimulator,
+  type TenantSimulator,
+} from '../../dev/simulator';
 
 const NOW = new Date('2026-03-14T12:00:00Z');
 const { victim, privileged } = SCENARIO_USERS;
@@ -40,8 +47,10 @@ describe('deletes', () => {
     expect(errorCode(again.json)).toMatch(/NotFound/);
   });
 
-  it('a method is deleted through its own type\'s collection only; the generic route is refused app-only', async () => {
-    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/emailMethods/${SCENARIO_ATTACK.phoneMethod.id}`)).status).toBe(404);
+  it("a method is deleted through its own type's collection only; the generic route is refused app-only", async () => {
+    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/emailMethods/${SCENARIO_ATTACK.phoneMethod.id}`)).status).toBe(
+      404,
+    );
     const generic = await call('DELETE', `/v1.0/users/${victim.id}/authentication/methods/${SCENARIO_ATTACK.phoneMethod.id}`);
     expect(generic.status).toBe(403);
     expect(sim.tenant.authenticationMethods.some((r) => r.method.id === SCENARIO_ATTACK.phoneMethod.id)).toBe(true);
@@ -52,20 +61,32 @@ describe('deletes', () => {
     const refused = await call('DELETE', path);
     expect(refused.status).toBe(400);
     expect(errorMessage(refused.json)).toMatch(/Cannot delete default method with other methods configured/);
-    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id}`)).status).toBe(
+      204,
+    );
     expect((await call('DELETE', path)).status).toBe(204);
-    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/passwordMethods/${SCENARIO_BENIGN.passwordMethod.id}`)).status).toBe(400);
+    expect(
+      (await call('DELETE', `/v1.0/users/${victim.id}/authentication/passwordMethods/${SCENARIO_BENIGN.passwordMethod.id}`)).status,
+    ).toBe(400);
   });
 
   it('mobile cannot go before alternateMobile', async () => {
     sim.tenant.authenticationMethods.push({
       userId: victim.id,
       registeredDateTime: NOW.toISOString(),
-      method: { '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: 'b6332ec1-7057-4abe-9331-3d72feddfe41', phoneNumber: '+1 5555550101', phoneType: 'alternateMobile', smsSignInState: 'notAllowedByPolicy' },
+      method: {
+        '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
+        id: 'b6332ec1-7057-4abe-9331-3d72feddfe41',
+        phoneNumber: '+1 5555550101',
+        phoneType: 'alternateMobile',
+        smsSignInState: 'notAllowedByPolicy',
+      },
     });
     const mobile = `/v1.0/users/${victim.id}/authentication/phoneMethods/${SCENARIO_ATTACK.phoneMethod.id}`;
     expect((await call('DELETE', mobile)).status).toBe(400);
-    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/phoneMethods/b6332ec1-7057-4abe-9331-3d72feddfe41`)).status).toBe(204);
+    expect((await call('DELETE', `/v1.0/users/${victim.id}/authentication/phoneMethods/b6332ec1-7057-4abe-9331-3d72feddfe41`)).status).toBe(
+      204,
+    );
     expect((await call('DELETE', mobile)).status).toBe(204);
   });
 
@@ -83,7 +104,10 @@ describe('deletes', () => {
 
 describe('recovery writes', () => {
   it('a Temporary Access Pass is returned once, never readable again, and replaces the previous one', async () => {
-    const created = await call('POST', `/v1.0/users/${victim.id}/authentication/temporaryAccessPassMethods`, { lifetimeInMinutes: 60, isUsableOnce: true });
+    const created = await call('POST', `/v1.0/users/${victim.id}/authentication/temporaryAccessPassMethods`, {
+      lifetimeInMinutes: 60,
+      isUsableOnce: true,
+    });
     expect(created.status).toBe(201);
     const pass = created.json.temporaryAccessPass as string;
     expect(pass.length).toBeGreaterThanOrEqual(8);
@@ -93,8 +117,14 @@ describe('recovery writes', () => {
     expect(JSON.stringify(sim.tenant)).not.toContain(pass);
     expect(JSON.stringify(sim.requestLog)).not.toContain(pass);
     await call('POST', `/v1.0/users/${victim.id}/authentication/temporaryAccessPassMethods`, {});
-    expect(sim.tenant.authenticationMethods.filter((r) => r.userId === victim.id && r.method['@odata.type'].endsWith('temporaryAccessPassAuthenticationMethod'))).toHaveLength(1);
-    expect((await call('POST', `/v1.0/users/${victim.id}/authentication/temporaryAccessPassMethods`, { lifetimeInMinutes: 5 })).status).toBe(400);
+    expect(
+      sim.tenant.authenticationMethods.filter(
+        (r) => r.userId === victim.id && r.method['@odata.type'].endsWith('temporaryAccessPassAuthenticationMethod'),
+      ),
+    ).toHaveLength(1);
+    expect(
+      (await call('POST', `/v1.0/users/${victim.id}/authentication/temporaryAccessPassMethods`, { lifetimeInMinutes: 5 })).status,
+    ).toBe(400);
   });
 
   it('a password reset needs User-PasswordProfile.ReadWrite.All and a role that covers the target', async () => {
@@ -106,7 +136,11 @@ describe('recovery writes', () => {
     expect((await call('PATCH', `/v1.0/users/${privileged.id}`, reset)).status).toBe(204);
     await call('POST', '/_sim/app-access', { directoryRoles: [] });
     expect((await call('PATCH', `/v1.0/users/${victim.id}`, reset)).status).toBe(403);
-    await call('POST', '/_sim/app-access', { directoryRoles: ['User Administrator'], revoke: ['User-PasswordProfile.ReadWrite.All'], grant: ['User.ReadWrite.All'] });
+    await call('POST', '/_sim/app-access', {
+      directoryRoles: ['User Administrator'],
+      revoke: ['User-PasswordProfile.ReadWrite.All'],
+      grant: ['User.ReadWrite.All'],
+    });
     expect((await call('PATCH', `/v1.0/users/${victim.id}`, reset)).status).toBe(403);
     expect((await call('PATCH', `/v1.0/users/${victim.id}`, { accountEnabled: true })).status).toBe(204);
   });
@@ -119,10 +153,22 @@ describe('the story after eradication', () => {
     expect((rules.json.value as Array<{ id: string }>).map((r) => r.id)).toContain(SCENARIO_RETURN.inboxRule.id);
 
     sim.tenant.findUser(victim.id)!.accountEnabled = false;
-    expect((await call('POST', '/_sim/reenable', { user: victim.userPrincipalName, by: { userPrincipalName: SCENARIO_USERS.blake.userPrincipalName } })).status).toBe(204);
+    expect(
+      (
+        await call('POST', '/_sim/reenable', {
+          user: victim.userPrincipalName,
+          by: { userPrincipalName: SCENARIO_USERS.blake.userPrincipalName },
+        })
+      ).status,
+    ).toBe(204);
     expect(sim.tenant.findUser(victim.id)!.accountEnabled).toBe(true);
-    const audits = await call('GET', `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`targetResources/any(t:t/id eq '${victim.id}')`)}`);
-    const enable = (audits.json.value as Array<{ activityDisplayName: string; initiatedBy: { user: { userPrincipalName: string } | null } }>).find((a) => a.activityDisplayName === 'Enable account');
+    const audits = await call(
+      'GET',
+      `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`targetResources/any(t:t/id eq '${victim.id}')`)}`,
+    );
+    const enable = (
+      audits.json.value as Array<{ activityDisplayName: string; initiatedBy: { user: { userPrincipalName: string } | null } }>
+    ).find((a) => a.activityDisplayName === 'Enable account');
     expect(enable?.initiatedBy.user?.userPrincipalName).toBe(SCENARIO_USERS.blake.userPrincipalName);
   });
 });

@@ -1,7 +1,14 @@
 // The simulator's token issuer over real HTTP: its JWKS and tokens must satisfy jose, the verifier the
 // function app uses, and each kind of bad token must fail the way a real verifier reports it.
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { AZURE_CLI_APP_ID, SCENARIO_ANALYSTS, SCENARIO_CALLER, SCENARIO_TENANT, startTenantSimulator, TenantSimulator } from '../../dev/simulator';
+import {
+  AZURE_CLI_APP_ID,
+  SCENARIO_ANALYSTS,
+  SCENARIO_CALLER,
+  SCENARIO_TENANT,
+  startTenantSimulator,
+  TenantSimulator,
+} from '../../dev/simulator';
 
 const AUDIENCE = 'api://aitm-contain';
 const OTHER_TENANT = '11111111-2222-4333-8444-555555555555';
@@ -25,8 +32,7 @@ interface Check {
 }
 
 type Outcome =
-  | { ok: true; payload: Record<string, unknown>; protectedHeader: Record<string, unknown> }
-  | { ok: false; code: string; message: string };
+  { ok: true; payload: Record<string, unknown>; protectedHeader: Record<string, unknown> } | { ok: false; code: string; message: string };
 
 /** One verifier (one jose key-set cache) checks every token in turn, as a function instance would. */
 async function verifyWithJose(checks: Check[], jwksUri = keysUrl()): Promise<Outcome[]> {
@@ -68,7 +74,14 @@ describe('JWKS and OpenID configuration', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(body.keys).toHaveLength(1);
-    expect(body.keys[0]).toEqual({ kty: 'RSA', use: 'sig', alg: 'RS256', kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), n: expect.any(String), e: 'AQAB' });
+    expect(body.keys[0]).toEqual({
+      kty: 'RSA',
+      use: 'sig',
+      alg: 'RS256',
+      kid: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      n: expect.any(String),
+      e: 'AQAB',
+    });
     expect(Buffer.from(body.keys[0].n, 'base64url')).toHaveLength(256);
 
     const config = await fetchJson<Record<string, unknown>>(`${sim.baseUrl}/${SCENARIO_TENANT.id}/v2.0/.well-known/openid-configuration`);
@@ -144,9 +157,18 @@ describe('issued tokens', () => {
 
   it('v2: azp instead of appid, the v2.0 issuer, and the caller given', async () => {
     const appId = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-    const token = await sim.identity.issueToken({ audience: AUDIENCE, version: 2, appId, objectId: '12345678-1234-4234-8234-123456789abc', claims: { roles: ['Incident.Contain'] } });
+    const token = await sim.identity.issueToken({
+      audience: AUDIENCE,
+      version: 2,
+      appId,
+      objectId: '12345678-1234-4234-8234-123456789abc',
+      claims: { roles: ['Incident.Contain'] },
+    });
     const outcome = await verifyOne(token, v2Issuer());
-    expect(outcome).toMatchObject({ ok: true, payload: { azp: appId, oid: '12345678-1234-4234-8234-123456789abc', ver: '2.0', iss: v2Issuer(), roles: ['Incident.Contain'] } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      payload: { azp: appId, oid: '12345678-1234-4234-8234-123456789abc', ver: '2.0', iss: v2Issuer(), roles: ['Incident.Contain'] },
+    });
     expect(outcome.ok && outcome.payload.appid).toBeUndefined();
   });
 
@@ -158,14 +180,21 @@ describe('issued tokens', () => {
       // Entra signs every tenant's tokens with the same keys: only iss and tid tell them apart.
       sim.identity.issueToken({ audience: AUDIENCE, tenantId: OTHER_TENANT }),
     ]);
-    const outcomes = await verifyWithJose([expired, early, wrongAudience, otherTenant].map((token) => ({ token, issuer: v1Issuer(), audience: AUDIENCE })));
+    const outcomes = await verifyWithJose(
+      [expired, early, wrongAudience, otherTenant].map((token) => ({ token, issuer: v1Issuer(), audience: AUDIENCE })),
+    );
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual([
       'ERR_JWT_EXPIRED',
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
       'ERR_JWT_CLAIM_VALIDATION_FAILED',
     ]);
-    expect(outcomes.map((o) => !o.ok && o.message)).toEqual([expect.stringMatching(/exp/), expect.stringMatching(/nbf/), expect.stringMatching(/aud/), expect.stringMatching(/iss/)]);
+    expect(outcomes.map((o) => !o.ok && o.message)).toEqual([
+      expect.stringMatching(/exp/),
+      expect.stringMatching(/nbf/),
+      expect.stringMatching(/aud/),
+      expect.stringMatching(/iss/),
+    ]);
     expect(decodePart(otherTenant, 1)).toMatchObject({ tid: OTHER_TENANT, iss: `${sim.baseUrl}/${OTHER_TENANT}/` });
     expect(decodePart(expired, 1).exp).toBeLessThan(Date.now() / 1000);
   });
@@ -193,7 +222,9 @@ describe('issued tokens', () => {
   it('a tampered payload fails the signature check', async () => {
     const token = await sim.identity.issueToken({ audience: AUDIENCE });
     const [header, , signature] = token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...decodePart(token, 1), appid: 'ffffffff-ffff-4fff-8fff-ffffffffffff' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...decodePart(token, 1), appid: 'ffffffff-ffff-4fff-8fff-ffffffffffff' })).toString(
+      'base64url',
+    );
     expect(await verifyOne(`${header}.${forged}.${signature}`)).toMatchObject({ ok: false, code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
   });
 });
@@ -227,16 +258,35 @@ describe('delegated user tokens', () => {
     const outcome = await verifyOne(await sim.identity.issueToken({ audience: AUDIENCE, analyst: 'reader', version: 2 }), v2Issuer());
     expect(outcome).toMatchObject({
       ok: true,
-      payload: { azp: AZURE_CLI_APP_ID, idtyp: 'user', scp: 'user_impersonation', preferred_username: reader.userPrincipalName, oid: reader.objectId, roles: [...reader.roles], ver: '2.0' },
+      payload: {
+        azp: AZURE_CLI_APP_ID,
+        idtyp: 'user',
+        scp: 'user_impersonation',
+        preferred_username: reader.userPrincipalName,
+        oid: reader.objectId,
+        roles: [...reader.roles],
+        ver: '2.0',
+      },
     });
     expect(outcome.ok && [outcome.payload.upn, outcome.payload.groups, outcome.payload.appid]).toEqual([undefined, undefined, undefined]);
   });
 
   it('takes explicit fields over the analyst, leaves out empty roles, marks a groups overage, and omits claims last', async () => {
     const outcome = await verifyOne(
-      await sim.identity.issueToken({ audience: AUDIENCE, kind: 'user', upn: 'pat@wingtip-lab.example', objectId: '12345678-1234-4234-8234-123456789abc', roles: [], groupsOverage: true, omitClaims: ['scp'] }),
+      await sim.identity.issueToken({
+        audience: AUDIENCE,
+        kind: 'user',
+        upn: 'pat@wingtip-lab.example',
+        objectId: '12345678-1234-4234-8234-123456789abc',
+        roles: [],
+        groupsOverage: true,
+        omitClaims: ['scp'],
+      }),
     );
-    expect(outcome).toMatchObject({ ok: true, payload: { upn: 'pat@wingtip-lab.example', oid: '12345678-1234-4234-8234-123456789abc', _claim_names: { groups: 'src1' } } });
+    expect(outcome).toMatchObject({
+      ok: true,
+      payload: { upn: 'pat@wingtip-lab.example', oid: '12345678-1234-4234-8234-123456789abc', _claim_names: { groups: 'src1' } },
+    });
     expect(outcome.ok && [outcome.payload.roles, outcome.payload.groups, outcome.payload.scp]).toEqual([undefined, undefined, undefined]);
   });
 
@@ -285,7 +335,10 @@ describe('POST /_sim/tokens', () => {
     });
     expect(res.status).toBe(200);
     expect(body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
-    expect(await verifyOne(body.access_token, v2Issuer())).toMatchObject({ ok: true, payload: { aud: AUDIENCE, azp: SCENARIO_CALLER.appId } });
+    expect(await verifyOne(body.access_token, v2Issuer())).toMatchObject({
+      ok: true,
+      payload: { aud: AUDIENCE, azp: SCENARIO_CALLER.appId },
+    });
     expect(sim.requestLog).toHaveLength(0);
   });
 
@@ -304,7 +357,11 @@ describe('POST /_sim/tokens', () => {
     [{ audience: AUDIENCE, omitClaims: [1] }],
     [{ audience: AUDIENCE, groupsOverage: 'yes' }],
   ])('refuses %j with 400', async (request) => {
-    const res = await fetch(`${sim.baseUrl}/_sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+    const res = await fetch(`${sim.baseUrl}/_sim/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
     expect(res.status).toBe(400);
   });
 

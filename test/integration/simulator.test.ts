@@ -96,14 +96,20 @@ describe('users', () => {
   });
 
   it('gets a user by UPN in any case through the Graph client, honouring $select', async () => {
-    const got = (await graph.api(`/users/${victim.userPrincipalName.toUpperCase()}`).select(['accountEnabled', 'onPremisesSyncEnabled']).get()) as Partial<GraphUser>;
+    const got = (await graph
+      .api(`/users/${victim.userPrincipalName.toUpperCase()}`)
+      .select(['accountEnabled', 'onPremisesSyncEnabled'])
+      .get()) as Partial<GraphUser>;
     expect(got).toEqual({
       '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users(accountEnabled,onPremisesSyncEnabled)/$entity',
       id: victim.id,
       accountEnabled: true,
       onPremisesSyncEnabled: null,
     });
-    const hybrid = (await graph.api(`/users/${SCENARIO_USERS.hybrid.userPrincipalName}`).select('onPremisesSyncEnabled').get()) as Partial<GraphUser>;
+    const hybrid = (await graph
+      .api(`/users/${SCENARIO_USERS.hybrid.userPrincipalName}`)
+      .select('onPremisesSyncEnabled')
+      .get()) as Partial<GraphUser>;
     expect(hybrid.onPremisesSyncEnabled).toBe(true);
   });
 
@@ -125,7 +131,11 @@ describe('users', () => {
       error: {
         code: 'Request_ResourceNotFound',
         message: "Resource 'nobody@wingtip-lab.example' does not exist or one of its queried reference-property objects are not present.",
-        innerError: { date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/), 'request-id': requestId, 'client-request-id': clientRequestId },
+        innerError: {
+          date: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/),
+          'request-id': requestId,
+          'client-request-id': clientRequestId,
+        },
       },
     });
 
@@ -157,7 +167,11 @@ describe('users', () => {
     expect(typo.res.status).toBe(400);
     expect(user(victim.id).accountEnabled).toBe(true);
 
-    const malformed = await call(`/v1.0/users/${victim.id}`, { method: 'PATCH', body: '{"accountEnabled": fal', headers: { 'content-type': 'application/json' } });
+    const malformed = await call(`/v1.0/users/${victim.id}`, {
+      method: 'PATCH',
+      body: '{"accountEnabled": fal',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.res.status).toBe(400);
     expect(malformed.body.error.code).toBe('BadRequest');
   });
@@ -167,8 +181,14 @@ describe('users', () => {
     expect(weak.res.status).toBe(400);
     expect(user(victim.id).passwordResetCount).toBe(0);
 
-    await graph.api(`/users/${victim.id}`).patch({ passwordProfile: { password: 'Tr0ub4dor&3-Horse', forceChangePasswordNextSignIn: true } });
-    expect(user(victim.id)).toMatchObject({ passwordResetCount: 1, forceChangePasswordNextSignIn: true, lastPasswordChangeDateTime: '2026-03-14T12:00:00Z' });
+    await graph
+      .api(`/users/${victim.id}`)
+      .patch({ passwordProfile: { password: 'Tr0ub4dor&3-Horse', forceChangePasswordNextSignIn: true } });
+    expect(user(victim.id)).toMatchObject({
+      passwordResetCount: 1,
+      forceChangePasswordNextSignIn: true,
+      lastPasswordChangeDateTime: '2026-03-14T12:00:00Z',
+    });
     expect(JSON.stringify(user(victim.id))).not.toContain('Tr0ub4dor');
   });
 
@@ -291,7 +311,9 @@ describe('seeded AiTM evidence', () => {
   });
 
   it('finds the campaign pivot by source IP', async () => {
-    const { body } = await call<Collection<SignIn>>(`/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(`ipAddress eq '${SCENARIO_NETWORKS.attacker.ipAddress}'`)}`);
+    const { body } = await call<Collection<SignIn>>(
+      `/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(`ipAddress eq '${SCENARIO_NETWORKS.attacker.ipAddress}'`)}`,
+    );
     const users = new Set(body.value.map((s) => s.userPrincipalName));
     expect(users).toEqual(new Set([victim.userPrincipalName, casey.userPrincipalName]));
   });
@@ -311,7 +333,9 @@ describe('seeded AiTM evidence', () => {
   it('serves the persistence the attacker planted next to the benign originals', async () => {
     const rules = (await graph.api(`/users/${victim.userPrincipalName}/mailFolders/inbox/messageRules`).get()) as Collection<MessageRule>;
     expect(rules.value.map((r) => r.displayName)).toEqual(['Newsletters', '.']);
-    expect(rules.value[1].actions.forwardTo).toEqual([{ emailAddress: { name: 'leak0314@protonmail.example', address: 'leak0314@protonmail.example' } }]);
+    expect(rules.value[1].actions.forwardTo).toEqual([
+      { emailAddress: { name: 'leak0314@protonmail.example', address: 'leak0314@protonmail.example' } },
+    ]);
 
     const grants = (await graph.api(`/users/${victim.id}/oauth2PermissionGrants`).get()) as Collection<OAuth2PermissionGrant>;
     expect(grants.value.map((g) => g.scope)).toEqual(['User.Read openid profile', 'Mail.Read Mail.Send offline_access']);
@@ -336,7 +360,9 @@ describe('seeded AiTM evidence', () => {
     const roles = (await graph.api(`/users/${victim.id}/appRoleAssignments`).get()) as Collection<unknown>;
     expect(roles.value).toHaveLength(1);
 
-    const audits = await call<Collection<DirectoryAudit>>(`/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDateTime ge ${dayAgo}`)}`);
+    const audits = await call<Collection<DirectoryAudit>>(
+      `/v1.0/auditLogs/directoryAudits?$filter=${encodeURIComponent(`activityDateTime ge ${dayAgo}`)}`,
+    );
     expect(audits.body.value.map((a) => a.activityDisplayName).sort()).toEqual([
       'Add registered owner to device',
       'Consent to application',
@@ -385,7 +411,10 @@ describe('faults, latency and hangs', () => {
 
   it('hangs until the client aborts, logging status 0, and stop() still returns promptly', async () => {
     sim.addFault({ path: /revokeSignInSessions/, status: 'hang' });
-    const aborted = fetch(`${sim.baseUrl}/v1.0/users/${victim.id}/revokeSignInSessions`, { method: 'POST', signal: AbortSignal.timeout(150) });
+    const aborted = fetch(`${sim.baseUrl}/v1.0/users/${victim.id}/revokeSignInSessions`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(150),
+    });
     await expect(aborted).rejects.toThrow();
     await until(() => sim.requestLog[0]?.finishedAt !== '');
     expect(sim.requestLog[0]).toMatchObject({ path: `/v1.0/users/${victim.id}/revokeSignInSessions`, status: 0 });
@@ -432,7 +461,11 @@ describe('request log', () => {
     const password = 'N3w-Str0ng!Passw0rd';
     const { res } = await call(
       '/v1.0/users/avery.chen%40wingtip-lab.example',
-      jsonInit('PATCH', { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: true } }, { authorization: `Bearer ${secretToken}` }),
+      jsonInit(
+        'PATCH',
+        { accountEnabled: false, passwordProfile: { password, forceChangePasswordNextSignIn: true } },
+        { authorization: `Bearer ${secretToken}` },
+      ),
     );
     expect(res.status).toBe(204);
     await call(`/v1.0/users?$top=2&$select=id`);
@@ -468,7 +501,10 @@ describe('request log', () => {
 
 describe('control routes', () => {
   it('adds and clears faults, with a regex path sent as JSON', async () => {
-    const added = await call<Collection<unknown>>('/_sim/faults', jsonInit('POST', { path: { regex: 'revokeSignInSessions$' }, status: 503, times: 1 }));
+    const added = await call<Collection<unknown>>(
+      '/_sim/faults',
+      jsonInit('POST', { path: { regex: 'revokeSignInSessions$' }, status: 503, times: 1 }),
+    );
     expect(added.res.status).toBe(201);
     expect(added.body.value).toEqual([expect.objectContaining({ path: { regex: 'revokeSignInSessions$' }, status: 503, remaining: 1 })]);
 
@@ -512,13 +548,18 @@ describe('control routes', () => {
   });
 
   it('adds users, refusing duplicates and unknown fields', async () => {
-    const created = await call('/_sim/users', jsonInit('POST', { userPrincipalName: 'frankie.ito@wingtip-lab.example', accountEnabled: false }));
+    const created = await call(
+      '/_sim/users',
+      jsonInit('POST', { userPrincipalName: 'frankie.ito@wingtip-lab.example', accountEnabled: false }),
+    );
     expect(created.res.status).toBe(201);
     expect(created.body).toMatchObject({ id: expect.stringMatching(GUID), accountEnabled: false });
     expect((await call('/v1.0/users/frankie.ito@wingtip-lab.example')).res.status).toBe(200);
 
     expect((await call('/_sim/users', jsonInit('POST', { userPrincipalName: 'FRANKIE.ITO@wingtip-lab.example' }))).res.status).toBe(409);
-    expect((await call('/_sim/users', jsonInit('POST', { userPrincipalName: 'x@wingtip-lab.example', revokeCount: 9 }))).res.status).toBe(400);
+    expect((await call('/_sim/users', jsonInit('POST', { userPrincipalName: 'x@wingtip-lab.example', revokeCount: 9 }))).res.status).toBe(
+      400,
+    );
     expect((await call('/_sim/users', jsonInit('POST', { userPrincipalName: 'no-domain' }))).res.status).toBe(400);
   });
 
@@ -540,10 +581,13 @@ describe('startup and exposure', () => {
   it('refuses requests addressed to a non-loopback Host (DNS rebinding)', async () => {
     const { port } = new URL(sim.baseUrl);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port, path: `/v1.0/users/${victim.id}`, headers: { host: 'attacker.example' } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: `/v1.0/users/${victim.id}`, headers: { host: 'attacker.example' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });

@@ -36,11 +36,20 @@ it.each([
 it('the Azure worker cannot load the function entry points with a bad setting: the error names it', async () => {
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     // What the worker does with package.json "main": require each compiled function file.
-    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '-e', "require('./functions/contain')"], {
-      cwd: ROOT,
-      env: { ...process.env, AzureWebJobsStorage: 'UseDevelopmentStorage=true', PROTECTED_ACCOUNTS: 'bg-admin', CONTAINMENT_MODE: 'enforce' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '-e', "require('./functions/contain')"],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+          PROTECTED_ACCOUNTS: 'bg-admin',
+          CONTAINMENT_MODE: 'enforce',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);

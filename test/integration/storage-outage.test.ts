@@ -108,17 +108,26 @@ it('a poison message whose record cannot be written is logged as an error, and n
   const incidentId = '01JDXW3Z7Q5N8K2M4P6R9T0V1W';
   const poison = new QueueClient(azurite.connectionString, 'diagnose-poison');
   await poison.createIfNotExists();
-  const message = { version: 1, incidentId, userKey: 'avery.chen@wingtip-lab.example', alertKey: 'manual:poisoned', ips: [], userAgents: [] };
+  const message = {
+    version: 1,
+    incidentId,
+    userKey: 'avery.chen@wingtip-lab.example',
+    alertKey: 'manual:poisoned',
+    ips: [],
+    userAgents: [],
+  };
   await poison.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
   const line = await until('the unrecorded-poison log line', () => logLines.find((entry) => entry.includes('diagnose_poison_unrecorded')));
   expect(line).toContain(incidentId);
   expect(line).toMatch(/"level":"error"/);
   // The handler completed: the host deletes the message rather than retrying it or moving it on.
-  for (const deadline = Date.now() + 10_000; (await poison.getProperties()).approximateMessagesCount !== 0; ) {
+  for (const deadline = Date.now() + 10_000; (await poison.getProperties()).approximateMessagesCount !== 0;) {
     if (Date.now() > deadline) throw new Error('diagnose-poison did not drain');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  expect(logLines.filter((entry) => entry.includes('"functionName":"diagnosePoison"') && /will retry|moved to poison/.test(entry))).toEqual([]);
+  expect(logLines.filter((entry) => entry.includes('"functionName":"diagnosePoison"') && /will retry|moved to poison/.test(entry))).toEqual(
+    [],
+  );
   const poisonPoison = new QueueClient(azurite.connectionString, 'diagnose-poison-poison');
   expect((await poisonPoison.exists()) ? (await poisonPoison.peekMessages({ numberOfMessages: 32 })).peekedMessageItems : []).toEqual([]);
 });

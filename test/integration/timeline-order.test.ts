@@ -15,7 +15,11 @@ let store: TableIncidentStore;
 beforeAll(async () => {
   azurite = await startAzurite();
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString });
-  store = new TableIncidentStore(tableClient(config.storage, INCIDENTS_TABLE), tableClient(config.storage, ALERT_GATE_TABLE), tableClient(config.storage, INCIDENT_INDEX_TABLE));
+  store = new TableIncidentStore(
+    tableClient(config.storage, INCIDENTS_TABLE),
+    tableClient(config.storage, ALERT_GATE_TABLE),
+    tableClient(config.storage, INCIDENT_INDEX_TABLE),
+  );
 });
 
 afterAll(async () => {
@@ -23,7 +27,24 @@ afterAll(async () => {
 });
 
 function incident(id: string): Incident {
-  return { id, state: 'containing', user: { upn: 'avery.chen@wingtip-lab.example' }, userKey: 'avery.chen@wingtip-lab.example', alertKey: `manual:${id.toLowerCase()}`, alertId: id, source: 'manual', severity: 'high', title: 't', ips: [], userAgents: [], mode: 'enforce', createdAt: AT, updatedAt: AT, actions: [], alertRaw: '{}' };
+  return {
+    id,
+    state: 'containing',
+    user: { upn: 'avery.chen@wingtip-lab.example' },
+    userKey: 'avery.chen@wingtip-lab.example',
+    alertKey: `manual:${id.toLowerCase()}`,
+    alertId: id,
+    source: 'manual',
+    severity: 'high',
+    title: 't',
+    ips: [],
+    userAgents: [],
+    mode: 'enforce',
+    createdAt: AT,
+    updatedAt: AT,
+    actions: [],
+    alertRaw: '{}',
+  };
 }
 
 /** Every event in the same millisecond; ids chosen so that sorting by id would put them backwards. */
@@ -47,8 +68,12 @@ it('lists T0 after the action events recorded with it in the same millisecond', 
 it('keeps every one of 20 concurrent appends, in one stable order, and an update racing them still lands', async () => {
   const id = '01JDZ0000000000000000000B1';
   const created = await store.create(incident(id), [event('alert_received', '01JDZ0000000000000000000Y0')]);
-  const appends = Array.from({ length: 20 }, (_, index) => store.appendEvents(id, [event(`note_${index}`, `01JDZ00000000000000000${String(index).padStart(4, '0')}`)]));
-  const update = store.update({ ...created.incident, state: 'contained' }, created.etag, [event('contained', '01JDZ0000000000000000000X0', 'T0')]);
+  const appends = Array.from({ length: 20 }, (_, index) =>
+    store.appendEvents(id, [event(`note_${index}`, `01JDZ00000000000000000${String(index).padStart(4, '0')}`)]),
+  );
+  const update = store.update({ ...created.incident, state: 'contained' }, created.etag, [
+    event('contained', '01JDZ0000000000000000000X0', 'T0'),
+  ]);
   const [stored] = await Promise.all([update, ...appends]);
   expect(stored).toBeDefined();
   const timeline = await store.timeline(id);
@@ -63,7 +88,9 @@ it('keeps every one of 20 concurrent appends, in one stable order, and an update
 it('an update whose ETag is stale still loses, whatever the event counter does', async () => {
   const id = '01JDZ0000000000000000000C1';
   const created = await store.create(incident(id), []);
-  const first = await store.update({ ...created.incident, state: 'contained' }, created.etag, [event('contained', '01JDZ0000000000000000000W0', 'T0')]);
+  const first = await store.update({ ...created.incident, state: 'contained' }, created.etag, [
+    event('contained', '01JDZ0000000000000000000W0', 'T0'),
+  ]);
   expect(first).toBeDefined();
   const stale = await store.update({ ...created.incident, state: 'failed' }, created.etag, [event('failed', '01JDZ0000000000000000000W1')]);
   expect(stale).toBeUndefined();

@@ -5,7 +5,10 @@ import type { Campaign } from '../../shared/campaign/types';
 import { isGraphWrite } from './http';
 
 export function suspiciousUpns(campaign: Campaign): string[] {
-  return campaign.hits.filter((h) => h.verdict === 'suspicious').map((h) => h.upn ?? h.userKey).sort();
+  return campaign.hits
+    .filter((h) => h.verdict === 'suspicious')
+    .map((h) => h.upn ?? h.userKey)
+    .sort();
 }
 
 /** The five victims, the failed sign-in as not evidence, no shared-egress user anywhere. */
@@ -21,5 +24,7 @@ export function expectSeededCampaign(campaign: Campaign, victims: readonly { use
 
 /** Graph writes (revoke, disable) the simulator received for these users. */
 export function writesTo(simulator: TenantSimulator, users: readonly { id: string; userPrincipalName: string }[]) {
-  return simulator.requestLog.filter((e) => isGraphWrite(e) && users.some((u) => e.path.includes(u.id) || e.path.toLowerCase().includes(u.userPrincipalName)));
+  return simulator.requestLog.filter(
+    (e) => isGraphWrite(e) && users.some((u) => e.path.includes(u.id) || e.path.toLowerCase().includes(u.userPrincipalName)),
+  );
 }

@@ -90,15 +90,29 @@ export function audit(minutesAgo: number, activity: string, fields: Record<strin
   );
 }
 
-export function mailboxRecord(minutesAgo: number, operation: string, ip: string, auditData: Record<string, unknown> = {}): MailboxAuditEvidence {
+export function mailboxRecord(
+  minutesAgo: number,
+  operation: string,
+  ip: string,
+  auditData: Record<string, unknown> = {},
+): MailboxAuditEvidence {
   return must(
-    mailboxAuditFromGraph({ id: id('ual'), createdDateTime: ago(minutesAgo), operation, clientIp: ip, userPrincipalName: USER.upn, auditData: { Operation: operation, ...auditData } }),
+    mailboxAuditFromGraph({
+      id: id('ual'),
+      createdDateTime: ago(minutesAgo),
+      operation,
+      clientIp: ip,
+      userPrincipalName: USER.upn,
+      auditData: { Operation: operation, ...auditData },
+    }),
     'mailbox audit record',
   );
 }
 
 export function newInboxRule(minutesAgo: number, name: string, ip: string, parameters: Array<[string, string]> = []): MailboxAuditEvidence {
-  return mailboxRecord(minutesAgo, 'New-InboxRule', ip, { Parameters: [['Name', name], ...parameters].map(([Name, Value]) => ({ Name, Value })) });
+  return mailboxRecord(minutesAgo, 'New-InboxRule', ip, {
+    Parameters: [['Name', name], ...parameters].map(([Name, Value]) => ({ Name, Value })),
+  });
 }
 
 export function rule(displayName: string, actions: Record<string, unknown>, conditions: Record<string, unknown> = {}): InboxRuleEvidence {
@@ -110,11 +124,23 @@ export function to(address: string) {
 }
 
 export function grant(clientId: string, scope: string): GrantEvidence {
-  return must(grantFromGraph({ id: id('grant'), clientId, consentType: 'Principal', principalId: USER.id, resourceId: 'graph-sp', scope }), 'grant');
+  return must(
+    grantFromGraph({ id: id('grant'), clientId, consentType: 'Principal', principalId: USER.id, resourceId: 'graph-sp', scope }),
+    'grant',
+  );
 }
 
 export function appRole(resourceId: string, resourceDisplayName: string, createdMinutesAgo: number): AppRoleAssignmentEvidence {
-  return must(appRoleAssignmentFromGraph({ id: id('approle'), resourceId, resourceDisplayName, principalId: USER.id, createdDateTime: ago(createdMinutesAgo) }), 'app role');
+  return must(
+    appRoleAssignmentFromGraph({
+      id: id('approle'),
+      resourceId,
+      resourceDisplayName,
+      principalId: USER.id,
+      createdDateTime: ago(createdMinutesAgo),
+    }),
+    'app role',
+  );
 }
 
 export function method(type: string, fields: Record<string, unknown> = {}): AuthenticationMethodEvidence {
@@ -122,7 +148,18 @@ export function method(type: string, fields: Record<string, unknown> = {}): Auth
 }
 
 export function device(objectId: string, registeredMinutesAgo: number, fields: Record<string, unknown> = {}): DeviceEvidence {
-  return must(deviceFromGraph({ id: objectId, displayName: 'DESKTOP-AITM01', registrationDateTime: ago(registeredMinutesAgo), trustType: 'Workplace', isCompliant: false, isManaged: false, ...fields }), 'device');
+  return must(
+    deviceFromGraph({
+      id: objectId,
+      displayName: 'DESKTOP-AITM01',
+      registrationDateTime: ago(registeredMinutesAgo),
+      trustType: 'Workplace',
+      isCompliant: false,
+      isManaged: false,
+      ...fields,
+    }),
+    'device',
+  );
 }
 
 /** A pack input with the story's clock and no evidence; tests add what they judge. */

@@ -24,9 +24,21 @@ export interface DiagnosisStack {
  * wants a fresh pack under its own faults queues the incident's diagnosis again, as a redelivered
  * message would.
  */
-export async function rediagnose(stack: LocalStack, incident: IncidentBody & { user?: { upn?: string; objectId?: string } }): Promise<void> {
+export async function rediagnose(
+  stack: LocalStack,
+  incident: IncidentBody & { user?: { upn?: string; objectId?: string } },
+): Promise<void> {
   const queue = new QueueClient(stack.storageConnectionString, 'diagnose');
-  const message = { version: 1, incidentId: incident.id, userKey: incident.user?.objectId ?? '', upn: incident.user?.upn, alertKey: 'redelivered', ips: [], userAgents: [], t0: incident.t0 };
+  const message = {
+    version: 1,
+    incidentId: incident.id,
+    userKey: incident.user?.objectId ?? '',
+    upn: incident.user?.upn,
+    alertKey: 'redelivered',
+    ips: [],
+    userAgents: [],
+    t0: incident.t0,
+  };
   await queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
 }
 
@@ -40,12 +52,17 @@ export function useDiagnosisStack(functionKey: string, settings: Record<string, 
     holder.current = {
       stack,
       async diagnose(alert) {
-        const contained = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) });
+        const contained = await request<ContainBody>(`${stack.baseUrl}/api/contain`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify(alert),
+        });
         expect(contained.status).toBe(200);
         const incident = contained.json.incidents[0];
         if (incident.linked === true) await rediagnose(stack, incident);
         await stack.host.drainQueues(30_000);
-        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${incident.id}`, { headers: bearer(await readerToken(stack)) })).json;
+        return (await request<PackBody>(`${stack.baseUrl}/api/incidents/${incident.id}`, { headers: bearer(await readerToken(stack)) }))
+          .json;
       },
     };
   });

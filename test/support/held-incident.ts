@@ -22,9 +22,12 @@ export async function heldIncident(stack: LocalStack, simulator: TenantSimulator
 }
 
 export function decide(stack: LocalStack, id: string, verb: 'approve' | 'reject', headers: Record<string, string>) {
-  return request<{ state: string; approvedBy?: string; rejectedBy?: string; error?: { code: string; message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ comment: 'checked' }),
-  });
+  return request<{ state: string; approvedBy?: string; rejectedBy?: string; error?: { code: string; message: string } }>(
+    `${stack.baseUrl}/api/incidents/${id}/${verb}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ comment: 'checked' }),
+    },
+  );
 }

@@ -36,7 +36,15 @@ export interface IncidentBody {
   requiresOnPremDisable?: boolean;
   directoryRoles?: string[];
   followUpsQueuedAt?: string;
-  actions: Array<{ action: string; result: string; httpStatus?: number; graphCode?: string; requestId?: string; transient?: boolean; attempts: number }>;
+  actions: Array<{
+    action: string;
+    result: string;
+    httpStatus?: number;
+    graphCode?: string;
+    requestId?: string;
+    transient?: boolean;
+    attempts: number;
+  }>;
   timeline?: Array<{ kind: string; actor: string; summary: string; mark?: string; at: string }>;
 }
 
@@ -54,5 +62,10 @@ export interface ContainBody {
 export function isGraphWrite(entry: { method: string; path: string }): boolean {
   if (entry.method === 'GET') return false;
   if (entry.path.startsWith('/v1/workspaces/')) return false;
-  return !(entry.method === 'POST' && /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries|\/security\/runHuntingQuery)$/i.test(entry.path));
+  return !(
+    entry.method === 'POST' &&
+    /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries|\/security\/runHuntingQuery)$/i.test(
+      entry.path,
+    )
+  );
 }

@@ -35,13 +35,19 @@ export function useHuntStack(functionKey: string, settings: Record<string, strin
       readerHeaders,
       drain,
       async contain(...alerts) {
-        const responses = await Promise.all(alerts.map((alert) => request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) })));
+        const responses = await Promise.all(
+          alerts.map((alert) =>
+            request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: JSON.stringify(alert) }),
+          ),
+        );
         for (const r of responses) expect(r.status).toBe(200);
         await drain();
         return responses.map((r) => r.json.incidents[0].id);
       },
       async incident(id) {
-        return (await request<IncidentBody & { campaign?: { id: string } }>(`${stack.baseUrl}/api/incidents/${id}`, { headers: readerHeaders })).json;
+        return (
+          await request<IncidentBody & { campaign?: { id: string } }>(`${stack.baseUrl}/api/incidents/${id}`, { headers: readerHeaders })
+        ).json;
       },
       async campaign(id) {
         const response = await request<Campaign>(`${stack.baseUrl}/api/campaigns/${id}`, { headers: readerHeaders });

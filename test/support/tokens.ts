@@ -11,14 +11,19 @@ export interface TokenSource {
 
 function sourceOf(from: LocalStack | TokenSource): TokenSource {
   if ('simulatorUrl' in from) return from;
-  if (!from.simulator || !from.audience) throw new Error('this stack has no simulator of its own or no WEBHOOK_AUDIENCE: pass a TokenSource');
+  if (!from.simulator || !from.audience)
+    throw new Error('this stack has no simulator of its own or no WEBHOOK_AUDIENCE: pass a TokenSource');
   return { simulatorUrl: from.simulator.baseUrl, audience: from.audience };
 }
 
 /** A token from the simulator's issuer for the app's audience; `request` adds to or overrides the defaults. */
 export async function simulatorToken(from: LocalStack | TokenSource, request: Partial<TokenRequest> = {}): Promise<string> {
   const { simulatorUrl, audience } = sourceOf(from);
-  const response = await fetch(`${simulatorUrl}/_sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ audience, ...request }) });
+  const response = await fetch(`${simulatorUrl}/_sim/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ audience, ...request }),
+  });
   if (response.status !== 200) throw new Error(`the simulator refused the token request: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { access_token: string }).access_token;
 }

@@ -42,19 +42,25 @@ describe('prototype keys are data', () => {
   });
 
   it('a UPN hidden under constructor or __proto__ of an account is not its UPN', () => {
-    const body = triggerWithEntities('[{"Type":"account","__proto__":{"UserPrincipalName":"casey.nguyen@wingtip-lab.example"},"constructor":{"AadUserId":"5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b03"}}]');
+    const body = triggerWithEntities(
+      '[{"Type":"account","__proto__":{"UserPrincipalName":"casey.nguyen@wingtip-lab.example"},"constructor":{"AadUserId":"5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b03"}}]',
+    );
     expect(refusedText(body).status).toBe(422);
   });
 
   it('a severity or type under __proto__ does not make a shape', () => {
-    expect(refusedText('{"__proto__":{"schemaId":"azureMonitorCommonAlertSchema","SystemAlertId":"x","user":"a@b.example","alertId":"1"}}').details).toMatchObject({ shape: 'unknown' });
+    expect(
+      refusedText('{"__proto__":{"schemaId":"azureMonitorCommonAlertSchema","SystemAlertId":"x","user":"a@b.example","alertId":"1"}}')
+        .details,
+    ).toMatchObject({ shape: 'unknown' });
     const noSeverity = sampleText('defender-alert-v2.json').replace('"severity": "high",', '"__proto__": {"severity": "high"},');
     expect(refusedText(noSeverity).message).toBe('Defender alert: missing severity (severity)');
   });
 
   it('Entities embedded as a string get the same treatment', () => {
     const row = JSON.parse(sampleText('sentinel-alert-securityalert.json')) as Record<string, unknown>;
-    row.Entities = '[{"__proto__":{"Type":"account","Name":"blake.morris","UPNSuffix":"wingtip-lab.example"}},{"constructor":{"prototype":{"Type":"account"}}}]';
+    row.Entities =
+      '[{"__proto__":{"Type":"account","Name":"blake.morris","UPNSuffix":"wingtip-lab.example"}},{"constructor":{"prototype":{"Type":"account"}}}]';
     expect(refusedText(JSON.stringify(row)).message).toBe('Sentinel alert: no Account entity with a UPN or object id');
     expect(({} as Record<string, unknown>).Type).toBeUndefined();
   });
@@ -74,7 +80,10 @@ describe('duplicate keys', () => {
   });
 
   it('two spellings of one field: the exact spelling is read first', () => {
-    const body = sampleText('sentinel-alert-securityalert.json').replace('"AlertSeverity": "High",', '"AlertSeverity": "High", "alertseverity": "Low",');
+    const body = sampleText('sentinel-alert-securityalert.json').replace(
+      '"AlertSeverity": "High",',
+      '"AlertSeverity": "High", "alertseverity": "Low",',
+    );
     expect(fromText(body).severity).toBe('high');
   });
 });
@@ -83,9 +92,15 @@ describe('wrong types', () => {
   it.each([
     ['a string where the entity list belongs', triggerWithEntities('"[not json"')],
     ['a number where the entity list belongs', triggerWithEntities('42')],
-    ['an object where the entity list belongs', triggerWithEntities('{"Type":"account","Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}')],
+    [
+      'an object where the entity list belongs',
+      triggerWithEntities('{"Type":"account","Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}'),
+    ],
     ['strings where entities belong', triggerWithEntities('["drew.patel@wingtip-lab.example", null, 7, true]')],
-    ['an account whose fields are objects', triggerWithEntities('[{"Type":"account","Name":{"x":1},"UPNSuffix":["wingtip-lab.example"],"AadUserId":5}]')],
+    [
+      'an account whose fields are objects',
+      triggerWithEntities('[{"Type":"account","Name":{"x":1},"UPNSuffix":["wingtip-lab.example"],"AadUserId":5}]'),
+    ],
     ['a kind that is not a string', triggerWithEntities('[{"Type":["account"],"Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}]')],
   ])('%s: 422, not a crash', (_, body) => {
     expect(refusedText(body).status).toBe(422);
@@ -114,7 +129,9 @@ describe('wrong types', () => {
 describe('size and depth', () => {
   it('deeply nested junk inside an entity is not walked to the bottom', () => {
     const deep = '['.repeat(50_000) + ']'.repeat(50_000);
-    const body = triggerWithEntities(`[{"Type":"host","Junk":${deep}},{"Type":"account","Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}]`);
+    const body = triggerWithEntities(
+      `[{"Type":"host","Junk":${deep}},{"Type":"account","Name":"drew.patel","UPNSuffix":"wingtip-lab.example"}]`,
+    );
     expect(fromText(body).users).toEqual([{ upn: 'drew.patel@wingtip-lab.example' }]);
   });
 
@@ -147,8 +164,15 @@ describe('size and depth', () => {
   });
 
   it('too many IPs, user agents and ASNs are capped, not refused', () => {
-    const entities = Array.from({ length: 300 }, (_, index) => ({ Type: 'ip', Address: `203.0.113.${index % 256}`, Location: { Asn: 64_500 + index }, UserAgent: `agent ${index}` }));
-    const body = triggerWithEntities(JSON.stringify([...entities, { Type: 'account', Name: 'drew.patel', UPNSuffix: 'wingtip-lab.example' }]));
+    const entities = Array.from({ length: 300 }, (_, index) => ({
+      Type: 'ip',
+      Address: `203.0.113.${index % 256}`,
+      Location: { Asn: 64_500 + index },
+      UserAgent: `agent ${index}`,
+    }));
+    const body = triggerWithEntities(
+      JSON.stringify([...entities, { Type: 'account', Name: 'drew.patel', UPNSuffix: 'wingtip-lab.example' }]),
+    );
     const alert = fromText(body);
     expect(alert.ips).toHaveLength(50);
     expect(alert.asns).toHaveLength(20);
@@ -158,7 +182,9 @@ describe('size and depth', () => {
 
 describe('text that must not reach storage or logs as-is', () => {
   it('control characters and lone surrogates are cleaned from titles and user agents; titles are capped', () => {
-    const monitor = JSON.parse(sampleText('azure-monitor-log-alert.json')) as { data: { essentials: Record<string, unknown>; alertContext: { condition: { allOf: Array<{ dimensions: unknown[] }> } } } };
+    const monitor = JSON.parse(sampleText('azure-monitor-log-alert.json')) as {
+      data: { essentials: Record<string, unknown>; alertContext: { condition: { allOf: Array<{ dimensions: unknown[] }> } } };
+    };
     monitor.data.essentials.alertRule = `AiTM\u0000\r\nFAKE LOG LINE \ud800${'x'.repeat(2000)}`;
     monitor.data.alertContext.condition.allOf[0].dimensions.push({ name: 'UserAgent', value: 'Mozilla\u0007/5.0\ud83d' });
     const alert = fromText(JSON.stringify(monitor));
@@ -168,7 +194,12 @@ describe('text that must not reach storage or logs as-is', () => {
   });
 
   it('identifiers that could address another Graph path are not users', () => {
-    for (const upn of ['avery.chen@wingtip-lab.example/revokeSignInSessions', '../avery.chen@wingtip-lab.example', 'avery.chen@wingtip-lab.example?$select=id', 'avery chen@wingtip-lab.example']) {
+    for (const upn of [
+      'avery.chen@wingtip-lab.example/revokeSignInSessions',
+      '../avery.chen@wingtip-lab.example',
+      'avery.chen@wingtip-lab.example?$select=id',
+      'avery chen@wingtip-lab.example',
+    ]) {
       const body = JSON.stringify({ user: upn, alertId: 'x' });
       expect(refusedText(body).status).toBe(422);
       const entity = triggerWithEntities(JSON.stringify([{ Type: 'account', UserPrincipalName: upn }]));

@@ -64,10 +64,14 @@ function serializedLength(value: unknown, seen = new Map<object, number>()): num
   if (known !== undefined) return known;
   let length: number;
   if (value instanceof Deep) length = (value.open === '[' ? 2 : 6) * value.depth + serializedLength(value.inner, seen);
-  else if (Array.isArray(value)) length = 2 + Math.max(0, value.length - 1) + value.reduce<number>((sum, item) => sum + serializedLength(item, seen), 0);
+  else if (Array.isArray(value))
+    length = 2 + Math.max(0, value.length - 1) + value.reduce<number>((sum, item) => sum + serializedLength(item, seen), 0);
   else {
     const entries = [...(duplicates.get(value) ?? []).map((entry) => [entry.key, entry.value] as const), ...Object.entries(value)];
-    length = 2 + Math.max(0, entries.length - 1) + entries.reduce((sum, [key, item]) => sum + JSON.stringify(key).length + 1 + serializedLength(item, seen), 0);
+    length =
+      2 +
+      Math.max(0, entries.length - 1) +
+      entries.reduce((sum, [key, item]) => sum + JSON.stringify(key).length + 1 + serializedLength(item, seen), 0);
   }
   seen.set(value, length);
   return length;
@@ -181,7 +185,8 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       else if (typeof value === 'number') set(slot, String(value));
       else if (typeof value === 'boolean') set(slot, String(value));
       else if (Array.isArray(value)) set(slot, Object.fromEntries(value.map((item, index) => [String(index), item])));
-      else if (typeof value === 'object' && value !== null && !(value instanceof Deep)) set(slot, mutation.flag ? Object.values(value) : 'object');
+      else if (typeof value === 'object' && value !== null && !(value instanceof Deep))
+        set(slot, mutation.flag ? Object.values(value) : 'object');
       else set(slot, {});
       return;
     case 'proto': {
@@ -189,7 +194,9 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       if (target === undefined) return;
       const name = ['__proto__', 'constructor', 'prototype'][mutation.size % 3];
       // Smuggle a value that would matter if it leaked through a prototype: a user, a severity, a kind.
-      const smuggled = mutation.flag ? value : { kind: 'Account', Type: 'account', severity: 'High', userPrincipalName: 'proto.victim@wingtip-lab.example' };
+      const smuggled = mutation.flag
+        ? value
+        : { kind: 'Account', Type: 'account', severity: 'High', userPrincipalName: 'proto.victim@wingtip-lab.example' };
       defineOwn(target, name, smuggled);
       return;
     }
@@ -214,7 +221,10 @@ function applyMutation(root: { doc: unknown }, mutation: Mutation): void {
       // so n is bounded by the whole body, not by the item.
       const bodyChars = Math.max(1, serializedLength(root.doc));
       const length = Math.min(480 + (mutation.size % 800), Math.max(1, Math.floor(HUGE_BODY_CHARS / bodyChars)));
-      set(slot, Array.from({ length }, () => item));
+      set(
+        slot,
+        Array.from({ length }, () => item),
+      );
       return;
     }
     case 'deep':
@@ -348,7 +358,25 @@ describe('arbitrary input (fast-check)', () => {
   });
 
   it('objects with the keys real shapes are detected by, holding anything', () => {
-    const keys = ['schemaId', 'data', 'object', 'objectSchemaType', 'type', 'properties', '@odata.type', 'evidence', 'alerts', 'SystemAlertId', 'Entities', 'user', 'alertId', 'value', 'body', 'headers', 'kind'];
+    const keys = [
+      'schemaId',
+      'data',
+      'object',
+      'objectSchemaType',
+      'type',
+      'properties',
+      '@odata.type',
+      'evidence',
+      'alerts',
+      'SystemAlertId',
+      'Entities',
+      'user',
+      'alertId',
+      'value',
+      'body',
+      'headers',
+      'kind',
+    ];
     fc.assert(
       fc.property(fc.dictionary(fc.constantFrom(...keys), fc.jsonValue({ maxDepth: 4 })), (value) => {
         runBody(JSON.stringify(value));

@@ -46,7 +46,9 @@ describe('every sample parses (from bytes, as the webhook reads it)', () => {
     ['azure-monitor-log-alert-search-results.json', 'azure-monitor', [DREW]],
     ['manual.json', 'manual', [{ upn: AVERY.upn }]],
   ])('%s -> %s', (name, source, users) => {
-    const alert = alertOf(parseAlert(decodeAlertBody(new Uint8Array(readFileSync(path.join(__dirname, '../../samples/alerts', name))), 1 << 20)));
+    const alert = alertOf(
+      parseAlert(decodeAlertBody(new Uint8Array(readFileSync(path.join(__dirname, '../../samples/alerts', name))), 1 << 20)),
+    );
     expect(alert.source).toBe(source);
     expect(alert.users).toEqual(users);
     expect(alert.severity).toBe('high');
@@ -155,7 +157,11 @@ describe('Sentinel Account entity variants (REST and SecurityAlert forms)', () =
     ['userPrincipalName', { userPrincipalName: 'CASEY.NGUYEN@wingtip-lab.example' }, { upn: CASEY.upn }],
     ['upn', { upn: 'casey.nguyen@wingtip-lab.example' }, { upn: CASEY.upn }],
     ['a UPN in accountName', { accountName: 'casey.nguyen@wingtip-lab.example' }, { upn: CASEY.upn }],
-    ['aadUserId only', { accountName: 'casey', ntDomain: 'WINGTIP', aadUserId: CASEY.objectId.toUpperCase() }, { objectId: CASEY.objectId }],
+    [
+      'aadUserId only',
+      { accountName: 'casey', ntDomain: 'WINGTIP', aadUserId: CASEY.objectId.toUpperCase() },
+      { objectId: CASEY.objectId },
+    ],
   ])('REST form: %s', (_, properties, user) => {
     expect(parse(withAccount(properties)).users).toEqual([user]);
   });
@@ -170,17 +176,20 @@ describe('Sentinel Account entity variants (REST and SecurityAlert forms)', () =
   });
 
   it('SecurityAlert form: PascalCase fields, lower-case Type', () => {
-    const alert = parse(securityAlertWith([{ $id: '1', Name: 'casey.nguyen', UPNSuffix: 'wingtip-lab.example', AadUserId: CASEY.objectId, Type: 'account' }]));
+    const alert = parse(
+      securityAlertWith([{ $id: '1', Name: 'casey.nguyen', UPNSuffix: 'wingtip-lab.example', AadUserId: CASEY.objectId, Type: 'account' }]),
+    );
     expect(alert.users).toEqual([CASEY]);
   });
 
   it('resolves $ref to an account defined inside another entity, whichever comes first', () => {
-    const session = { $id: '2', Type: 'cloud-logon-session', Account: { $id: '3', Name: 'casey.nguyen', UPNSuffix: 'wingtip-lab.example', Type: 'account' }, UserAgent: 'UA/1.0' };
-    for (const entities of [
-      [session, { $ref: '3' }],
-      [{ $ref: '3' }, session],
-      [session],
-    ]) {
+    const session = {
+      $id: '2',
+      Type: 'cloud-logon-session',
+      Account: { $id: '3', Name: 'casey.nguyen', UPNSuffix: 'wingtip-lab.example', Type: 'account' },
+      UserAgent: 'UA/1.0',
+    };
+    for (const entities of [[session, { $ref: '3' }], [{ $ref: '3' }, session], [session]]) {
       const alert = parse(securityAlertWith(entities));
       expect(alert.users).toEqual([{ upn: CASEY.upn }]);
       expect(alert.userAgents).toContain('UA/1.0');
@@ -259,9 +268,15 @@ describe('Sentinel alert, SecurityAlert table row', () => {
   it('refuses Entities that are not JSON, or too long to parse', () => {
     const malformed = sample('sentinel-alert-securityalert.json');
     malformed.Entities = '[{"Type":"account",';
-    expect(refusal(malformed)).toMatchObject({ status: 422, message: 'Sentinel alert: Entities is a string but not valid JSON (Entities)', details: { invalid: 'Entities' } });
+    expect(refusal(malformed)).toMatchObject({
+      status: 422,
+      message: 'Sentinel alert: Entities is a string but not valid JSON (Entities)',
+      details: { invalid: 'Entities' },
+    });
     const huge = sample('sentinel-alert-securityalert.json');
-    huge.Entities = JSON.stringify([{ Type: 'account', Name: 'blake.morris', UPNSuffix: 'wingtip-lab.example', Pad: 'x'.repeat(600 * 1024) }]);
+    huge.Entities = JSON.stringify([
+      { Type: 'account', Name: 'blake.morris', UPNSuffix: 'wingtip-lab.example', Pad: 'x'.repeat(600 * 1024) },
+    ]);
     expect(refusal(huge).message).toMatch(/^Sentinel alert: Entities is longer than 524288 characters/);
   });
 
@@ -285,7 +300,16 @@ describe('Sentinel alert, SecurityAlert table row', () => {
 
   it('accepts the REST SecurityAlert entity form (kind + camelCase properties)', () => {
     const row = sample('sentinel-alert-securityalert.json');
-    const body = { kind: 'SecurityAlert', name: row.SystemAlertId, properties: { systemAlertId: row.SystemAlertId, alertDisplayName: row.AlertName, severity: 'High', entities: JSON.parse(row.Entities) as unknown } };
+    const body = {
+      kind: 'SecurityAlert',
+      name: row.SystemAlertId,
+      properties: {
+        systemAlertId: row.SystemAlertId,
+        alertDisplayName: row.AlertName,
+        severity: 'High',
+        entities: JSON.parse(row.Entities) as unknown,
+      },
+    };
     expect(parse(body).users).toEqual([BLAKE]);
   });
 });
@@ -331,7 +355,9 @@ describe('Defender XDR alert (Graph security alert v2)', () => {
     body.evidence = body.evidence.filter((item: Json) => item['@odata.type'] !== '#microsoft.graph.security.cloudLogonSessionEvidence');
     for (const item of body.evidence) item.roles = ['attacker'];
     const error = refusal(body);
-    expect(error.message).toMatch(/^Defender alert: no user evidence with a UPN or Entra object id .*attacker-role evidence is never the victim/);
+    expect(error.message).toMatch(
+      /^Defender alert: no user evidence with a UPN or Entra object id .*attacker-role evidence is never the victim/,
+    );
     expect(error.details).toMatchObject({ shape: 'Defender alert', missing: expect.stringContaining('userEvidence') });
   });
 
@@ -348,7 +374,11 @@ describe('Defender XDR alert (Graph security alert v2)', () => {
   it('reads cloudLogonSessionEvidence in the PascalCase its reference also shows, and evidence without @odata.type', () => {
     const body = sample('defender-alert-v2.json');
     body.evidence = [
-      { '@odata.type': '#microsoft.graph.security.cloudLogonSessionEvidence', Account: { userAccount: { userPrincipalName: CASEY.upn } }, UserAgent: 'UA/2.0' },
+      {
+        '@odata.type': '#microsoft.graph.security.cloudLogonSessionEvidence',
+        Account: { userAccount: { userPrincipalName: CASEY.upn } },
+        UserAgent: 'UA/2.0',
+      },
       { roles: ['compromised'], userAccount: { azureAdUserId: DREW.objectId } },
       { ipAddress: '2001:db8::23' },
     ];
@@ -361,7 +391,13 @@ describe('Defender XDR alert (Graph security alert v2)', () => {
   it('ignores mailbox, device and other non-user evidence', () => {
     const body = sample('defender-alert-v2.json');
     body.evidence = [
-      { '@odata.type': '#microsoft.graph.security.mailboxEvidence', roles: ['compromised'], upn: AVERY.upn, primaryAddress: AVERY.upn, userAccount: { userPrincipalName: AVERY.upn } },
+      {
+        '@odata.type': '#microsoft.graph.security.mailboxEvidence',
+        roles: ['compromised'],
+        upn: AVERY.upn,
+        primaryAddress: AVERY.upn,
+        userAccount: { userPrincipalName: AVERY.upn },
+      },
       { '@odata.type': '#microsoft.graph.security.deviceEvidence', loggedOnUsers: [{ accountName: 'avery.chen', domainName: 'WINGTIP' }] },
     ];
     expect(refusal(body).status).toBe(422);
@@ -380,7 +416,9 @@ describe('Defender XDR alert (Graph security alert v2)', () => {
     delete body['@odata.type'];
     delete body['@odata.context'];
     expect(parse(body).source).toBe('defender-alert');
-    expect(parse({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2', value: [body] }).users).toEqual([AVERY]);
+    expect(parse({ '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#security/alerts_v2', value: [body] }).users).toEqual([
+      AVERY,
+    ]);
   });
 
   it('refuses a collection of several alerts: one alert per request', () => {
@@ -412,7 +450,9 @@ describe('Defender XDR incident (Graph, alerts expanded)', () => {
   it('refuses an incident without expanded alerts, saying how to get them', () => {
     const body = sample('defender-incident.json');
     delete body.alerts;
-    expect(refusal(body).message).toBe("Defender incident: missing the incident's alerts (request the incident with $expand=alerts) (alerts)");
+    expect(refusal(body).message).toBe(
+      "Defender incident: missing the incident's alerts (request the incident with $expand=alerts) (alerts)",
+    );
   });
 });
 
@@ -457,7 +497,15 @@ describe('Azure Monitor common alert schema', () => {
 
   it('several dimension combinations or rows give several users', () => {
     const body = sample('azure-monitor-log-alert-search-results.json');
-    body.data.alertContext.SearchResults.tables[0].rows.push(['2026-11-27T19:42:00Z', CASEY.upn, CASEY.objectId, ATTACKER_IP, 14061, 'x', 'OfficeHome']);
+    body.data.alertContext.SearchResults.tables[0].rows.push([
+      '2026-11-27T19:42:00Z',
+      CASEY.upn,
+      CASEY.objectId,
+      ATTACKER_IP,
+      14061,
+      'x',
+      'OfficeHome',
+    ]);
     expect(parse(body).users).toEqual([DREW, CASEY]);
   });
 
@@ -465,14 +513,23 @@ describe('Azure Monitor common alert schema', () => {
     const body = sample('azure-monitor-log-alert.json');
     const criterion = body.data.alertContext.condition.allOf[0];
     criterion.dimensions = [{ name: 'UserId', value: DREW.objectId }];
-    criterion.event = [[{ name: 'AccountUpn_s', value: CASEY.upn }, { name: 'ClientIP_s', value: '203.0.113.7' }]];
+    criterion.event = [
+      [
+        { name: 'AccountUpn_s', value: CASEY.upn },
+        { name: 'ClientIP_s', value: '203.0.113.7' },
+      ],
+    ];
     const alert = parse(body);
     expect(alert.users).toEqual([{ objectId: DREW.objectId }, { upn: CASEY.upn }]);
     expect(alert.ips).toEqual(['203.0.113.7']);
   });
 
   it('acknowledges a resolved notification instead of containing anyone', () => {
-    expect(parsed(sample('azure-monitor-resolved.json'))).toEqual({ acknowledged: true, shape: 'Azure Monitor alert', reason: expect.stringContaining('Resolved') });
+    expect(parsed(sample('azure-monitor-resolved.json'))).toEqual({
+      acknowledged: true,
+      shape: 'Azure Monitor alert',
+      reason: expect.stringContaining('Resolved'),
+    });
     const firedFalse = sample('azure-monitor-log-alert.json');
     firedFalse.data.essentials.fired = false;
     expect(isAcknowledgement(parsed(firedFalse))).toBe(true);
@@ -497,7 +554,9 @@ describe('Azure Monitor common alert schema', () => {
   it('refuses an unknown severity, another schema, a missing alert id and an alert with no user dimension', () => {
     const severity = sample('azure-monitor-log-alert.json');
     severity.data.essentials.severity = 'Critical';
-    expect(refusal(severity).message).toBe('Azure Monitor alert: unknown severity "Critical" (expected Sev0 to Sev4) (data.essentials.severity)');
+    expect(refusal(severity).message).toBe(
+      'Azure Monitor alert: unknown severity "Critical" (expected Sev0 to Sev4) (data.essentials.severity)',
+    );
     const schema = sample('azure-monitor-log-alert.json');
     schema.schemaId = 'Microsoft.Insights/LogAlert';
     expect(refusal(schema).message).toMatch(/enable the common alert schema/);
@@ -531,16 +590,44 @@ describe('envelopes', () => {
 
 describe('closed and resolved notifications are acknowledged, whatever the classification', () => {
   it.each([
-    ['Sentinel incident (trigger body) status Closed', 'sentinel-incident.json', (body: Json) => Object.assign(body.object.properties, { status: 'Closed', classification: 'TruePositive' })],
-    ['Sentinel incident (REST) status closed', 'sentinel-incident-rest.json', (body: Json) => Object.assign(body.properties, { status: 'closed', classification: 'BenignPositive' })],
-    ['Sentinel alert (SecurityAlert) Status Resolved', 'sentinel-alert-securityalert.json', (body: Json) => Object.assign(body, { Status: 'Resolved' })],
-    ['Sentinel alert (trigger body) Status Dismissed', 'sentinel-alert-trigger.json', (body: Json) => Object.assign(body, { Status: 'Dismissed' })],
-    ['Graph alert status resolved', 'defender-alert-v2.json', (body: Json) => Object.assign(body, { status: 'resolved', classification: 'truePositive' })],
-    ['Defender incident status resolved', 'defender-incident.json', (body: Json) => Object.assign(body, { status: 'Resolved', classification: 'falsePositive' })],
+    [
+      'Sentinel incident (trigger body) status Closed',
+      'sentinel-incident.json',
+      (body: Json) => Object.assign(body.object.properties, { status: 'Closed', classification: 'TruePositive' }),
+    ],
+    [
+      'Sentinel incident (REST) status closed',
+      'sentinel-incident-rest.json',
+      (body: Json) => Object.assign(body.properties, { status: 'closed', classification: 'BenignPositive' }),
+    ],
+    [
+      'Sentinel alert (SecurityAlert) Status Resolved',
+      'sentinel-alert-securityalert.json',
+      (body: Json) => Object.assign(body, { Status: 'Resolved' }),
+    ],
+    [
+      'Sentinel alert (trigger body) Status Dismissed',
+      'sentinel-alert-trigger.json',
+      (body: Json) => Object.assign(body, { Status: 'Dismissed' }),
+    ],
+    [
+      'Graph alert status resolved',
+      'defender-alert-v2.json',
+      (body: Json) => Object.assign(body, { status: 'resolved', classification: 'truePositive' }),
+    ],
+    [
+      'Defender incident status resolved',
+      'defender-incident.json',
+      (body: Json) => Object.assign(body, { status: 'Resolved', classification: 'falsePositive' }),
+    ],
   ])('%s', (_label, name, close) => {
     const body = sample(name);
     close(body);
-    expect(parsed(body)).toEqual({ acknowledged: true, shape: expect.any(String), reason: expect.stringMatching(/status is (closed|resolved|dismissed); nothing to contain/i) });
+    expect(parsed(body)).toEqual({
+      acknowledged: true,
+      shape: expect.any(String),
+      reason: expect.stringMatching(/status is (closed|resolved|dismissed); nothing to contain/i),
+    });
   });
 
   it('an open or in-progress status is an alert to act on', () => {
@@ -582,13 +669,22 @@ describe('many users', () => {
 
   it('reads only the first 500 entities or evidence items', () => {
     const body = sample('sentinel-alert-trigger.json');
-    body.Entities = [...Array.from({ length: 500 }, () => ({ Type: 'host', HostName: 'h' })), { Type: 'account', Name: 'drew.patel', UPNSuffix: 'wingtip-lab.example' }];
+    body.Entities = [
+      ...Array.from({ length: 500 }, () => ({ Type: 'host', HostName: 'h' })),
+      { Type: 'account', Name: 'drew.patel', UPNSuffix: 'wingtip-lab.example' },
+    ];
     expect(refusal(body).message).toBe('Sentinel alert: no Account entity with a UPN or object id');
     const incident = sample('defender-incident.json');
-    incident.alerts[0].evidence = Array.from({ length: 500 }, () => ({ '@odata.type': '#microsoft.graph.security.ipEvidence', ipAddress: '203.0.113.1' }));
+    incident.alerts[0].evidence = Array.from({ length: 500 }, () => ({
+      '@odata.type': '#microsoft.graph.security.ipEvidence',
+      ipAddress: '203.0.113.1',
+    }));
     expect(refusal(incident).message).toMatch(/^Defender incident: no user evidence/);
     const graph = sample('defender-alert-v2.json');
-    graph.evidence = [...Array.from({ length: 500 }, () => ({ '@odata.type': '#microsoft.graph.security.ipEvidence', ipAddress: '203.0.113.1' })), graph.evidence[0]];
+    graph.evidence = [
+      ...Array.from({ length: 500 }, () => ({ '@odata.type': '#microsoft.graph.security.ipEvidence', ipAddress: '203.0.113.1' })),
+      graph.evidence[0],
+    ];
     expect(refusal(graph).status).toBe(422);
   });
 });

@@ -32,7 +32,9 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
   });
 
   it('accepts an account with only aadUserId, and never builds a UPN from NTDomain', () => {
-    const body = clone(sample('sentinel-incident.json')) as { object: { properties: { relatedEntities: Array<{ kind: string; properties: Record<string, unknown> }> } } };
+    const body = clone(sample('sentinel-incident.json')) as {
+      object: { properties: { relatedEntities: Array<{ kind: string; properties: Record<string, unknown> }> } };
+    };
     const account = body.object.properties.relatedEntities[0];
     account.properties = { accountName: 'avery.chen', ntDomain: 'WINGTIP', aadUserId: '5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B01' };
     expect(alertOf(parseAlert(decoded(body))).users).toEqual([{ upn: undefined, objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b01' }]);
@@ -45,7 +47,10 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
       { kind: 'Account', properties: { accountName: 'casey.nguyen', upnSuffix: 'wingtip-lab.example' } },
       { kind: 'Host', properties: { hostName: 'desktop-1' } },
     );
-    expect(alertOf(parseAlert(decoded(body))).users.map((user) => user.upn)).toEqual(['avery.chen@wingtip-lab.example', 'casey.nguyen@wingtip-lab.example']);
+    expect(alertOf(parseAlert(decoded(body))).users.map((user) => user.upn)).toEqual([
+      'avery.chen@wingtip-lab.example',
+      'casey.nguyen@wingtip-lab.example',
+    ]);
   });
 
   it('refuses an incident without an Account entity, naming what is missing', () => {
@@ -66,7 +71,9 @@ describe('Sentinel incident (Logic Apps trigger body)', () => {
   });
 
   it('ignores account values that could not be a UPN (path characters)', () => {
-    const body = clone(sample('sentinel-incident.json')) as { object: { properties: { relatedEntities: Array<{ kind: string; properties: Record<string, unknown> }> } } };
+    const body = clone(sample('sentinel-incident.json')) as {
+      object: { properties: { relatedEntities: Array<{ kind: string; properties: Record<string, unknown> }> } };
+    };
     body.object.properties.relatedEntities[0].properties = { accountName: '../../me', upnSuffix: 'x.example' };
     expect(refusal(body).status).toBe(422);
   });
@@ -141,12 +148,17 @@ describe('body decoding and shape detection', () => {
 });
 
 describe('UPN characters', () => {
-  it.each(['avery.chen%40wingtip-lab.example@wingtip-lab.example', 'a+b@x.example', 'a&b@x.example', 'a?b@x.example', 'a=b@x.example', 'a*b@x.example', 'a/b@x.example'])(
-    'refuses %s, which Entra never issues',
-    (user) => {
-      expect(refusal({ user, alertId: 'chars' }).status).toBe(422);
-    },
-  );
+  it.each([
+    'avery.chen%40wingtip-lab.example@wingtip-lab.example',
+    'a+b@x.example',
+    'a&b@x.example',
+    'a?b@x.example',
+    'a=b@x.example',
+    'a*b@x.example',
+    'a/b@x.example',
+  ])('refuses %s, which Entra never issues', (user) => {
+    expect(refusal({ user, alertId: 'chars' }).status).toBe(422);
+  });
 
   it.each(["o'brien@x.example", 'a_b-c.d@x.example', 'a!b#c^d~e@x.example'])('accepts %s', (user) => {
     expect(alertOf(parseAlert(decoded({ user, alertId: 'chars' }))).users).toEqual([{ upn: user }]);

@@ -10,12 +10,28 @@ const ROLES: CallerRole[] = ['alert-source', 'reader', 'approver'];
 
 describe('approval settings', () => {
   it('default to user tokens with Incidents.Approve / Incidents.Read and no group restriction', () => {
-    expect(parseConfig(base).approvals).toEqual({ auth: 'token', approverRole: 'Incidents.Approve', readerRole: 'Incidents.Read', approverGroupIds: [] });
+    expect(parseConfig(base).approvals).toEqual({
+      auth: 'token',
+      approverRole: 'Incidents.Approve',
+      readerRole: 'Incidents.Read',
+      approverGroupIds: [],
+    });
   });
 
   it('read APPROVER_ROLE, READER_ROLE, APPROVER_GROUP_IDS (lower-cased) and APPROVAL_AUTH', () => {
-    const config = parseConfig({ ...base, APPROVER_ROLE: 'SOC.Approve', READER_ROLE: 'SOC.Read', APPROVER_GROUP_IDS: '6A2C4E8F-0B1D-4F3A-9C5E-7D9F1B3A5C61', APPROVAL_AUTH: 'function-key' });
-    expect(config.approvals).toEqual({ auth: 'function-key', approverRole: 'SOC.Approve', readerRole: 'SOC.Read', approverGroupIds: ['6a2c4e8f-0b1d-4f3a-9c5e-7d9f1b3a5c61'] });
+    const config = parseConfig({
+      ...base,
+      APPROVER_ROLE: 'SOC.Approve',
+      READER_ROLE: 'SOC.Read',
+      APPROVER_GROUP_IDS: '6A2C4E8F-0B1D-4F3A-9C5E-7D9F1B3A5C61',
+      APPROVAL_AUTH: 'function-key',
+    });
+    expect(config.approvals).toEqual({
+      auth: 'function-key',
+      approverRole: 'SOC.Approve',
+      readerRole: 'SOC.Read',
+      approverGroupIds: ['6a2c4e8f-0b1d-4f3a-9c5e-7d9f1b3a5c61'],
+    });
   });
 
   it.each([
@@ -42,7 +58,9 @@ describe('approval settings', () => {
 
 describe('configWarnings', () => {
   it('warns that approvals are impossible without token settings, naming them', () => {
-    expect(configWarnings(parseConfig(base))).toEqual([expect.stringMatching(/no approvals are possible.*WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID/)]);
+    expect(configWarnings(parseConfig(base))).toEqual([
+      expect.stringMatching(/no approvals are possible.*WEBHOOK_AUDIENCE and WEBHOOK_TENANT_ID/),
+    ]);
   });
 
   it('warns that APPROVAL_AUTH=function-key is for a lab', () => {
@@ -55,11 +73,19 @@ describe('configWarnings', () => {
 });
 
 describe('route auth levels', () => {
-  it('contain is function-level unless allowed callers use app tokens; people\'s routes are anonymous unless APPROVAL_AUTH=function-key', () => {
+  it("contain is function-level unless allowed callers use app tokens; people's routes are anonymous unless APPROVAL_AUTH=function-key", () => {
     expect(ROLES.map((role) => httpAuthLevel(role, base))).toEqual(['function', 'anonymous', 'anonymous']);
     expect(ROLES.map((role) => httpAuthLevel(role, { ...base, ...tokens }))).toEqual(['function', 'anonymous', 'anonymous']);
-    expect(ROLES.map((role) => httpAuthLevel(role, { ...base, ...tokens, WEBHOOK_ALLOWED_CALLERS: 'abc' }))).toEqual(['anonymous', 'anonymous', 'anonymous']);
-    expect(ROLES.map((role) => httpAuthLevel(role, { ...base, APPROVAL_AUTH: 'function-key' }))).toEqual(['function', 'function', 'function']);
+    expect(ROLES.map((role) => httpAuthLevel(role, { ...base, ...tokens, WEBHOOK_ALLOWED_CALLERS: 'abc' }))).toEqual([
+      'anonymous',
+      'anonymous',
+      'anonymous',
+    ]);
+    expect(ROLES.map((role) => httpAuthLevel(role, { ...base, APPROVAL_AUTH: 'function-key' }))).toEqual([
+      'function',
+      'function',
+      'function',
+    ]);
   });
 
   it.each([
@@ -72,7 +98,10 @@ describe('route auth levels', () => {
   ])('the level read at registration agrees with the parsed configuration (%p)', (env) => {
     const config = parseConfig(env);
     for (const role of ROLES) {
-      expect({ role, level: httpAuthLevel(role, env) }).toEqual({ role, level: authLevelFor(role, { appTokenCallers: takesAppTokens(config), approvalAuth: config.approvals.auth }) });
+      expect({ role, level: httpAuthLevel(role, env) }).toEqual({
+        role,
+        level: authLevelFor(role, { appTokenCallers: takesAppTokens(config), approvalAuth: config.approvals.auth }),
+      });
     }
   });
 });

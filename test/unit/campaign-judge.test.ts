@@ -14,7 +14,20 @@ const ua: Pivot = { kind: 'userAgent', value: 'HeadlessChrome/120', origin: 'ale
 const address: Pivot = { kind: 'address', value: 'leak0314@protonmail.example', origin: 'evidence' };
 
 function signIns(pivot: Pivot, who: string, successes: number, extra: Partial<PivotMatch> = {}): PivotMatch {
-  return { pivot, userId: `id-${who}`, upn: `${who}@x.example`, firstSeen: '2026-03-14T09:00:00Z', lastSeen: '2026-03-14T10:00:00Z', signIns: Math.max(successes, 1), successes, ips: [pivot.kind === 'ip' ? pivot.value : '203.0.113.77'], apps: ['OfficeHome'], userAgents: [], asns: ['14061'], ...extra };
+  return {
+    pivot,
+    userId: `id-${who}`,
+    upn: `${who}@x.example`,
+    firstSeen: '2026-03-14T09:00:00Z',
+    lastSeen: '2026-03-14T10:00:00Z',
+    signIns: Math.max(successes, 1),
+    successes,
+    ips: [pivot.kind === 'ip' ? pivot.value : '203.0.113.77'],
+    apps: ['OfficeHome'],
+    userAgents: [],
+    asns: ['14061'],
+    ...extra,
+  };
 }
 
 const none = { sharedIps: new Map<string, string>(), exclude: new Set<string>() };
@@ -22,7 +35,15 @@ const none = { sharedIps: new Map<string, string>(), exclude: new Set<string>() 
 describe('judgeHits', () => {
   it('a successful sign-in from an attacker IP makes a suspicious hit with its evidence', () => {
     const [hit] = judgeHits([signIns(ip, 'casey', 2)], none);
-    expect(hit).toMatchObject({ userKey: 'id-casey', upn: 'casey@x.example', verdict: 'suspicious', pivots: ['ip:198.51.100.23'], ips: ['198.51.100.23'], apps: ['OfficeHome'], asns: ['14061'] });
+    expect(hit).toMatchObject({
+      userKey: 'id-casey',
+      upn: 'casey@x.example',
+      verdict: 'suspicious',
+      pivots: ['ip:198.51.100.23'],
+      ips: ['198.51.100.23'],
+      apps: ['OfficeHome'],
+      asns: ['14061'],
+    });
     expect(hit.reasons[0]).toMatch(/^2 successful sign-ins from 198\.51\.100\.23, an attacker IP first at 2026-03-14T09:00:00Z/);
   });
 
@@ -50,14 +71,32 @@ describe('judgeHits', () => {
 
   it("the incident's own person is excluded by object id or UPN", () => {
     expect(judgeHits([signIns(ip, 'avery', 5)], { ...none, exclude: new Set(['id-avery']) })).toEqual([]);
-    expect(judgeHits([{ pivot: address, upn: 'Avery@x.example', ips: [], apps: [], userAgents: [], asns: [], activity: 'New-InboxRule' }], { ...none, exclude: new Set(['avery@x.example']) })).toEqual([]);
+    expect(
+      judgeHits([{ pivot: address, upn: 'Avery@x.example', ips: [], apps: [], userAgents: [], asns: [], activity: 'New-InboxRule' }], {
+        ...none,
+        exclude: new Set(['avery@x.example']),
+      }),
+    ).toEqual([]);
   });
 
   it('a UPN-only rule match joins the same person found by object id', () => {
-    const rule: PivotMatch = { pivot: address, upn: 'CASEY@x.example', firstSeen: '2026-03-14T08:00:00Z', ips: ['198.51.100.23'], apps: [], userAgents: [], asns: [], activity: 'New-InboxRule' };
+    const rule: PivotMatch = {
+      pivot: address,
+      upn: 'CASEY@x.example',
+      firstSeen: '2026-03-14T08:00:00Z',
+      ips: ['198.51.100.23'],
+      apps: [],
+      userAgents: [],
+      asns: [],
+      activity: 'New-InboxRule',
+    };
     const hits = judgeHits([rule, signIns(ip, 'casey', 1)], none);
     expect(hits).toHaveLength(1);
-    expect(hits[0]).toMatchObject({ userKey: 'id-casey', firstSeen: '2026-03-14T08:00:00Z', pivots: ['address:leak0314@protonmail.example', 'ip:198.51.100.23'] });
+    expect(hits[0]).toMatchObject({
+      userKey: 'id-casey',
+      firstSeen: '2026-03-14T08:00:00Z',
+      pivots: ['address:leak0314@protonmail.example', 'ip:198.51.100.23'],
+    });
   });
 
   it('mergeHit keeps a suspicious verdict and unions the evidence', () => {
@@ -78,8 +117,20 @@ describe('pivots', () => {
   });
 
   it('from the evidence pack: window IPs and user agents, suspicious rules, grants and phone methods', () => {
-    const finding = (kind: Finding['kind'], verdict: Finding['verdict'], details: Record<string, unknown>): Finding => ({ kind, providerId: kind, title: kind, verdict, reasons: [], source: 'inboxRules', details, raw: {} });
-    const incident = { diagnosis: { window: { attackerIps: ['198.51.100.23'], attackerUserAgents: ['UA/1'] } } } as unknown as Pick<Incident, 'diagnosis'>;
+    const finding = (kind: Finding['kind'], verdict: Finding['verdict'], details: Record<string, unknown>): Finding => ({
+      kind,
+      providerId: kind,
+      title: kind,
+      verdict,
+      reasons: [],
+      source: 'inboxRules',
+      details,
+      raw: {},
+    });
+    const incident = { diagnosis: { window: { attackerIps: ['198.51.100.23'], attackerUserAgents: ['UA/1'] } } } as unknown as Pick<
+      Incident,
+      'diagnosis'
+    >;
     const pivots = pivotsFromEvidence(incident, [
       finding('inbox_rule', 'suspicious', { forwardTo: ['Leak0314@protonmail.example'], redirectTo: [] }),
       finding('inbox_rule', 'benign', { forwardTo: ['boss@x.example'] }),
@@ -97,7 +148,10 @@ describe('pivots', () => {
   });
 
   it('from an analyst, and distinct across origins (first origin kept)', () => {
-    const merged = distinctPivots([...pivotsFromAlert({ ips: ['198.51.100.23'], userAgents: [] }), ...pivotsFromAnalyst({ ips: ['198.51.100.23', '203.0.113.9'], addresses: ['a@b.example'] })]);
+    const merged = distinctPivots([
+      ...pivotsFromAlert({ ips: ['198.51.100.23'], userAgents: [] }),
+      ...pivotsFromAnalyst({ ips: ['198.51.100.23', '203.0.113.9'], addresses: ['a@b.example'] }),
+    ]);
     expect(merged).toEqual([
       { kind: 'address', value: 'a@b.example', origin: 'analyst' },
       { kind: 'ip', value: '198.51.100.23', origin: 'alert' },

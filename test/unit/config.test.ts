@@ -14,7 +14,10 @@ describe('parseConfig', () => {
   });
 
   it('reads protected accounts case-insensitively from a comma or space separated list', () => {
-    const config = parseConfig({ ...base, PROTECTED_ACCOUNTS: 'BG-Admin@Contoso.example, 5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B99 other@x.example' });
+    const config = parseConfig({
+      ...base,
+      PROTECTED_ACCOUNTS: 'BG-Admin@Contoso.example, 5B1F7C2E-8D3A-4F6B-9C1E-2A7D4E6F8B99 other@x.example',
+    });
     expect([...config.protectedAccounts]).toEqual(['bg-admin@contoso.example', '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', 'other@x.example']);
   });
 
@@ -33,12 +36,17 @@ describe('parseConfig', () => {
 
   it('reads the storage timeout and the protected-entry check interval, with defaults', () => {
     expect(parseConfig(base)).toMatchObject({ storageTimeoutMs: 5000, protectedAccountsCheckMinutes: 15 });
-    expect(parseConfig({ ...base, STORAGE_TIMEOUT_MS: '800', PROTECTED_ACCOUNTS_CHECK_MINUTES: '5' })).toMatchObject({ storageTimeoutMs: 800, protectedAccountsCheckMinutes: 5 });
+    expect(parseConfig({ ...base, STORAGE_TIMEOUT_MS: '800', PROTECTED_ACCOUNTS_CHECK_MINUTES: '5' })).toMatchObject({
+      storageTimeoutMs: 800,
+      protectedAccountsCheckMinutes: 5,
+    });
     expect(() => parseConfig({ ...base, STORAGE_TIMEOUT_MS: '0' })).toThrow(/STORAGE_TIMEOUT_MS/);
   });
 
   it('allows GRAPH_AUTH=none only for a loopback Graph', () => {
-    expect(parseConfig({ ...base, GRAPH_AUTH: 'none', GRAPH_BASE_URL: 'http://127.0.0.1:4000/' }).graph.baseUrl).toBe('http://127.0.0.1:4000');
+    expect(parseConfig({ ...base, GRAPH_AUTH: 'none', GRAPH_BASE_URL: 'http://127.0.0.1:4000/' }).graph.baseUrl).toBe(
+      'http://127.0.0.1:4000',
+    );
     expect(() => parseConfig({ ...base, GRAPH_AUTH: 'none' })).toThrow(/GRAPH_AUTH: "none" is allowed only/);
     expect(() => parseConfig({ ...base, GRAPH_AUTH: 'none', GRAPH_BASE_URL: 'http://127.0.0.1.evil.example' })).toThrow(/GRAPH_AUTH/);
   });

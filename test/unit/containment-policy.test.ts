@@ -47,7 +47,9 @@ describe('severity gate', () => {
 
 describe('afterInspection', () => {
   it('catches protection by the identifier the alert did not carry', () => {
-    expect(afterInspection(facts({ objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', upn: 'someone@x.example' }), 'high', policy)?.kind).toBe('protected');
+    expect(
+      afterInspection(facts({ objectId: '5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99', upn: 'someone@x.example' }), 'high', policy)?.kind,
+    ).toBe('protected');
   });
 
   it('holds members of a protected group, even when approved', () => {
@@ -58,7 +60,9 @@ describe('afterInspection', () => {
 
   it('holds below the severity gate, after protection, unless a human approved', () => {
     expect(afterInspection(facts(), 'medium', policy)?.kind).toBe('severity');
-    expect(afterInspection(facts({ protectedGroupIds: ['3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10'] }), 'medium', policy)?.kind).toBe('protected');
+    expect(afterInspection(facts({ protectedGroupIds: ['3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10'] }), 'medium', policy)?.kind).toBe(
+      'protected',
+    );
     expect(afterInspection(facts(), 'medium', policy, approval)).toBeUndefined();
   });
 

@@ -59,8 +59,14 @@ describe('inbox rules (runbook 2.2)', () => {
     expect(finding.verdict).toBe('suspicious');
     expect(finding.reasons[0]).toBe('forwards to an external address (leak0314@protonmail.example)');
     expect(finding.reasons).toContain('moves messages to RSS Feeds, a folder people rarely open');
-    expect(finding.reasons).toContain(`created from ${ATTACKER_IP}, an attacker IP, 14 min after the first sign-in from AS14061 (${ATTACKER_IP})`);
-    expect(finding).toMatchObject({ createdAt: ago(166), createdAtFrom: 'mailbox audit New-InboxRule', target: { type: 'messageRule', id: planted.id } });
+    expect(finding.reasons).toContain(
+      `created from ${ATTACKER_IP}, an attacker IP, 14 min after the first sign-in from AS14061 (${ATTACKER_IP})`,
+    );
+    expect(finding).toMatchObject({
+      createdAt: ago(166),
+      createdAtFrom: 'mailbox audit New-InboxRule',
+      target: { type: 'messageRule', id: planted.id },
+    });
   });
 
   it('a harmless rule with no recent change is benign; a risky one that cannot be dated is unknown, not flagged', () => {
@@ -68,12 +74,17 @@ describe('inbox rules (runbook 2.2)', () => {
     expect(byTitle(pack.findings, 'Inbox rule "Newsletters"').verdict).toBe('benign');
     const undated = byTitle(pack.findings, 'Inbox rule "."');
     expect(undated.verdict).toBe('unknown');
-    expect(undated.reasons).toContain(`no change to it in the mailbox audit since ${ago(24 * 60).slice(0, 10)} ${ago(24 * 60).slice(11, 16)} UTC`);
+    expect(undated.reasons).toContain(
+      `no change to it in the mailbox audit since ${ago(24 * 60).slice(0, 10)} ${ago(24 * 60).slice(11, 16)} UTC`,
+    );
   });
 
   it('says the mailbox audit was unavailable when it was, instead of claiming no change', () => {
     const pack = judgePack(
-      packInput({ signIns: storySignIns(), inboxRules: [planted], folderNames }, { unavailable: { mailboxAudit: 'unavailable: missing permission AuditLogsQuery-Exchange.Read.All (Graph 403 x)' } }),
+      packInput(
+        { signIns: storySignIns(), inboxRules: [planted], folderNames },
+        { unavailable: { mailboxAudit: 'unavailable: missing permission AuditLogsQuery-Exchange.Read.All (Graph 403 x)' } },
+      ),
     );
     expect(byTitle(pack.findings, 'Inbox rule "."').reasons).toContain(
       'creation time unknown: the mailbox audit is unavailable: missing permission AuditLogsQuery-Exchange.Read.All (Graph 403 x)',
@@ -82,7 +93,9 @@ describe('inbox rules (runbook 2.2)', () => {
 
   it('a risky rule the user made before the window stays context: benign, with its risk still said', () => {
     const own = rule('To my phone', { forwardTo: [to('avery.private@mail.example')] });
-    const pack = judgePack(packInput({ signIns: storySignIns(), inboxRules: [own], mailboxAudit: [newInboxRule(300, 'To my phone', CORPORATE_IP)] }));
+    const pack = judgePack(
+      packInput({ signIns: storySignIns(), inboxRules: [own], mailboxAudit: [newInboxRule(300, 'To my phone', CORPORATE_IP)] }),
+    );
     const finding = byTitle(pack.findings, 'Inbox rule "To my phone"');
     expect(finding.verdict).toBe('benign');
     expect(finding.reasons[0]).toBe('forwards to an external address (avery.private@mail.example)');
@@ -108,15 +121,32 @@ describe('inbox rules (runbook 2.2)', () => {
 
   it('payment words with a move or delete are a risk; folder names that could not be read are said', () => {
     const bec = rule('Invoices', { delete: true }, { subjectContains: ['Invoice', 'wire transfer'] });
-    const pack = judgePack(packInput({ inboxRules: [bec, rule('hide', { moveToFolder: 'unknown-folder' })], mailboxAudit: [] }, { unavailable: { folderNames: 'missing permission Mail.ReadBasic.All' } }));
-    expect(byTitle(pack.findings, 'Inbox rule "Invoices"').reasons).toEqual(expect.arrayContaining(['deletes matching messages', 'looks for "Invoice" and "wire transfer", words of payment fraud']));
-    expect(byTitle(pack.findings, 'Inbox rule "hide"').reasons).toContain('moves messages to another folder (name unknown: missing permission Mail.ReadBasic.All)');
+    const pack = judgePack(
+      packInput(
+        { inboxRules: [bec, rule('hide', { moveToFolder: 'unknown-folder' })], mailboxAudit: [] },
+        { unavailable: { folderNames: 'missing permission Mail.ReadBasic.All' } },
+      ),
+    );
+    expect(byTitle(pack.findings, 'Inbox rule "Invoices"').reasons).toEqual(
+      expect.arrayContaining(['deletes matching messages', 'looks for "Invoice" and "wire transfer", words of payment fraud']),
+    );
+    expect(byTitle(pack.findings, 'Inbox rule "hide"').reasons).toContain(
+      'moves messages to another folder (name unknown: missing permission Mail.ReadBasic.All)',
+    );
   });
 
   it('a rule change in the window whose rule is gone is still a finding', () => {
-    const pack = judgePack(packInput({ signIns: storySignIns(), inboxRules: [], mailboxAudit: [newInboxRule(170, 'deleted later', ATTACKER_IP, [['ForwardTo', 'x@evil.example']])] }));
+    const pack = judgePack(
+      packInput({
+        signIns: storySignIns(),
+        inboxRules: [],
+        mailboxAudit: [newInboxRule(170, 'deleted later', ATTACKER_IP, [['ForwardTo', 'x@evil.example']])],
+      }),
+    );
     const rules = only(pack.findings, 'inbox_rule');
-    expect(rules.map((f) => [f.verdict, f.title])).toEqual([['suspicious', 'Inbox rule "deleted later" (New-InboxRule; not among the current rules)']]);
+    expect(rules.map((f) => [f.verdict, f.title])).toEqual([
+      ['suspicious', 'Inbox rule "deleted later" (New-InboxRule; not among the current rules)'],
+    ]);
     expect(rules[0].reasons).toContain('parameters name x@evil.example');
   });
 });
@@ -130,11 +160,15 @@ describe('OAuth consents and app role assignments (runbook 2.3)', () => {
 
   it('dates a grant from its consent audit: in the window and from the attacker IP is suspicious', () => {
     const signIns = [...storySignIns(), signIn(159, ATTACKER_IP, { appId: 'mailport-app-id', appDisplayName: 'MailPort Sync' })];
-    const pack = judgePack(packInput({ signIns, oauthGrants: [grant(clientId, 'Mail.Read Mail.Send offline_access')], directoryAudits: [consent] }));
+    const pack = judgePack(
+      packInput({ signIns, oauthGrants: [grant(clientId, 'Mail.Read Mail.Send offline_access')], directoryAudits: [consent] }),
+    );
     const finding = byTitle(pack.findings, 'Consent to MailPort Sync');
     expect(finding.verdict).toBe('suspicious');
     expect(finding.reasons[0]).toBe('high-impact scopes: Mail.Read, Mail.Send and offline_access');
-    expect(finding.reasons).toContain(`consented from ${ATTACKER_IP}, an attacker IP, 20 min after the first suspicious sign-in (${ATTACKER_IP})`);
+    expect(finding.reasons).toContain(
+      `consented from ${ATTACKER_IP}, an attacker IP, 20 min after the first suspicious sign-in (${ATTACKER_IP})`,
+    );
     expect(finding.reasons.join(' ')).toMatch(/the attacker signed in to it from 198\.51\.100\.23/);
     expect(finding.createdAtFrom).toBe('directory audit "Consent to application"');
   });
@@ -159,50 +193,82 @@ describe('OAuth consents and app role assignments (runbook 2.3)', () => {
 describe('authentication methods (runbook 2.4)', () => {
   it('dates a phone method (no createdDateTime) from "User registered security info", and leaves old methods alone', () => {
     const phone = method('phoneAuthenticationMethod', { phoneNumber: '+1 5555550100', createdDateTime: null });
-    const authenticator = method('microsoftAuthenticatorAuthenticationMethod', { displayName: 'iPhone 14', createdDateTime: ago(180 * 1440) });
+    const authenticator = method('microsoftAuthenticatorAuthenticationMethod', {
+      displayName: 'iPhone 14',
+      createdDateTime: ago(180 * 1440),
+    });
     const password = method('passwordAuthenticationMethod', { createdDateTime: ago(120 * 1440) });
     const registered = audit(150, 'User registered security info', { resultReason: 'User registered Mobile Phone SMS' });
-    const pack = judgePack(packInput({ signIns: storySignIns(), authenticationMethods: [phone, authenticator, password], directoryAudits: [registered] }));
+    const pack = judgePack(
+      packInput({ signIns: storySignIns(), authenticationMethods: [phone, authenticator, password], directoryAudits: [registered] }),
+    );
     const finding = byTitle(pack.findings, 'Phone +1 5555550100');
-    expect(finding).toMatchObject({ verdict: 'suspicious', createdAt: ago(150), target: { type: 'phoneAuthenticationMethod', id: phone.id } });
-    expect(finding.reasons.join(' ')).toMatch(/dated from the directory audit "User registered security info" \(User registered Mobile Phone SMS\)/);
+    expect(finding).toMatchObject({
+      verdict: 'suspicious',
+      createdAt: ago(150),
+      target: { type: 'phoneAuthenticationMethod', id: phone.id },
+    });
+    expect(finding.reasons.join(' ')).toMatch(
+      /dated from the directory audit "User registered security info" \(User registered Mobile Phone SMS\)/,
+    );
     expect(byTitle(pack.findings, 'Microsoft Authenticator iPhone 14').verdict).toBe('benign');
     expect(byTitle(pack.findings, 'Password').verdict).toBe('benign');
   });
 
   it('an undated method with no matching audit is unknown; an audit of another method type does not date it', () => {
     const email = method('emailAuthenticationMethod', { emailAddress: 'a@b.example' });
-    const pack = judgePack(packInput({ signIns: storySignIns(), authenticationMethods: [email], directoryAudits: [audit(150, 'User registered security info', { resultReason: 'User registered Mobile Phone SMS' })] }));
+    const pack = judgePack(
+      packInput({
+        signIns: storySignIns(),
+        authenticationMethods: [email],
+        directoryAudits: [audit(150, 'User registered security info', { resultReason: 'User registered Mobile Phone SMS' })],
+      }),
+    );
     expect(only(pack.findings, 'authentication_method')).toEqual([expect.objectContaining({ verdict: 'unknown', createdAt: undefined })]);
   });
 
   it('a password set inside the window is flagged (the attacker reset it)', () => {
-    const pack = judgePack(packInput({ signIns: storySignIns(), authenticationMethods: [method('passwordAuthenticationMethod', { createdDateTime: ago(120) })] }));
+    const pack = judgePack(
+      packInput({
+        signIns: storySignIns(),
+        authenticationMethods: [method('passwordAuthenticationMethod', { createdDateTime: ago(120) })],
+      }),
+    );
     expect(only(pack.findings, 'authentication_method')[0].verdict).toBe('suspicious');
   });
 });
 
 describe('devices (runbook 2.5)', () => {
   const deviceId = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b01';
-  const registration = audit(140, 'Register device', { targetResources: [{ id: deviceId, displayName: 'DESKTOP-AITM01', type: 'Device', modifiedProperties: [] }] });
+  const registration = audit(140, 'Register device', {
+    targetResources: [{ id: deviceId, displayName: 'DESKTOP-AITM01', type: 'Device', modifiedProperties: [] }],
+  });
 
   it('finds the device through the audit and judges its registration time', () => {
     const pack = judgePack(packInput({ signIns: storySignIns(), directoryAudits: [registration], devices: [device(deviceId, 140)] }));
     const devices = only(pack.findings, 'device');
     expect(devices).toEqual([
-      expect.objectContaining({ kind: 'device', verdict: 'suspicious', title: 'Device DESKTOP-AITM01', createdAt: ago(140), target: { type: 'device', id: deviceId } }),
+      expect.objectContaining({
+        kind: 'device',
+        verdict: 'suspicious',
+        title: 'Device DESKTOP-AITM01',
+        createdAt: ago(140),
+        target: { type: 'device', id: deviceId },
+      }),
     ]);
     expect(devices[0].reasons).toContain('not compliant and not managed');
   });
 
   it('a device the directory no longer has is still recorded, dated from the audit', () => {
-    const pack = judgePack(packInput({ signIns: storySignIns(), directoryAudits: [registration], devices: [{ id: deviceId, missing: true, raw: null }] }));
+    const pack = judgePack(
+      packInput({ signIns: storySignIns(), directoryAudits: [registration], devices: [{ id: deviceId, missing: true, raw: null }] }),
+    );
     const [found] = only(pack.findings, 'device');
     expect(found).toMatchObject({ verdict: 'suspicious', createdAt: ago(140) });
     expect(found.reasons).toContain('no longer in the directory: removed since');
   });
 
-  it('another user\'s device registration is not this user\'s', () => {
+  it("another user's device registration is not this user's", () => {
     const other = audit(140, 'Register device', {
       initiatedBy: { user: { id: 'someone-else', ipAddress: ATTACKER_IP } },
       targetResources: [{ id: deviceId, type: 'Device', modifiedProperties: [] }],
@@ -222,7 +288,7 @@ describe('what the attacker sent and read (runbook 2.2, 5.3)', () => {
     ['<b@x>', { internetMessageId: '<b@x>', found: true, recipients: ['ap@northwind-traders.example'] }],
   ]);
 
-  it('lists the attacker\'s sends with recipients split internal/external; the user\'s own send is only counted', () => {
+  it("lists the attacker's sends with recipients split internal/external; the user's own send is only counted", () => {
     const pack = judgePack(packInput({ signIns: storySignIns(), mailboxAudit: sends, sentMessages }));
     const sent = only(pack.findings, 'sent_message');
     expect(sent.map((f) => [f.title, f.verdict])).toEqual([
@@ -236,18 +302,33 @@ describe('what the attacker sent and read (runbook 2.2, 5.3)', () => {
   });
 
   it('says why recipients are missing', () => {
-    const pack = judgePack(packInput({ signIns: storySignIns(), mailboxAudit: sends.slice(0, 1) }, { unavailable: { sentMessages: 'unavailable: missing permission Mail.ReadBasic.All (Graph 403 x)' } }));
-    expect(pack.findings.find((f) => f.kind === 'sent_message')?.reasons).toContain('recipients unknown: unavailable: missing permission Mail.ReadBasic.All (Graph 403 x)');
+    const pack = judgePack(
+      packInput(
+        { signIns: storySignIns(), mailboxAudit: sends.slice(0, 1) },
+        { unavailable: { sentMessages: 'unavailable: missing permission Mail.ReadBasic.All (Graph 403 x)' } },
+      ),
+    );
+    expect(pack.findings.find((f) => f.kind === 'sent_message')?.reasons).toContain(
+      'recipients unknown: unavailable: missing permission Mail.ReadBasic.All (Graph 403 x)',
+    );
   });
 
   it('a send in the window from an IP the user never used is unknown, not dismissed', () => {
-    const pack = judgePack(packInput({ signIns: storySignIns(), mailboxAudit: [mailboxRecord(100, 'Send', '203.0.113.50', { Item: { InternetMessageId: '<d@x>' } })] }));
+    const pack = judgePack(
+      packInput({
+        signIns: storySignIns(),
+        mailboxAudit: [mailboxRecord(100, 'Send', '203.0.113.50', { Item: { InternetMessageId: '<d@x>' } })],
+      }),
+    );
     expect(only(pack.findings, 'sent_message')).toEqual([expect.objectContaining({ kind: 'sent_message', verdict: 'unknown' })]);
   });
 
-  it('aggregates the attacker\'s MailItemsAccessed per IP; mail read after T0 means the token outlived the revocation', () => {
+  it("aggregates the attacker's MailItemsAccessed per IP; mail read after T0 means the token outlived the revocation", () => {
     const reads = [
-      mailboxRecord(178, 'MailItemsAccessed', ATTACKER_IP, { OperationCount: 412, OperationProperties: [{ Name: 'MailAccessType', Value: 'Sync' }] }),
+      mailboxRecord(178, 'MailItemsAccessed', ATTACKER_IP, {
+        OperationCount: 412,
+        OperationProperties: [{ Name: 'MailAccessType', Value: 'Sync' }],
+      }),
       mailboxRecord(164, 'MailItemsAccessed', ATTACKER_IP, { OperationCount: 23 }),
       mailboxRecord(240, 'MailItemsAccessed', CORPORATE_IP, { OperationCount: 12 }),
       mailboxRecord(0.5, 'MailItemsAccessed', ATTACKER_IP, { OperationCount: 5 }),
@@ -275,9 +356,13 @@ describe('did containment hold?', () => {
   it('a refused attempt from the attacker after T0 is evidence, and containment held', () => {
     const knock = signIn(0.5, ATTACKER_IP, { status: { errorCode: 50057, failureReason: 'User account is disabled.' } });
     const pack = judgePack(packInput({ signIns: [...storySignIns(), knock] }));
-    expect(pack.findings.find((f) => f.providerId === knock.id)?.reasons[0]).toMatch(/^the attacker tried again under a minute after containment; refused \(50057: User account is disabled\.\)$/);
+    expect(pack.findings.find((f) => f.providerId === knock.id)?.reasons[0]).toMatch(
+      /^the attacker tried again under a minute after containment; refused \(50057: User account is disabled\.\)$/,
+    );
     expect(pack.stats.containmentHeld).toBe(true);
-    expect(summarize('Avery Chen', pack, {})).toMatch(/Containment held: no successful sign-in after T0 \(the attacker tried 1 time and was refused\)/);
+    expect(summarize('Avery Chen', pack, {})).toMatch(
+      /Containment held: no successful sign-in after T0 \(the attacker tried 1 time and was refused\)/,
+    );
   });
 
   it('cannot say without sign-ins, or without T0', () => {
@@ -291,7 +376,13 @@ describe('without an attacker window', () => {
     const signIns = [signIn(600, CORPORATE_IP)];
     const pack = judgePack(
       packInput(
-        { signIns, authenticationMethods: [method('fido2AuthenticationMethod', { model: 'Key', createdDateTime: ago(100) }), method('fido2AuthenticationMethod', { model: 'Old key', createdDateTime: ago(40 * 1440) })] },
+        {
+          signIns,
+          authenticationMethods: [
+            method('fido2AuthenticationMethod', { model: 'Key', createdDateTime: ago(100) }),
+            method('fido2AuthenticationMethod', { model: 'Old key', createdDateTime: ago(40 * 1440) }),
+          ],
+        },
         { alertIps: [] },
       ),
     );
@@ -306,7 +397,13 @@ describe('without an attacker window', () => {
 
 describe('the pack as a whole', () => {
   it('is deterministic and orders suspicious first, oldest first', () => {
-    const evidence = { signIns: storySignIns(), authenticationMethods: [method('passwordAuthenticationMethod', { createdDateTime: ago(120 * 1440) }), method('emailAuthenticationMethod', { createdDateTime: ago(100) })] };
+    const evidence = {
+      signIns: storySignIns(),
+      authenticationMethods: [
+        method('passwordAuthenticationMethod', { createdDateTime: ago(120 * 1440) }),
+        method('emailAuthenticationMethod', { createdDateTime: ago(100) }),
+      ],
+    };
     const first = judgePack(packInput(evidence));
     const second = judgePack(packInput(evidence));
     expect(JSON.stringify(first.findings)).toBe(JSON.stringify(second.findings));
@@ -320,12 +417,45 @@ describe('the pack as a whole', () => {
       fc.property(fc.array(hostile, { maxLength: 4 }), (items) => {
         const pack = judgePack(
           packInput({
-            signIns: [...storySignIns(), ...normalizeAll(items.map((x) => ({ id: x.id, createdDateTime: ago(100), ipAddress: x.a, status: x.b })), signInFromGraph)],
-            inboxRules: normalizeAll(items.map((x) => ({ id: x.id, displayName: x.a, actions: { forwardTo: x.a, redirectTo: x.b, moveToFolder: x.c }, conditions: { subjectContains: x.b } })), inboxRuleFromGraph),
-            oauthGrants: normalizeAll(items.map((x) => ({ id: x.id, clientId: x.a, scope: x.b })), grantFromGraph),
-            directoryAudits: normalizeAll(items.map((x) => ({ id: x.id, activityDateTime: ago(150), activityDisplayName: x.a, resultReason: x.b, targetResources: x.c, initiatedBy: x.a })), directoryAuditFromGraph),
-            authenticationMethods: normalizeAll(items.map((x) => ({ id: x.id, '@odata.type': x.a, createdDateTime: x.b })), authenticationMethodFromGraph),
-            mailboxAudit: normalizeAll(items.map((x) => ({ id: x.id, createdDateTime: ago(160), operation: 'Send', clientIp: x.a, auditData: x.b })), mailboxAuditFromGraph),
+            signIns: [
+              ...storySignIns(),
+              ...normalizeAll(
+                items.map((x) => ({ id: x.id, createdDateTime: ago(100), ipAddress: x.a, status: x.b })),
+                signInFromGraph,
+              ),
+            ],
+            inboxRules: normalizeAll(
+              items.map((x) => ({
+                id: x.id,
+                displayName: x.a,
+                actions: { forwardTo: x.a, redirectTo: x.b, moveToFolder: x.c },
+                conditions: { subjectContains: x.b },
+              })),
+              inboxRuleFromGraph,
+            ),
+            oauthGrants: normalizeAll(
+              items.map((x) => ({ id: x.id, clientId: x.a, scope: x.b })),
+              grantFromGraph,
+            ),
+            directoryAudits: normalizeAll(
+              items.map((x) => ({
+                id: x.id,
+                activityDateTime: ago(150),
+                activityDisplayName: x.a,
+                resultReason: x.b,
+                targetResources: x.c,
+                initiatedBy: x.a,
+              })),
+              directoryAuditFromGraph,
+            ),
+            authenticationMethods: normalizeAll(
+              items.map((x) => ({ id: x.id, '@odata.type': x.a, createdDateTime: x.b })),
+              authenticationMethodFromGraph,
+            ),
+            mailboxAudit: normalizeAll(
+              items.map((x) => ({ id: x.id, createdDateTime: ago(160), operation: 'Send', clientIp: x.a, auditData: x.b })),
+              mailboxAuditFromGraph,
+            ),
             devices: [],
           }),
         );
@@ -343,7 +473,14 @@ describe('the pack as a whole', () => {
         mailboxAudit: [newInboxRule(170, '.', ATTACKER_IP)],
       }),
     );
-    const summary = summarize('Avery Chen', pack, { oauthGrants: { status: 'unavailable', via: 'x', items: 0, detail: 'unavailable: missing permission DelegatedPermissionGrant.Read.All (Graph 403 y)' } });
+    const summary = summarize('Avery Chen', pack, {
+      oauthGrants: {
+        status: 'unavailable',
+        via: 'x',
+        items: 0,
+        detail: 'unavailable: missing permission DelegatedPermissionGrant.Read.All (Graph 403 y)',
+      },
+    });
     expect(summary).toContain(`Avery Chen's session was used from ${ATTACKER_IP}: the first sign-in from AS14061 (${ATTACKER_IP}) was at`);
     expect(summary).toContain('Persistence to remove (Phase 3): Inbox rule ".".');
     expect(summary).toContain('Incomplete: OAuth grants unavailable: missing permission DelegatedPermissionGrant.Read.All (Graph 403 y).');

@@ -42,9 +42,27 @@ describe('signInQuery', () => {
 
 describe('signInFromLogAnalytics', () => {
   it('reads the string ASN and ResultType, and tells interactive from non-interactive sign-ins', () => {
-    const row = { Id: 'x', TimeGenerated: '2026-03-14T09:00:00Z', IPAddress: '198.51.100.23', AutonomousSystemNumber: '14061', ResultType: '0', UserAgent: 'HeadlessChrome', SignInTable: 'AADNonInteractiveUserSignInLogs' };
-    expect(signInFromLogAnalytics(row)).toMatchObject({ asn: 14061, succeeded: true, errorCode: 0, userAgent: 'HeadlessChrome', interactive: false });
-    expect(signInFromLogAnalytics({ ...row, ResultType: '50057', AutonomousSystemNumber: '' })).toMatchObject({ asn: undefined, succeeded: false, errorCode: 50057 });
+    const row = {
+      Id: 'x',
+      TimeGenerated: '2026-03-14T09:00:00Z',
+      IPAddress: '198.51.100.23',
+      AutonomousSystemNumber: '14061',
+      ResultType: '0',
+      UserAgent: 'HeadlessChrome',
+      SignInTable: 'AADNonInteractiveUserSignInLogs',
+    };
+    expect(signInFromLogAnalytics(row)).toMatchObject({
+      asn: 14061,
+      succeeded: true,
+      errorCode: 0,
+      userAgent: 'HeadlessChrome',
+      interactive: false,
+    });
+    expect(signInFromLogAnalytics({ ...row, ResultType: '50057', AutonomousSystemNumber: '' })).toMatchObject({
+      asn: undefined,
+      succeeded: false,
+      errorCode: 50057,
+    });
     expect(signInFromLogAnalytics({ TimeGenerated: '2026-03-14T09:00:00Z' })).toBeUndefined();
   });
 });

@@ -28,7 +28,9 @@ describe('recipients', () => {
   });
 
   it('skips entries without an address and keeps each address once', () => {
-    expect(recipients([{ emailAddress: { name: 'no address' } }, { emailAddress: null }, 42, one, one])).toEqual(['leak@protonmail.example']);
+    expect(recipients([{ emailAddress: { name: 'no address' } }, { emailAddress: null }, 42, one, one])).toEqual([
+      'leak@protonmail.example',
+    ]);
   });
 });
 
@@ -79,7 +81,14 @@ describe('inboxRuleFromGraph', () => {
         moveToFolder: 'AAMk=',
       },
     });
-    expect(rule).toMatchObject({ forwardTo: ['a@x.example'], redirectTo: ['b@x.example'], forwardAsAttachmentTo: [], delete: false, moveToFolder: 'AAMk=', matchesEverything: true });
+    expect(rule).toMatchObject({
+      forwardTo: ['a@x.example'],
+      redirectTo: ['b@x.example'],
+      forwardAsAttachmentTo: [],
+      delete: false,
+      moveToFolder: 'AAMk=',
+      matchesEverything: true,
+    });
   });
 
   it('a rule with conditions does not match everything; a missing displayName reads as empty', () => {
@@ -88,13 +97,23 @@ describe('inboxRuleFromGraph', () => {
   });
 
   it('ignores empty or false condition values when deciding whether the rule matches everything', () => {
-    expect(inboxRuleFromGraph({ id: 'r3', conditions: { subjectContains: [], isAutomaticReply: false, '@odata.type': 'x' }, actions: {} })?.matchesEverything).toBe(true);
+    expect(
+      inboxRuleFromGraph({ id: 'r3', conditions: { subjectContains: [], isAutomaticReply: false, '@odata.type': 'x' }, actions: {} })
+        ?.matchesEverything,
+    ).toBe(true);
   });
 });
 
 describe('the other sources', () => {
   it('a method without createdDateTime (phone) keeps its type and label, createdDateTime absent', () => {
-    expect(authenticationMethodFromGraph({ '@odata.type': '#microsoft.graph.phoneAuthenticationMethod', id: 'm1', phoneNumber: '+1 555', createdDateTime: null })).toEqual({
+    expect(
+      authenticationMethodFromGraph({
+        '@odata.type': '#microsoft.graph.phoneAuthenticationMethod',
+        id: 'm1',
+        phoneNumber: '+1 555',
+        createdDateTime: null,
+      }),
+    ).toEqual({
       id: 'm1',
       type: 'phoneAuthenticationMethod',
       createdDateTime: undefined,
@@ -105,7 +124,10 @@ describe('the other sources', () => {
   });
 
   it('a grant splits its scope and lower-cases its ids; one without a client is dropped', () => {
-    expect(grantFromGraph({ id: 'g', clientId: 'ABC', scope: '  Mail.Read   offline_access Mail.Read ' })).toMatchObject({ clientId: 'abc', scopes: ['Mail.Read', 'offline_access'] });
+    expect(grantFromGraph({ id: 'g', clientId: 'ABC', scope: '  Mail.Read   offline_access Mail.Read ' })).toMatchObject({
+      clientId: 'abc',
+      scopes: ['Mail.Read', 'offline_access'],
+    });
     expect(grantFromGraph({ id: 'g', clientId: 'abc', scope: 42 })?.scopes).toEqual([]);
     expect(grantFromGraph({ id: 'g' })).toBeUndefined();
   });
@@ -116,11 +138,22 @@ describe('the other sources', () => {
       activityDateTime: '2026-03-14T09:00:00Z',
       activityDisplayName: 'Register device',
       initiatedBy: { user: { id: 'U1', ipAddress: '198.51.100.23' } },
-      targetResources: [{ id: 'DEV', Type: 'Device', modifiedProperties: [{ displayName: 'x', newValue: 'y' }, { oldValue: 'no name' }] }, { displayName: 'no id' }],
+      targetResources: [
+        { id: 'DEV', Type: 'Device', modifiedProperties: [{ displayName: 'x', newValue: 'y' }, { oldValue: 'no name' }] },
+        { displayName: 'no id' },
+      ],
       additionalDetails: [{ key: 'AppId', value: 'app' }, { key: 'AppId', value: 'second' }, { value: 'no key' }],
     });
     expect(audit).toMatchObject({ initiatorUserId: 'u1', initiatorIp: '198.51.100.23', details: { AppId: 'app' } });
-    expect(audit?.targets).toEqual([{ id: 'dev', type: 'Device', displayName: undefined, userPrincipalName: undefined, modifiedProperties: [{ name: 'x', oldValue: undefined, newValue: 'y' }] }]);
+    expect(audit?.targets).toEqual([
+      {
+        id: 'dev',
+        type: 'Device',
+        displayName: undefined,
+        userPrincipalName: undefined,
+        modifiedProperties: [{ name: 'x', oldValue: undefined, newValue: 'y' }],
+      },
+    ]);
   });
 
   it('reads a mailbox audit record from Graph, falling back to its auditData', () => {
@@ -130,12 +163,30 @@ describe('the other sources', () => {
         CreationTime: '2026-03-14T09:10:00',
         Operation: 'New-InboxRule',
         ClientIP: '198.51.100.23:50123',
-        Parameters: [{ Name: 'Name', Value: '.' }, { Name: 'ForwardTo', Value: 'leak@x.example' }],
+        Parameters: [
+          { Name: 'Name', Value: '.' },
+          { Name: 'ForwardTo', Value: 'leak@x.example' },
+        ],
       },
     });
-    expect(record).toMatchObject({ createdDateTime: '2026-03-14T09:10:00.000Z', operation: 'New-InboxRule', clientIp: '198.51.100.23', ruleName: '.', ruleParameters: { ForwardTo: 'leak@x.example' } });
-    expect(mailboxAuditFromGraph({ id: 'u2', operation: 'Set-InboxRule', createdDateTime: '2026-03-14T09:10:00Z', auditData: { Parameters: [{ Name: 'Identity', Value: 'Avery Chen\\Move it' }] } })?.ruleName).toBe('Move it');
-    expect(mailboxAuditFromGraph({ id: 'u3', operation: 'Send', createdDateTime: '2026-03-14T09:10:00Z', auditData: 'not an object' })).toMatchObject({ operation: 'Send', internetMessageId: undefined });
+    expect(record).toMatchObject({
+      createdDateTime: '2026-03-14T09:10:00.000Z',
+      operation: 'New-InboxRule',
+      clientIp: '198.51.100.23',
+      ruleName: '.',
+      ruleParameters: { ForwardTo: 'leak@x.example' },
+    });
+    expect(
+      mailboxAuditFromGraph({
+        id: 'u2',
+        operation: 'Set-InboxRule',
+        createdDateTime: '2026-03-14T09:10:00Z',
+        auditData: { Parameters: [{ Name: 'Identity', Value: 'Avery Chen\\Move it' }] },
+      })?.ruleName,
+    ).toBe('Move it');
+    expect(
+      mailboxAuditFromGraph({ id: 'u3', operation: 'Send', createdDateTime: '2026-03-14T09:10:00Z', auditData: 'not an object' }),
+    ).toMatchObject({ operation: 'Send', internetMessageId: undefined });
   });
 
   it('a device or a sent message that is not an object is missing, not an error', () => {
@@ -160,7 +211,19 @@ describe('any JSON at all', () => {
   it('never throws, and what it keeps has a string id', () => {
     const hostile = fc.oneof(
       fc.anything(),
-      fc.record({ id: fc.anything(), createdDateTime: fc.anything(), activityDateTime: fc.anything(), activityDisplayName: fc.anything(), operation: fc.anything(), clientId: fc.anything(), actions: fc.anything(), conditions: fc.anything(), auditData: fc.anything(), targetResources: fc.anything(), status: fc.anything() }),
+      fc.record({
+        id: fc.anything(),
+        createdDateTime: fc.anything(),
+        activityDateTime: fc.anything(),
+        activityDisplayName: fc.anything(),
+        operation: fc.anything(),
+        clientId: fc.anything(),
+        actions: fc.anything(),
+        conditions: fc.anything(),
+        auditData: fc.anything(),
+        targetResources: fc.anything(),
+        status: fc.anything(),
+      }),
     );
     fc.assert(
       fc.property(hostile, (value) => {
@@ -175,7 +238,9 @@ describe('any JSON at all', () => {
   });
 
   it('treats __proto__ and constructor keys as plain data', () => {
-    const evil = JSON.parse('{"id":"x","clientId":"c","scope":"Mail.Read","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}') as unknown;
+    const evil = JSON.parse(
+      '{"id":"x","clientId":"c","scope":"Mail.Read","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}',
+    ) as unknown;
     expect(grantFromGraph(evil)?.scopes).toEqual(['Mail.Read']);
     expect(({} as { polluted?: boolean }).polluted).toBeUndefined();
   });

@@ -21,7 +21,19 @@ import type {
   MailboxAuditQuery,
   StoredFinding,
 } from '../../shared/runbook/ports';
-import { ATTACKER_IP, audit, method, NOW, rule, storySignIns, T0, to, USER, newInboxRule, HOSTING_ASNS } from '../support/diagnosis-evidence';
+import {
+  ATTACKER_IP,
+  audit,
+  method,
+  NOW,
+  rule,
+  storySignIns,
+  T0,
+  to,
+  USER,
+  newInboxRule,
+  HOSTING_ASNS,
+} from '../support/diagnosis-evidence';
 
 const INCIDENT_ID = '01HZZZZZZZZZZZZZZZZZZZZZZZ';
 
@@ -48,7 +60,16 @@ function incident(state: IncidentState, extra: Partial<Incident> = {}): Incident
   };
 }
 
-const message: FollowUpMessage = { version: 1, incidentId: INCIDENT_ID, userKey: USER.id, upn: USER.upn, alertKey: 'manual:test', ips: [ATTACKER_IP], userAgents: [], t0: T0 };
+const message: FollowUpMessage = {
+  version: 1,
+  incidentId: INCIDENT_ID,
+  userKey: USER.id,
+  upn: USER.upn,
+  alertKey: 'manual:test',
+  ips: [ATTACKER_IP],
+  userAgents: [],
+  t0: T0,
+};
 
 class MemoryStore implements IncidentStore, FindingStore {
   current?: StoredIncident;
@@ -112,7 +133,8 @@ class MemoryStore implements IncidentStore, FindingStore {
     return { incidents: [] };
   }
   async upsertFindings(_id: string, findings: readonly Finding[], observedAt: string): Promise<void> {
-    for (const finding of findings) this.rows.set(`${finding.kind}|${finding.providerId}`, { ...finding, id: `${finding.kind}|${finding.providerId}`, observedAt });
+    for (const finding of findings)
+      this.rows.set(`${finding.kind}|${finding.providerId}`, { ...finding, id: `${finding.kind}|${finding.providerId}`, observedAt });
   }
   async findings(): Promise<StoredFinding[]> {
     return [...this.rows.values()];
@@ -235,20 +257,33 @@ describe('diagnoseIncident', () => {
     const store = new MemoryStore(incident('contained'));
     const result = await diagnoseIncident(message, deps(new StoryReader(), store), 'inv-1');
     expect(result).toMatchObject({ outcome: 'complete', state: 'diagnosed' });
-    expect(store.current?.incident.diagnosis).toMatchObject({ status: 'complete', runs: 1, containmentHeld: true, counts: { suspicious: 4 } });
-    expect([...store.rows.values()].filter((f) => f.verdict === 'suspicious').map((f) => f.kind).sort()).toEqual(['authentication_method', 'inbox_rule', 'sign_in', 'sign_in']);
+    expect(store.current?.incident.diagnosis).toMatchObject({
+      status: 'complete',
+      runs: 1,
+      containmentHeld: true,
+      counts: { suspicious: 4 },
+    });
+    expect(
+      [...store.rows.values()]
+        .filter((f) => f.verdict === 'suspicious')
+        .map((f) => f.kind)
+        .sort(),
+    ).toEqual(['authentication_method', 'inbox_rule', 'sign_in', 'sign_in']);
     expect(store.events.map((e) => e.kind)).toEqual(['diagnosed']);
   });
 
-  it.each<IncidentState>(['awaiting_approval', 'skipped_protected', 'partially_contained', 'failed'])('a %s incident gets its pack and keeps its state', async (state) => {
-    const store = new MemoryStore(incident(state));
-    const result = await diagnoseIncident({ ...message, t0: undefined }, deps(new StoryReader(), store), 'inv-1');
-    expect(result.state).toBe(state);
-    expect(store.current?.incident.diagnosis?.status).toBe('complete');
-    expect(store.current?.incident.diagnosis?.window.endsAt).toBe('diagnosis');
-    expect(store.events.map((e) => e.kind)).toEqual(['diagnosis_completed']);
-    expect(store.events[0].summary).toContain(`(state stays ${state})`);
-  });
+  it.each<IncidentState>(['awaiting_approval', 'skipped_protected', 'partially_contained', 'failed'])(
+    'a %s incident gets its pack and keeps its state',
+    async (state) => {
+      const store = new MemoryStore(incident(state));
+      const result = await diagnoseIncident({ ...message, t0: undefined }, deps(new StoryReader(), store), 'inv-1');
+      expect(result.state).toBe(state);
+      expect(store.current?.incident.diagnosis?.status).toBe('complete');
+      expect(store.current?.incident.diagnosis?.window.endsAt).toBe('diagnosis');
+      expect(store.events.map((e) => e.kind)).toEqual(['diagnosis_completed']);
+      expect(store.events[0].summary).toContain(`(state stays ${state})`);
+    },
+  );
 
   it('a 403 source is recorded unavailable with the permission it needs, and the rest still lands', async () => {
     const store = new MemoryStore(incident('contained'));
@@ -264,14 +299,21 @@ describe('diagnoseIncident', () => {
     expect(record.sources.inboxRules?.status).toBe('complete');
     expect([...store.rows.values()].some((f) => f.kind === 'inbox_rule' && f.verdict === 'suspicious')).toBe(true);
     expect([...store.rows.values()].some((f) => f.kind === 'authentication_method')).toBe(false);
-    expect(record.summary).toContain('Incomplete: authentication methods unavailable: missing permission UserAuthenticationMethod.Read.All');
+    expect(record.summary).toContain(
+      'Incomplete: authentication methods unavailable: missing permission UserAuthenticationMethod.Read.All',
+    );
   });
 
   it('a transient failure records what landed, then throws so the queue retries; the retry completes it', async () => {
     const store = new MemoryStore(incident('contained'));
-    await expect(diagnoseIncident(message, deps(new StoryReader({ oauthGrants: unavailable() }), store), 'inv-1')).rejects.toThrow(DiagnosisRetryError);
+    await expect(diagnoseIncident(message, deps(new StoryReader({ oauthGrants: unavailable() }), store), 'inv-1')).rejects.toThrow(
+      DiagnosisRetryError,
+    );
     expect(store.current?.incident.state).toBe('contained');
-    expect(store.current?.incident.diagnosis).toMatchObject({ status: 'in_progress', sources: { oauthGrants: { status: 'failed', transient: true, httpStatus: 503 } } });
+    expect(store.current?.incident.diagnosis).toMatchObject({
+      status: 'in_progress',
+      sources: { oauthGrants: { status: 'failed', transient: true, httpStatus: 503 } },
+    });
     const firstRows = store.rows.size;
     expect(firstRows).toBeGreaterThan(0);
     expect(store.events.map((e) => e.kind)).toEqual(['diagnosis_partial']);
@@ -311,7 +353,10 @@ describe('diagnoseIncident', () => {
     const second = await diagnoseIncident(message, deps(reader, store, queues), 'inv-2');
     expect(second.outcome).toBe('complete');
     expect(reader.queriesStarted).toBe(1);
-    expect(store.current?.incident).toMatchObject({ state: 'diagnosed', diagnosis: { sources: { mailboxAudit: { status: 'complete', items: 1 } } } });
+    expect(store.current?.incident).toMatchObject({
+      state: 'diagnosed',
+      diagnosis: { sources: { mailboxAudit: { status: 'complete', items: 1 } } },
+    });
     // The complete pack queues the hunt's second pass (its pivots); the deferred run did not.
     expect(queues.sent.map((sent) => sent.queue)).toEqual(['diagnose', 'hunt']);
   });
@@ -325,7 +370,9 @@ describe('diagnoseIncident', () => {
     const last = await diagnoseIncident(message, deps(reader, store, new MemoryQueues(), timing), 'inv-2');
     expect(last.outcome).toBe('complete');
     expect(store.current?.incident.diagnosis?.sources.mailboxAudit).toMatchObject({ status: 'failed', transient: false });
-    expect(store.current?.incident.diagnosis?.sources.mailboxAudit?.detail).toMatch(/^failed: the audit query query-1 was still running after \d+ min; read it later by its id$/);
+    expect(store.current?.incident.diagnosis?.sources.mailboxAudit?.detail).toMatch(
+      /^failed: the audit query query-1 was still running after \d+ min; read it later by its id$/,
+    );
     expect(store.current?.incident.state).toBe('diagnosed');
   });
 
@@ -339,7 +386,10 @@ describe('diagnoseIncident', () => {
     const second = await diagnoseIncident(message, deps(reader, store), 'inv-2');
     expect(second.outcome).toBe('complete');
     expect(reader.queriesStarted).toBe(2);
-    expect(store.current?.incident.diagnosis).toMatchObject({ sources: { mailboxAudit: { status: 'complete' } }, mailboxAuditQuery: { id: 'query-2', deferrals: 0 } });
+    expect(store.current?.incident.diagnosis).toMatchObject({
+      sources: { mailboxAudit: { status: 'complete' } },
+      mailboxAuditQuery: { id: 'query-2', deferrals: 0 },
+    });
   });
 
   it('a failed audit query is transient: the retry starts a new one', async () => {

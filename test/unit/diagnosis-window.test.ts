@@ -3,7 +3,15 @@ import { attackerWindow, type WindowInput } from '../../shared/diagnosis/window'
 import { ago, ATTACKER_IP, CORPORATE_IP, HOSTING_ASNS, NOW, signIn, storySignIns, T0 } from '../support/diagnosis-evidence';
 
 function input(overrides: Partial<WindowInput>): WindowInput {
-  return { signIns: storySignIns(), alertIps: [ATTACKER_IP], alertUserAgents: [], hostingAsns: HOSTING_ASNS, t0: T0, now: NOW, ...overrides };
+  return {
+    signIns: storySignIns(),
+    alertIps: [ATTACKER_IP],
+    alertUserAgents: [],
+    hostingAsns: HOSTING_ASNS,
+    t0: T0,
+    now: NOW,
+    ...overrides,
+  };
 }
 
 describe('attackerWindow', () => {
@@ -59,7 +67,7 @@ describe('attackerWindow', () => {
     expect(window.notes.join(' ')).toMatch(/no sign-in before the window/);
   });
 
-  it('sign-ins after T0 neither open the window nor count as the user\'s footprint', () => {
+  it("sign-ins after T0 neither open the window nor count as the user's footprint", () => {
     const signIns = [signIn(600, CORPORATE_IP), signIn(0.5, ATTACKER_IP, { status: { errorCode: 50057 } }), signIn(0.4, '203.0.113.5')];
     const window = attackerWindow(input({ signIns }));
     expect(window.start).toBeUndefined();

@@ -47,7 +47,12 @@ describe('selection', () => {
   });
 
   it('a tenant-wide grant is for a human', () => {
-    const tenantWide = finding({ kind: 'oauth_grant', providerId: 'g1', details: { consentType: 'AllPrincipals' }, target: { type: 'oAuth2PermissionGrant', id: 'g1' } });
+    const tenantWide = finding({
+      kind: 'oauth_grant',
+      providerId: 'g1',
+      details: { consentType: 'AllPrincipals' },
+      target: { type: 'oAuth2PermissionGrant', id: 'g1' },
+    });
     expect(needsHuman(tenantWide)).toMatch(/AllPrincipals/);
     expect(needsHuman(finding({ kind: 'oauth_grant', providerId: 'g2', details: { consentType: 'Principal' } }))).toBeUndefined();
   });
@@ -62,8 +67,18 @@ describe('selection', () => {
 describe('order', () => {
   it('rules, grants, app roles, methods (alternateMobile before mobile), devices', () => {
     const device = finding({ kind: 'device', providerId: 'd', target: { type: 'device', id: 'd' } });
-    const mobile = finding({ kind: 'authentication_method', providerId: 'm', raw: { phoneType: 'mobile' }, target: { type: 'phoneAuthenticationMethod', id: 'm' } });
-    const alternate = finding({ kind: 'authentication_method', providerId: 'a', raw: { phoneType: 'alternateMobile' }, target: { type: 'phoneAuthenticationMethod', id: 'a' } });
+    const mobile = finding({
+      kind: 'authentication_method',
+      providerId: 'm',
+      raw: { phoneType: 'mobile' },
+      target: { type: 'phoneAuthenticationMethod', id: 'm' },
+    });
+    const alternate = finding({
+      kind: 'authentication_method',
+      providerId: 'a',
+      raw: { phoneType: 'alternateMobile' },
+      target: { type: 'phoneAuthenticationMethod', id: 'a' },
+    });
     const grant = finding({ kind: 'oauth_grant', providerId: 'g', target: { type: 'oAuth2PermissionGrant', id: 'g' } });
     const role = finding({ kind: 'app_role_assignment', providerId: 'ar', target: { type: 'appRoleAssignment', id: 'ar' } });
     const rule = finding({ kind: 'inbox_rule', providerId: 'r' });
@@ -74,10 +89,18 @@ describe('order', () => {
 });
 
 describe('snapshot comparison', () => {
-  const snapshot = { '@odata.type': '#x', id: 'r', displayName: '.', actions: { forwardTo: [{ emailAddress: { address: 'a@x' } }] }, hasError: false };
+  const snapshot = {
+    '@odata.type': '#x',
+    id: 'r',
+    displayName: '.',
+    actions: { forwardTo: [{ emailAddress: { address: 'a@x' } }] },
+    hasError: false,
+  };
 
   it('same object, keys in another order: unchanged; volatile properties are ignored', () => {
-    expect(changedSince(snapshot, { hasError: true, actions: { forwardTo: [{ emailAddress: { address: 'a@x' } }] }, displayName: '.', id: 'r' })).toEqual([]);
+    expect(
+      changedSince(snapshot, { hasError: true, actions: { forwardTo: [{ emailAddress: { address: 'a@x' } }] }, displayName: '.', id: 'r' }),
+    ).toEqual([]);
   });
 
   it('an edited property is named', () => {
@@ -93,8 +116,18 @@ describe('snapshot comparison', () => {
 describe('AUTO_ERADICATE', () => {
   const forwarding = finding({ kind: 'inbox_rule', providerId: 'r1', reasons: ['forwards to an external address (x@y.example)'] });
   const moving = finding({ kind: 'inbox_rule', providerId: 'r2', reasons: ['moves messages to RSS Feeds'] });
-  const attackerPhone = finding({ kind: 'authentication_method', providerId: 'p', actor: { ip: '198.51.100.23' }, target: { type: 'phoneAuthenticationMethod', id: 'p' } });
-  const otherPhone = finding({ kind: 'authentication_method', providerId: 'q', actor: { ip: '192.0.2.10' }, target: { type: 'phoneAuthenticationMethod', id: 'q' } });
+  const attackerPhone = finding({
+    kind: 'authentication_method',
+    providerId: 'p',
+    actor: { ip: '198.51.100.23' },
+    target: { type: 'phoneAuthenticationMethod', id: 'p' },
+  });
+  const otherPhone = finding({
+    kind: 'authentication_method',
+    providerId: 'q',
+    actor: { ip: '192.0.2.10' },
+    target: { type: 'phoneAuthenticationMethod', id: 'q' },
+  });
   const device = finding({ kind: 'device', providerId: 'd', target: { type: 'device', id: 'd' } });
   const all = [forwarding, moving, attackerPhone, otherPhone, device];
 
@@ -111,7 +144,9 @@ describe('AUTO_ERADICATE', () => {
 describe('what Graph cannot reach', () => {
   it('gives exact Exchange Online PowerShell for the mailbox, quoting the UPN', () => {
     const lines = exchangeManualSteps("o'brien@contoso.example").flatMap((step) => step.powershell);
-    expect(lines).toContain("Set-Mailbox -Identity 'o''brien@contoso.example' -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false");
+    expect(lines).toContain(
+      "Set-Mailbox -Identity 'o''brien@contoso.example' -ForwardingSmtpAddress $null -ForwardingAddress $null -DeliverToMailboxAndForward $false",
+    );
     expect(lines.some((line) => line.includes('-IncludeHidden'))).toBe(true);
   });
 });

@@ -5,7 +5,10 @@ import { failedOutcome } from '../../shared/diagnosis/sources';
 
 describe('toHttpResponse', () => {
   it('answers a conflict with 409 and no Retry-After: retrying the same call does not help', () => {
-    const response = toHttpResponse(new ConflictError('incident inc-1 is contained; only an incident awaiting approval can be approved'), 'inv-1');
+    const response = toHttpResponse(
+      new ConflictError('incident inc-1 is contained; only an incident awaiting approval can be approved'),
+      'inv-1',
+    );
     expect(response.status).toBe(409);
     expect(response.headers).toBeUndefined();
     expect(response.jsonBody).toMatchObject({ error: { code: 'conflict' } });
@@ -20,14 +23,30 @@ describe('toHttpResponse', () => {
     const response = toHttpResponse(new UpstreamError('log-analytics', 'Forbidden', 403, 'InsufficientAccessError', 'req-1'), 'inv-1');
     expect(response).toMatchObject({
       status: 502,
-      jsonBody: { error: { code: 'upstream_error', service: 'log-analytics', upstreamStatus: 403, upstreamCode: 'InsufficientAccessError', requestId: 'req-1' } },
+      jsonBody: {
+        error: {
+          code: 'upstream_error',
+          service: 'log-analytics',
+          upstreamStatus: 403,
+          upstreamCode: 'InsufficientAccessError',
+          requestId: 'req-1',
+        },
+      },
     });
   });
 });
 
 describe('failedOutcome', () => {
   it('names the service that failed', () => {
-    const outcome = failedOutcome('signIns', 'Log Analytics', new UpstreamError('log-analytics', 'Service unavailable', 503, 'ServiceUnavailable'));
-    expect(outcome).toMatchObject({ status: 'failed', transient: true, detail: 'failed: Log Analytics 503 ServiceUnavailable (transient; the queue retries)' });
+    const outcome = failedOutcome(
+      'signIns',
+      'Log Analytics',
+      new UpstreamError('log-analytics', 'Service unavailable', 503, 'ServiceUnavailable'),
+    );
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      transient: true,
+      detail: 'failed: Log Analytics 503 ServiceUnavailable (transient; the queue retries)',
+    });
   });
 });

@@ -47,7 +47,7 @@ describe('opensFunction', () => {
     }
   });
 
-  it("opens a function with its own key and no other function with it", () => {
+  it('opens a function with its own key and no other function with it', () => {
     expect(opensFunction('contain-1', 'contain', keys)).toBe(true);
     expect(opensFunction('contain-1', 'approveIncident', keys)).toBe(false);
     expect(opensFunction('contain-1', 'listIncidents', keys)).toBe(false);

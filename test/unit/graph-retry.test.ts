@@ -20,8 +20,14 @@ function run(script: Array<{ status: number; retryAfter?: string }>, budgetMs: n
   const handler = new BoundedRetryHandler({ budgetMs, attemptTimeoutMs: 1000, sleep: async (ms) => void waits.push(ms), random });
   handler.setNext(transport);
   const record = new AttemptRecord();
-  const context: Context = { request: 'https://graph.example/v1.0/users/x', options: { method: 'POST' }, middlewareControl: new MiddlewareControl([record]) };
-  return handler.execute(context).then(() => ({ status: context.response?.status, calls: transport.calls, waits, attempts: record.attempts }));
+  const context: Context = {
+    request: 'https://graph.example/v1.0/users/x',
+    options: { method: 'POST' },
+    middlewareControl: new MiddlewareControl([record]),
+  };
+  return handler
+    .execute(context)
+    .then(() => ({ status: context.response?.status, calls: transport.calls, waits, attempts: record.attempts }));
 }
 
 describe('BoundedRetryHandler', () => {
@@ -38,14 +44,21 @@ describe('BoundedRetryHandler', () => {
   it('retries an attempt that got no response while the budget allows, then rethrows', async () => {
     const waits: number[] = [];
     let calls = 0;
-    const handler = new BoundedRetryHandler({ budgetMs: 1000, attemptTimeoutMs: 300, sleep: async (ms) => void waits.push(ms), random: () => 1 });
+    const handler = new BoundedRetryHandler({
+      budgetMs: 1000,
+      attemptTimeoutMs: 300,
+      sleep: async (ms) => void waits.push(ms),
+      random: () => 1,
+    });
     handler.setNext({
       execute: async () => {
         calls++;
         throw Object.assign(new Error('The operation was aborted due to timeout'), { name: 'TimeoutError' });
       },
     });
-    await expect(handler.execute({ request: 'https://graph.example/v1.0/users/x', options: {} })).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(handler.execute({ request: 'https://graph.example/v1.0/users/x', options: {} })).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
     expect(calls).toBe(3);
     expect(waits).toEqual([200, 400]);
   });
@@ -105,8 +118,12 @@ describe('retryAfterMs', () => {
 
 describe('nextLinkPath', () => {
   it('turns absolute nextLinks from real Graph and the simulator into paths under our base', () => {
-    expect(nextLinkPath('https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=abc', 'https://graph.microsoft.com')).toBe('/users?$top=2&$skiptoken=abc');
-    expect(nextLinkPath('http://127.0.0.1:5000/v1.0/auditLogs/signIns?$skiptoken=MjA', 'http://127.0.0.1:5000')).toBe('/auditLogs/signIns?$skiptoken=MjA');
+    expect(nextLinkPath('https://graph.microsoft.com/v1.0/users?$top=2&$skiptoken=abc', 'https://graph.microsoft.com')).toBe(
+      '/users?$top=2&$skiptoken=abc',
+    );
+    expect(nextLinkPath('http://127.0.0.1:5000/v1.0/auditLogs/signIns?$skiptoken=MjA', 'http://127.0.0.1:5000')).toBe(
+      '/auditLogs/signIns?$skiptoken=MjA',
+    );
   });
 
   it('refuses to follow a nextLink to another host (it would carry our token)', () => {

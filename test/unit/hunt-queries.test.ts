@@ -4,7 +4,16 @@
 import { analyzeKusto } from '../../dev/kusto/parser';
 import { DEFENDER_TABLES, LOG_ANALYTICS_TABLES } from '../../dev/kusto/schemas';
 import { normalizePivot } from '../../shared/campaign/pivots';
-import { buildQuery, DEFENDER_QUERIES, defenderQuery, HOSTING_ISPS, LOG_ANALYTICS_QUERIES, logAnalyticsQuery, parseParameters, type KqlValue } from '../../shared/hunting/hunt-queries';
+import {
+  buildQuery,
+  DEFENDER_QUERIES,
+  defenderQuery,
+  HOSTING_ISPS,
+  LOG_ANALYTICS_QUERIES,
+  logAnalyticsQuery,
+  parseParameters,
+  type KqlValue,
+} from '../../shared/hunting/hunt-queries';
 import { defenderSignInQuery, signInQuery } from '../../shared/hunting/sign-in-logs';
 
 const HOSTILE_UA = "Mozilla/5.0 \" | union SecurityEvent | where '1'=='1 \\\" //";
@@ -40,7 +49,10 @@ describe('hunt queries parse against the declared schemas', () => {
     for (const definition of Object.values(LOG_ANALYTICS_QUERIES)) {
       const declared = parseParameters(definition.parameters);
       const asFunction = `let f = (${definition.parameters}) { ${definition.query} };\nprint n = 1`;
-      expect({ alias: definition.functionAlias, errors: analyzeKusto(asFunction, LOG_ANALYTICS_TABLES).errors }).toEqual({ alias: definition.functionAlias, errors: [] });
+      expect({ alias: definition.functionAlias, errors: analyzeKusto(asFunction, LOG_ANALYTICS_TABLES).errors }).toEqual({
+        alias: definition.functionAlias,
+        errors: [],
+      });
       expect(declared.length).toBeGreaterThan(0);
     }
   });
@@ -51,7 +63,10 @@ describe('hunt queries parse against the declared schemas', () => {
   });
 
   it('the analyzer does catch a broken query (the test can fail)', () => {
-    const broken = buildQuery({ parameters: 'ip:string', query: 'SigninLogs\n| where IPAdress == ip\n| summarise n = count()' }, { ip: { string: '1.2.3.4' } });
+    const broken = buildQuery(
+      { parameters: 'ip:string', query: 'SigninLogs\n| where IPAdress == ip\n| summarise n = count()' },
+      { ip: { string: '1.2.3.4' } },
+    );
     const codes = analyzeKusto(broken, LOG_ANALYTICS_TABLES).errors.map((e) => e.code);
     expect(codes).toContain('KS142');
     const typed = buildQuery({ parameters: '', query: 'SigninLogs\n| where ResultType > 0' }, {});

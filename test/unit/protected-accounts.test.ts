@@ -40,7 +40,9 @@ describe('ProtectedAccountsWatch', () => {
       { entry: BG.upn, status: 'resolved', ...BG },
       { entry: 'gone@contoso.example', status: 'unresolved' },
     ]);
-    expect(lines).toEqual([{ level: 'error', fields: expect.objectContaining({ event: 'protected_account_unresolved', entry: 'gone@contoso.example' }) }]);
+    expect(lines).toEqual([
+      { level: 'error', fields: expect.objectContaining({ event: 'protected_account_unresolved', entry: 'gone@contoso.example' }) },
+    ]);
 
     directory.users.set('gone@contoso.example', { objectId: '0f0e0d0c-0b0a-4909-8807-060504030201', upn: 'gone@contoso.example' });
     tick();

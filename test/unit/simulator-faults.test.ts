@@ -55,7 +55,14 @@ describe('validateFaultRule', () => {
 
 describe('faultRuleFromJson', () => {
   it('reads a regex path written as {"regex": ...}', () => {
-    const rule = faultRuleFromJson({ method: 'POST', path: { regex: 'revokeSignInSessions$' }, status: 429, times: 1, retryAfterSeconds: 2, code: 'TooManyRequests' });
+    const rule = faultRuleFromJson({
+      method: 'POST',
+      path: { regex: 'revokeSignInSessions$' },
+      status: 429,
+      times: 1,
+      retryAfterSeconds: 2,
+      code: 'TooManyRequests',
+    });
     expect(rule.path).toEqual(/revokeSignInSessions$/);
     expect(rule).toMatchObject({ method: 'POST', status: 429, times: 1, retryAfterSeconds: 2, code: 'TooManyRequests' });
   });

@@ -38,7 +38,9 @@ describe('compileFilter', () => {
   });
 
   it('joins clauses with and, in any case and spacing', () => {
-    expect(select("userPrincipalName eq 'avery.chen@wingtip-lab.example'  AND  createdDateTime ge 2026-03-14T10:00:00Z")).toEqual([ROWS[2]]);
+    expect(select("userPrincipalName eq 'avery.chen@wingtip-lab.example'  AND  createdDateTime ge 2026-03-14T10:00:00Z")).toEqual([
+      ROWS[2],
+    ]);
   });
 
   it("unescapes '' inside string literals and does not split on a quoted and", () => {

@@ -44,10 +44,15 @@ describe('Log Analytics stand-in', () => {
   });
 
   it('4.2: the attacker user agent from hosting ASNs finds the second hosting network', () => {
-    const found = rows(logAnalyticsQuery('userAgentHosting', { ua: { string: attackerUa }, hostingAsns: { strings: ['16509', '14061'] } }), 'log-analytics');
+    const found = rows(
+      logAnalyticsQuery('userAgentHosting', { ua: { string: attackerUa }, hostingAsns: { strings: ['16509', '14061'] } }),
+      'log-analytics',
+    );
     const kai = found.find((r) => r.UserPrincipalName === CAMPAIGN_USERS.kai.userPrincipalName);
     expect(kai).toMatchObject({ Successes: 1, IPs: [CAMPAIGN_NETWORKS.secondHosting.ipAddress], Asns: ['16509'] });
-    expect(rows(logAnalyticsQuery('userAgentHosting', { ua: { string: attackerUa }, hostingAsns: { strings: ['1'] } }), 'log-analytics')).toEqual([]);
+    expect(
+      rows(logAnalyticsQuery('userAgentHosting', { ua: { string: attackerUa }, hostingAsns: { strings: ['1'] } }), 'log-analytics'),
+    ).toEqual([]);
   });
 
   it('4.3: inbox rules naming the forwarding address, for both mailboxes', () => {
@@ -57,12 +62,24 @@ describe('Log Analytics stand-in', () => {
   });
 
   it('the shared-egress guard counts distinct users before the window', () => {
-    const found = rows(logAnalyticsQuery('sharedIps', { ips: { strings: [attackerIp, CAMPAIGN_NETWORKS.sharedEgress.ipAddress] }, windowStart: { datetime: '2026-03-14T08:00:00Z' } }), 'log-analytics');
-    expect(Object.fromEntries(found.map((r) => [r.IPAddress, r.Users]))).toEqual({ [CAMPAIGN_NETWORKS.sharedEgress.ipAddress]: SHARED_EGRESS_USERS });
+    const found = rows(
+      logAnalyticsQuery('sharedIps', {
+        ips: { strings: [attackerIp, CAMPAIGN_NETWORKS.sharedEgress.ipAddress] },
+        windowStart: { datetime: '2026-03-14T08:00:00Z' },
+      }),
+      'log-analytics',
+    );
+    expect(Object.fromEntries(found.map((r) => [r.IPAddress, r.Users]))).toEqual({
+      [CAMPAIGN_NETWORKS.sharedEgress.ipAddress]: SHARED_EGRESS_USERS,
+    });
   });
 
   it('answers in the Query API shape, dynamic values as JSON text', () => {
-    const body = answerLogAnalyticsQuery(tenant, { query: logAnalyticsQuery('ipSignIns', { ip: { string: attackerIp } }), timespan: 'P8D' }, now) as { tables: Array<{ columns: Array<{ name: string; type: string }>; rows: unknown[][] }> };
+    const body = answerLogAnalyticsQuery(
+      tenant,
+      { query: logAnalyticsQuery('ipSignIns', { ip: { string: attackerIp } }), timespan: 'P8D' },
+      now,
+    ) as { tables: Array<{ columns: Array<{ name: string; type: string }>; rows: unknown[][] }> };
     const [table] = body.tables;
     expect(table.columns.find((c) => c.name === 'Apps')?.type).toBe('dynamic');
     expect(table.columns.find((c) => c.name === 'FirstSeen')?.type).toBe('datetime');
@@ -72,7 +89,11 @@ describe('Log Analytics stand-in', () => {
   it.each([
     ['a query that does not parse', 'SigninLogs | summarise n = count()', /KS/],
     ['an unknown column', 'SigninLogs | where Nope == 1', /KS142/],
-    ['an operator it cannot evaluate', 'SigninLogs | join kind=inner (OfficeActivity) on $left.UserPrincipalName == $right.UserId', /cannot evaluate/],
+    [
+      'an operator it cannot evaluate',
+      'SigninLogs | join kind=inner (OfficeActivity) on $left.UserPrincipalName == $right.UserId',
+      /cannot evaluate/,
+    ],
     ['a function it cannot evaluate', 'SigninLogs | where strlen(UserId) > 3', /cannot evaluate/],
   ])('refuses %s with a 400', (_, query, message) => {
     expect(() => runKusto(tenant, query, 'log-analytics', now)).toThrow(GraphHttpError);

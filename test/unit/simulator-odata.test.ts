@@ -37,9 +37,12 @@ describe('parseQueryOptions', () => {
     expect(rejection(() => parseQueryOptions(new URLSearchParams('$count=true'), all)).code).toBe('Request_UnsupportedQuery');
   });
 
-  it.each(['$top=-1', '$top=1.5', '$top=ten', '$top=', '$top=1&$top=2', '$select=id;drop', '$select=', '$select=a,,b'])('refuses %s', (query) => {
-    expect(rejection(() => parseQueryOptions(new URLSearchParams(query), all)).status).toBe(400);
-  });
+  it.each(['$top=-1', '$top=1.5', '$top=ten', '$top=', '$top=1&$top=2', '$select=id;drop', '$select=', '$select=a,,b'])(
+    'refuses %s',
+    (query) => {
+      expect(rejection(() => parseQueryOptions(new URLSearchParams(query), all)).status).toBe(400);
+    },
+  );
 });
 
 describe('takePage and skip tokens', () => {
@@ -54,7 +57,9 @@ describe('takePage and skip tokens', () => {
 
   it('uses the default page size and enforces the maximum', () => {
     expect(takePage(items, {}, { defaultTop: 3, maxTop: 4 }).items).toEqual([0, 1, 2]);
-    expect(rejection(() => takePage(items, { top: 5 }, { defaultTop: 3, maxTop: 4 })).message).toBe("Invalid page size specified: '5'. Must be between 1 and 4 inclusive.");
+    expect(rejection(() => takePage(items, { top: 5 }, { defaultTop: 3, maxTop: 4 })).message).toBe(
+      "Invalid page size specified: '5'. Must be between 1 and 4 inclusive.",
+    );
     expect(rejection(() => takePage(items, { top: 0 })).status).toBe(400);
   });
 
@@ -65,12 +70,16 @@ describe('takePage and skip tokens', () => {
     expect(decodeSkipToken(token)).toBe(123);
   });
 
-  it.each(['', 'abc', '!!!', Buffer.from('sim-offset:-1').toString('base64url'), Buffer.from('sim-offset:1e3').toString('base64url'), Buffer.from('sim-offset:99999999999').toString('base64url')])(
-    'refuses the token %p',
-    (token) => {
-      expect(rejection(() => decodeSkipToken(token)).status).toBe(400);
-    },
-  );
+  it.each([
+    '',
+    'abc',
+    '!!!',
+    Buffer.from('sim-offset:-1').toString('base64url'),
+    Buffer.from('sim-offset:1e3').toString('base64url'),
+    Buffer.from('sim-offset:99999999999').toString('base64url'),
+  ])('refuses the token %p', (token) => {
+    expect(rejection(() => decodeSkipToken(token)).status).toBe(400);
+  });
 });
 
 describe('nextLink', () => {
@@ -89,7 +98,11 @@ describe('project', () => {
   const properties = ['id', 'displayName', 'trustType'];
 
   it('keeps the selected properties plus id and @odata.type, matching names case-insensitively', () => {
-    expect(project(item, ['DISPLAYNAME'], properties, 'microsoft.graph.device')).toEqual({ '@odata.type': '#microsoft.graph.device', id: 'd1', displayName: 'PC' });
+    expect(project(item, ['DISPLAYNAME'], properties, 'microsoft.graph.device')).toEqual({
+      '@odata.type': '#microsoft.graph.device',
+      id: 'd1',
+      displayName: 'PC',
+    });
   });
 
   it('refuses properties the type does not have', () => {
@@ -105,7 +118,11 @@ describe('matchRoute', () => {
 
   it('binds parameters and matches literal segments case-insensitively', () => {
     const match = matchRoute(routes, 'POST', ['Users', 'a@b.example', 'REVOKESIGNINSESSIONS']);
-    expect(match).toMatchObject({ kind: 'found', params: { userId: 'a@b.example' }, route: { path: 'users/{userId}/revokeSignInSessions' } });
+    expect(match).toMatchObject({
+      kind: 'found',
+      params: { userId: 'a@b.example' },
+      route: { path: 'users/{userId}/revokeSignInSessions' },
+    });
   });
 
   it('reports the allowed methods when only the method is wrong', () => {

@@ -13,7 +13,8 @@ import {
 import { SimulatedTenant } from '../../dev/simulator/tenant';
 
 const NOW = new Date('2026-03-14T12:00:00.789Z');
-const at = (minutesBeforeNow: number): string => new Date(Date.parse('2026-03-14T12:00:00Z') - minutesBeforeNow * 60_000).toISOString().replace('.000Z', 'Z');
+const at = (minutesBeforeNow: number): string =>
+  new Date(Date.parse('2026-03-14T12:00:00Z') - minutesBeforeNow * 60_000).toISOString().replace('.000Z', 'Z');
 
 function seeded(): SimulatedTenant {
   const tenant = new SimulatedTenant(SCENARIO_TENANT.id);
@@ -41,7 +42,13 @@ describe('seeded users', () => {
 describe('seeded directory', () => {
   it('has the emergency access group holding only the break-glass account', () => {
     const tenant = seeded();
-    expect(tenant.groups).toEqual([{ id: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10', displayName: 'Emergency access accounts', memberIds: ['5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99'] }]);
+    expect(tenant.groups).toEqual([
+      {
+        id: '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10',
+        displayName: 'Emergency access accounts',
+        memberIds: ['5b1f7c2e-8d3a-4f6b-9c1e-2a7d4e6f8b99'],
+      },
+    ]);
     expect(SCENARIO_GROUPS.emergencyAccess.id).toBe(tenant.groups[0].id);
     expect(tenant.transitiveGroupsOf(SCENARIO_USERS.breakGlass.id).map((g) => g.displayName)).toEqual(['Emergency access accounts']);
     expect(tenant.transitiveGroupsOf(SCENARIO_USERS.privileged.id)).toEqual([]);
@@ -49,10 +56,14 @@ describe('seeded directory', () => {
 
   it('names the tenant and the calling managed identity', () => {
     expect(SCENARIO_TENANT).toEqual({ id: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d', domain: 'wingtip-lab.example' });
-    expect(SCENARIO_CALLER).toEqual({ appId: '0c5e7a9b-1d3f-4b5d-8e7f-9a1b3c5d7e21', objectId: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32', displayName: 'sentinel-aitm-playbook' });
+    expect(SCENARIO_CALLER).toEqual({
+      appId: '0c5e7a9b-1d3f-4b5d-8e7f-9a1b3c5d7e21',
+      objectId: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32',
+      displayName: 'sentinel-aitm-playbook',
+    });
   });
 
-  it("gives Global Administrator one role object id per tenant, distinct from the template id", () => {
+  it('gives Global Administrator one role object id per tenant, distinct from the template id', () => {
     const tenant = seeded();
     const [erin, breakGlass] = [SCENARIO_USERS.privileged.id, SCENARIO_USERS.breakGlass.id].map((id) => tenant.findUser(id));
     const roles = [erin, breakGlass].flatMap((user) => (user ? tenant.directoryRolesOf(user) : []));
@@ -70,13 +81,24 @@ describe('SimulatedTenant groups', () => {
     const inner = tenant.addGroup({ displayName: 'inner', members: [user.userPrincipalName] });
     const outer = tenant.addGroup({ displayName: 'outer', members: [inner.id] });
     inner.memberIds.push(outer.id);
-    expect(tenant.transitiveGroupsOf(user.id).map((g) => g.displayName).sort()).toEqual(['inner', 'outer']);
+    expect(
+      tenant
+        .transitiveGroupsOf(user.id)
+        .map((g) => g.displayName)
+        .sort(),
+    ).toEqual(['inner', 'outer']);
   });
 
   it('names a role it does not know with a stable, derived template id', () => {
     const tenant = new SimulatedTenant('00000000-0000-4000-8000-000000000001');
     const role = tenant.directoryRole('Helpdesk Operator');
-    expect(role).toEqual({ '@odata.type': '#microsoft.graph.directoryRole', id: expect.any(String), displayName: 'Helpdesk Operator', description: expect.any(String), roleTemplateId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/) });
+    expect(role).toEqual({
+      '@odata.type': '#microsoft.graph.directoryRole',
+      id: expect.any(String),
+      displayName: 'Helpdesk Operator',
+      description: expect.any(String),
+      roleTemplateId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/),
+    });
     expect(tenant.directoryRole('Helpdesk Operator')).toEqual(role);
   });
 });
@@ -94,23 +116,48 @@ describe('the AiTM timeline', () => {
       ['avery.chen@wingtip-lab.example', at(180)],
     ]);
     const first = hostile[hostile.length - 1];
-    expect(first.signIn).toMatchObject({ riskLevelDuringSignIn: 'high', status: { errorCode: 0 }, location: { city: 'Amsterdam' }, appDisplayName: 'OfficeHome' });
-    expect(first.userAgent).toBe('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36');
+    expect(first.signIn).toMatchObject({
+      riskLevelDuringSignIn: 'high',
+      status: { errorCode: 0 },
+      location: { city: 'Amsterdam' },
+      appDisplayName: 'OfficeHome',
+    });
+    expect(first.userAgent).toBe(
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
+    );
     expect(hostile.every((r) => r.autonomousSystemNumber === 14061)).toBe(true);
-    expect(tenant.signIns.filter((r) => r.signIn.ipAddress === '192.0.2.10').every((r) => r.autonomousSystemNumber === 8075 && r.signIn.location.city === 'Seattle')).toBe(true);
+    expect(
+      tenant.signIns
+        .filter((r) => r.signIn.ipAddress === '192.0.2.10')
+        .every((r) => r.autonomousSystemNumber === 8075 && r.signIn.location.city === 'Seattle'),
+    ).toBe(true);
   });
 
   it('plants an inbox rule, a grant, a phone method and a device at their offsets', () => {
     const tenant = seeded();
     const minutes = SCENARIO_ATTACK.minutesBeforeNow;
-    expect(minutes).toEqual({ attackerSignIn: 180, inboxRule: 170, consent: 160, mfaRegistration: 150, deviceRegistration: 140, campaignPivotSignIn: 120 });
+    expect(minutes).toEqual({
+      attackerSignIn: 180,
+      inboxRule: 170,
+      consent: 160,
+      mfaRegistration: 150,
+      deviceRegistration: 140,
+      campaignPivotSignIn: 120,
+    });
 
     const rule = tenant.messageRules.find((r) => r.rule.displayName === '.');
-    expect(rule).toMatchObject({ createdDateTime: at(170), clientIp: '198.51.100.23', rule: { actions: { moveToFolder: SCENARIO_ATTACK.inboxRule.moveToFolderId } } });
+    expect(rule).toMatchObject({
+      createdDateTime: at(170),
+      clientIp: '198.51.100.23',
+      rule: { actions: { moveToFolder: SCENARIO_ATTACK.inboxRule.moveToFolderId } },
+    });
     expect(rule?.rule.actions.forwardTo?.[0].emailAddress.address).toBe('leak0314@protonmail.example');
 
     const grant = tenant.permissionGrants.find((g) => g.grant.id === SCENARIO_ATTACK.maliciousApp.grantId);
-    expect(grant).toMatchObject({ consentedDateTime: at(160), grant: { clientId: SCENARIO_ATTACK.maliciousApp.servicePrincipalId, scope: 'Mail.Read Mail.Send offline_access' } });
+    expect(grant).toMatchObject({
+      consentedDateTime: at(160),
+      grant: { clientId: SCENARIO_ATTACK.maliciousApp.servicePrincipalId, scope: 'Mail.Read Mail.Send offline_access' },
+    });
 
     const phone = tenant.authenticationMethods.find((m) => m.method['@odata.type'] === '#microsoft.graph.phoneAuthenticationMethod');
     expect(phone).toMatchObject({ registeredDateTime: at(150), method: { phoneNumber: '+1 5555550100' } });
@@ -160,7 +207,13 @@ describe('SimulatedTenant.addUser', () => {
   it('defaults what is absent, including when a field is explicitly undefined', () => {
     const tenant = new SimulatedTenant();
     const user = tenant.addUser({ userPrincipalName: 'new.hire@wingtip-lab.example', displayName: undefined }, NOW);
-    expect(user).toMatchObject({ displayName: 'new.hire', mail: 'new.hire@wingtip-lab.example', accountEnabled: true, onPremisesSyncEnabled: null, createdDateTime: '2026-03-14T12:00:00Z' });
+    expect(user).toMatchObject({
+      displayName: 'new.hire',
+      mail: 'new.hire@wingtip-lab.example',
+      accountEnabled: true,
+      onPremisesSyncEnabled: null,
+      createdDateTime: '2026-03-14T12:00:00Z',
+    });
   });
 
   it.each([['no-at-sign'], ['@wingtip-lab.example'], ['someone@']])('refuses the UPN %s', (upn) => {

@@ -6,10 +6,41 @@ import { appRoles, groupMembership, tokenHolder } from '../../shared/auth/token-
 const OID = '7e1a3c5d-9b2f-4d6e-8a1c-3e5f7a9b1c41';
 const APP = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
-const v1User = { ver: '1.0', appid: APP, appidacr: '0', oid: OID, sub: 'pairwise', scp: 'user_impersonation', upn: 'sam.analyst@wingtip-lab.example', unique_name: 'sam.analyst@wingtip-lab.example' };
-const v2User = { ver: '2.0', azp: APP, azpacr: '0', oid: OID, sub: 'pairwise', scp: 'user_impersonation', preferred_username: 'sam.analyst@wingtip-lab.example', idtyp: 'user' };
-const v1App = { ver: '1.0', appid: 'c0ffee00-1234-4abc-9def-0123456789ab', appidacr: '2', oid: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32', sub: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32', idtyp: 'app' };
-const v2App = { ver: '2.0', azp: 'c0ffee00-1234-4abc-9def-0123456789ab', azpacr: '2', oid: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32', roles: ['Incidents.Approve'] };
+const v1User = {
+  ver: '1.0',
+  appid: APP,
+  appidacr: '0',
+  oid: OID,
+  sub: 'pairwise',
+  scp: 'user_impersonation',
+  upn: 'sam.analyst@wingtip-lab.example',
+  unique_name: 'sam.analyst@wingtip-lab.example',
+};
+const v2User = {
+  ver: '2.0',
+  azp: APP,
+  azpacr: '0',
+  oid: OID,
+  sub: 'pairwise',
+  scp: 'user_impersonation',
+  preferred_username: 'sam.analyst@wingtip-lab.example',
+  idtyp: 'user',
+};
+const v1App = {
+  ver: '1.0',
+  appid: 'c0ffee00-1234-4abc-9def-0123456789ab',
+  appidacr: '2',
+  oid: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32',
+  sub: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32',
+  idtyp: 'app',
+};
+const v2App = {
+  ver: '2.0',
+  azp: 'c0ffee00-1234-4abc-9def-0123456789ab',
+  azpacr: '2',
+  oid: '4d6f8a0c-2e4a-4c6e-9f8a-0b2c4d6e8f32',
+  roles: ['Incidents.Approve'],
+};
 
 function without(claims: Record<string, unknown>, ...names: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(claims).filter(([name]) => !names.includes(name)));
@@ -35,7 +66,9 @@ describe('tokenHolder', () => {
   });
 
   it('keeps control characters out of the recorded name and bounds it', () => {
-    expect(tokenHolder({ ...v2User, preferred_username: 'sam\n(oid forged)\u2028@x.example' })).toMatchObject({ name: 'sam(oid forged)@x.example' });
+    expect(tokenHolder({ ...v2User, preferred_username: 'sam\n(oid forged)\u2028@x.example' })).toMatchObject({
+      name: 'sam(oid forged)@x.example',
+    });
     expect((tokenHolder({ ...v2User, preferred_username: 'a'.repeat(5000) }) as { name: string }).name).toHaveLength(256);
   });
 
@@ -89,12 +122,18 @@ describe('groupMembership', () => {
     expect(groupMembership({ groups: ['aaaa', GROUP.toUpperCase()] }, [GROUP])).toBe('member');
   });
 
-  it.each([[{}], [{ groups: [] }], [{ groups: ['0f0e0d0c-0b0a-4909-8807-060504030201'] }], [{ groups: GROUP }]])('is not-member for %p', (claims) => {
-    expect(groupMembership(claims, [GROUP])).toBe('not-member');
-  });
+  it.each([[{}], [{ groups: [] }], [{ groups: ['0f0e0d0c-0b0a-4909-8807-060504030201'] }], [{ groups: GROUP }]])(
+    'is not-member for %p',
+    (claims) => {
+      expect(groupMembership(claims, [GROUP])).toBe('not-member');
+    },
+  );
 
   it.each([
-    ['_claim_names.groups (overage)', { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.windows.net/...' } } }],
+    [
+      '_claim_names.groups (overage)',
+      { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.windows.net/...' } } },
+    ],
     ['hasgroups (implicit flow overage)', { hasgroups: true }],
     ['an overage beside a groups list', { groups: [GROUP], _claim_names: { groups: 'src1' } }],
   ])('is overage for %s, whatever else the token says', (_label, claims) => {

@@ -21,7 +21,9 @@ export function requirePermission(tenant: SimulatedTenant, accepted: readonly st
 export function requirePasswordResetRole(tenant: SimulatedTenant, target: SimUser): void {
   const held = new Set(tenant.appAccess.directoryRoles);
   const targetIsAdmin = tenant.directoryRolesOf(target).length > 0;
-  const covering = targetIsAdmin ? ['Privileged Authentication Administrator', 'Global Administrator'] : ['User Administrator', 'Privileged Authentication Administrator', 'Global Administrator'];
+  const covering = targetIsAdmin
+    ? ['Privileged Authentication Administrator', 'Global Administrator']
+    : ['User Administrator', 'Privileged Authentication Administrator', 'Global Administrator'];
   if (!covering.some((role) => held.has(role))) throw insufficientPrivileges();
 }
 
@@ -29,10 +31,16 @@ export function requirePasswordResetRole(tenant: SimulatedTenant, target: SimUse
 export const METHOD_COLLECTIONS: Readonly<Record<string, { type: string; permission: string }>> = {
   phoneMethods: { type: 'phoneAuthenticationMethod', permission: 'UserAuthMethod-Phone.ReadWrite.All' },
   emailMethods: { type: 'emailAuthenticationMethod', permission: 'UserAuthMethod-Email.ReadWrite.All' },
-  microsoftAuthenticatorMethods: { type: 'microsoftAuthenticatorAuthenticationMethod', permission: 'UserAuthMethod-MicrosoftAuthApp.ReadWrite.All' },
+  microsoftAuthenticatorMethods: {
+    type: 'microsoftAuthenticatorAuthenticationMethod',
+    permission: 'UserAuthMethod-MicrosoftAuthApp.ReadWrite.All',
+  },
   fido2Methods: { type: 'fido2AuthenticationMethod', permission: 'UserAuthMethod-Passkey.ReadWrite.All' },
   softwareOathMethods: { type: 'softwareOathAuthenticationMethod', permission: 'UserAuthMethod-SoftwareOATH.ReadWrite.All' },
-  windowsHelloForBusinessMethods: { type: 'windowsHelloForBusinessAuthenticationMethod', permission: 'UserAuthMethod-WindowsHello.ReadWrite.All' },
+  windowsHelloForBusinessMethods: {
+    type: 'windowsHelloForBusinessAuthenticationMethod',
+    permission: 'UserAuthMethod-WindowsHello.ReadWrite.All',
+  },
   temporaryAccessPassMethods: { type: 'temporaryAccessPassAuthenticationMethod', permission: 'UserAuthMethod-TAP.ReadWrite.All' },
   platformCredentialMethods: { type: 'platformCredentialAuthenticationMethod', permission: 'UserAuthMethod-PlatformCred.ReadWrite.All' },
   passwordMethods: { type: 'passwordAuthenticationMethod', permission: 'UserAuthMethod-Password.ReadWrite.All' },

@@ -10,7 +10,14 @@ import { collectionRoute, requireUser } from './collection';
 const oauth2PermissionGrants = collectionRoute<OAuth2PermissionGrant>({
   path: 'users/{userId}/oauth2PermissionGrants',
   typeName: 'microsoft.graph.oAuth2PermissionGrant',
-  properties: propertyNames<OAuth2PermissionGrant>({ id: true, clientId: true, consentType: true, principalId: true, resourceId: true, scope: true }),
+  properties: propertyNames<OAuth2PermissionGrant>({
+    id: true,
+    clientId: true,
+    consentType: true,
+    principalId: true,
+    resourceId: true,
+    scope: true,
+  }),
   context: () => 'oauth2PermissionGrants',
   list(ctx) {
     const user = requireUser(ctx);
@@ -75,7 +82,9 @@ const deleteAppRoleAssignment: GraphRoute = {
   query: [],
   handle(ctx) {
     const user = requireUser(ctx);
-    const index = ctx.tenant.appRoleAssignments.findIndex((r) => r.assignment.principalId === user.id && r.assignment.id === ctx.params.assignmentId);
+    const index = ctx.tenant.appRoleAssignments.findIndex(
+      (r) => r.assignment.principalId === user.id && r.assignment.id === ctx.params.assignmentId,
+    );
     if (index < 0) throw resourceNotFound(ctx.params.assignmentId);
     requirePermission(ctx.tenant, ['AppRoleAssignment.ReadWrite.All']);
     ctx.tenant.appRoleAssignments.splice(index, 1);
@@ -83,4 +92,10 @@ const deleteAppRoleAssignment: GraphRoute = {
   },
 };
 
-export const applicationRoutes: readonly GraphRoute[] = [oauth2PermissionGrants, appRoleAssignments, getGrant, deleteGrant, deleteAppRoleAssignment];
+export const applicationRoutes: readonly GraphRoute[] = [
+  oauth2PermissionGrants,
+  appRoleAssignments,
+  getGrant,
+  deleteGrant,
+  deleteAppRoleAssignment,
+];

@@ -12,20 +12,41 @@ import type { AuditQueryRecord, SimulatedTenant } from '../tenant';
 
 const RECORD_PAGING: PagingLimits = { defaultTop: 150, maxTop: 1000 };
 
-const STRING_LISTS = ['recordTypeFilters', 'serviceFilters', 'operationFilters', 'userPrincipalNameFilters', 'ipAddressFilters', 'objectIdFilters', 'administrativeUnitIdFilters'] as const;
-const SETTABLE = new Set<string>(['@odata.type', 'displayName', 'filterStartDateTime', 'filterEndDateTime', 'keywordFilter', 'serviceFilter', 'status', ...STRING_LISTS]);
+const STRING_LISTS = [
+  'recordTypeFilters',
+  'serviceFilters',
+  'operationFilters',
+  'userPrincipalNameFilters',
+  'ipAddressFilters',
+  'objectIdFilters',
+  'administrativeUnitIdFilters',
+] as const;
+const SETTABLE = new Set<string>([
+  '@odata.type',
+  'displayName',
+  'filterStartDateTime',
+  'filterEndDateTime',
+  'keywordFilter',
+  'serviceFilter',
+  'status',
+  ...STRING_LISTS,
+]);
 
 function stringList(body: Record<string, unknown>, name: string): string[] {
   const value = body[name];
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw badRequest(`Invalid value for property '${name}': a collection of strings is expected.`);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string'))
+    throw badRequest(`Invalid value for property '${name}': a collection of strings is expected.`);
   return value;
 }
 
 function dateTime(body: Record<string, unknown>, name: string): string | null {
   const value = body[name];
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw badRequest(`Cannot convert the literal '${typeof value === 'string' ? value : JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`);
+  if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+    throw badRequest(
+      `Cannot convert the literal '${typeof value === 'string' ? value : JSON.stringify(value)}' to the expected type 'Edm.DateTimeOffset'.`,
+    );
   return new Date(Date.parse(value)).toISOString();
 }
 
@@ -36,7 +57,8 @@ function matches(record: AuditLogRecord, query: AuditLogQuery): boolean {
   if (query.filterEndDateTime && at > Date.parse(query.filterEndDateTime)) return false;
   if (query.recordTypeFilters.length > 0 && !lower(query.recordTypeFilters).includes(record.auditLogRecordType.toLowerCase())) return false;
   if (query.operationFilters.length > 0 && !lower(query.operationFilters).includes(record.operation.toLowerCase())) return false;
-  if (query.userPrincipalNameFilters.length > 0 && !lower(query.userPrincipalNameFilters).includes(record.userPrincipalName.toLowerCase())) return false;
+  if (query.userPrincipalNameFilters.length > 0 && !lower(query.userPrincipalNameFilters).includes(record.userPrincipalName.toLowerCase()))
+    return false;
   if (query.ipAddressFilters.length > 0 && !query.ipAddressFilters.includes(record.clientIp ?? '')) return false;
   if (query.serviceFilters.length > 0 && !lower(query.serviceFilters).includes(record.service.toLowerCase())) return false;
   return true;
@@ -68,7 +90,10 @@ const createQuery: GraphRoute = {
     for (const key of Object.keys(body)) {
       if (!SETTABLE.has(key)) throw badRequest(`The property '${key}' does not exist on type 'microsoft.graph.security.auditLogQuery'.`);
     }
-    const lists = Object.fromEntries(STRING_LISTS.map((name) => [name, stringList(body, name)])) as Record<(typeof STRING_LISTS)[number], string[]>;
+    const lists = Object.fromEntries(STRING_LISTS.map((name) => [name, stringList(body, name)])) as Record<
+      (typeof STRING_LISTS)[number],
+      string[]
+    >;
     if (typeof body.serviceFilter === 'string') lists.serviceFilters = [...lists.serviceFilters, body.serviceFilter];
     const behaviour = ctx.tenant.auditQueryBehaviour;
     const query: AuditLogQuery = {
@@ -84,11 +109,19 @@ const createQuery: GraphRoute = {
       recordCountLimit: behaviour.recordCountLimit,
       approximateReturnedRecordCount: 0,
     };
-    const matching = ctx.tenant.mailboxAudit.filter((record) => matches(record, query)).sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
+    const matching = ctx.tenant.mailboxAudit
+      .filter((record) => matches(record, query))
+      .sort((a, b) => b.createdDateTime.localeCompare(a.createdDateTime));
     const records = matching.slice(0, behaviour.recordCountLimit);
     query.isRecordCountLimitExceeded = matching.length > behaviour.recordCountLimit;
     query.approximateReturnedRecordCount = records.length;
-    ctx.tenant.auditQueries.push({ query, createdAtMs: ctx.now().getTime(), completesAfterMs: behaviour.completesAfterMs, outcome: behaviour.outcome, records });
+    ctx.tenant.auditQueries.push({
+      query,
+      createdAtMs: ctx.now().getTime(),
+      completesAfterMs: behaviour.completesAfterMs,
+      outcome: behaviour.outcome,
+      records,
+    });
     return { status: 201, body: { '@odata.context': `${METADATA}#security/auditLog/queries/$entity`, ...query } };
   },
 };
@@ -109,7 +142,8 @@ const listRecords: GraphRoute = {
   handle(ctx) {
     const entry = findQuery(ctx.tenant, ctx.params.queryId);
     const status = statusOf(entry, ctx.now().getTime());
-    if (status !== 'succeeded') throw badRequest(`The audit log query is ${status}; its records can be read once it has succeeded.`, 'BadRequest');
+    if (status !== 'succeeded')
+      throw badRequest(`The audit log query is ${status}; its records can be read once it has succeeded.`, 'BadRequest');
     const page = takePage(entry.records, ctx.query, RECORD_PAGING);
     const body: Record<string, unknown> = { '@odata.context': `${METADATA}#security/auditLog/queries('${entry.query.id}')/records` };
     if (page.next !== undefined) body['@odata.nextLink'] = nextLink(ctx.baseUrl, ctx.url, page.next);

@@ -46,11 +46,17 @@ function typeOf(record: AuthenticationMethodRecord): string {
 }
 
 /** The method addressed through its own type's collection; another type's id there is not found. */
-function typedMethod(ctx: RouteContext): { index: number; record: AuthenticationMethodRecord; collection: { type: string; permission: string } } {
+function typedMethod(ctx: RouteContext): {
+  index: number;
+  record: AuthenticationMethodRecord;
+  collection: { type: string; permission: string };
+} {
   const user = requireUser(ctx);
   const collection = METHOD_COLLECTIONS[ctx.params.collection];
   if (!collection) throw badRequest(`Resource not found for the segment '${ctx.params.collection}'.`);
-  const index = ctx.tenant.authenticationMethods.findIndex((r) => r.userId === user.id && r.method.id === ctx.params.methodId && typeOf(r) === collection.type);
+  const index = ctx.tenant.authenticationMethods.findIndex(
+    (r) => r.userId === user.id && r.method.id === ctx.params.methodId && typeOf(r) === collection.type,
+  );
   if (index < 0) throw resourceNotFound(ctx.params.methodId);
   return { index, record: ctx.tenant.authenticationMethods[index], collection };
 }
@@ -64,10 +70,16 @@ const getTypedMethod: GraphRoute = {
       const user = requireUser(ctx);
       const record = ctx.tenant.authenticationMethods.find((r) => r.userId === user.id && r.method.id === ctx.params.methodId);
       if (!record) throw resourceNotFound(ctx.params.methodId);
-      return { status: 200, body: { '@odata.context': `${METADATA}#users('${user.id}')/authentication/methods/$entity`, ...record.method } };
+      return {
+        status: 200,
+        body: { '@odata.context': `${METADATA}#users('${user.id}')/authentication/methods/$entity`, ...record.method },
+      };
     }
     const { record } = typedMethod(ctx);
-    return { status: 200, body: { '@odata.context': `${METADATA}#users('${record.userId}')/authentication/${ctx.params.collection}/$entity`, ...record.method } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${METADATA}#users('${record.userId}')/authentication/${ctx.params.collection}/$entity`, ...record.method },
+    };
   },
 };
 
@@ -82,14 +94,25 @@ const deleteTypedMethod: GraphRoute = {
     const { index, record, collection } = typedMethod(ctx);
     if (collection.type === 'passwordAuthenticationMethod') throw badRequest('The password method cannot be deleted.', 'badRequest');
     requirePermission(ctx.tenant, [collection.permission, BROAD_METHOD_PERMISSION]);
-    const others = ctx.tenant.authenticationMethods.filter((r) => r.userId === user.id && r !== record && typeOf(r) !== 'passwordAuthenticationMethod');
+    const others = ctx.tenant.authenticationMethods.filter(
+      (r) => r.userId === user.id && r !== record && typeOf(r) !== 'passwordAuthenticationMethod',
+    );
     if (user.defaultMethodId === record.method.id && others.length > 0) {
-      throw badRequest('Cannot delete default method with other methods configured. Please change default method before deletion.', 'badRequest');
+      throw badRequest(
+        'Cannot delete default method with other methods configured. Please change default method before deletion.',
+        'badRequest',
+      );
     }
     const method = record.method;
     if (method['@odata.type'] === '#microsoft.graph.phoneAuthenticationMethod' && method.phoneType === 'mobile') {
-      const alternate = others.some((r) => r.method['@odata.type'] === '#microsoft.graph.phoneAuthenticationMethod' && r.method.phoneType === 'alternateMobile');
-      if (alternate) throw badRequest("A user can't have an alternateMobile number without a mobile number. Delete the alternateMobile number first.", 'badRequest');
+      const alternate = others.some(
+        (r) => r.method['@odata.type'] === '#microsoft.graph.phoneAuthenticationMethod' && r.method.phoneType === 'alternateMobile',
+      );
+      if (alternate)
+        throw badRequest(
+          "A user can't have an alternateMobile number without a mobile number. Delete the alternateMobile number first.",
+          'badRequest',
+        );
     }
     ctx.tenant.authenticationMethods.splice(index, 1);
     if (user.defaultMethodId === method.id) delete user.defaultMethodId;
@@ -143,7 +166,11 @@ const createTemporaryAccessPass: GraphRoute = {
     const pass = randomBytes(12).toString('base64url').slice(0, 12);
     return {
       status: 201,
-      body: { '@odata.context': `${METADATA}#users('${user.id}')/authentication/temporaryAccessPassMethods/$entity`, ...method, temporaryAccessPass: pass },
+      body: {
+        '@odata.context': `${METADATA}#users('${user.id}')/authentication/temporaryAccessPassMethods/$entity`,
+        ...method,
+        temporaryAccessPass: pass,
+      },
     };
   },
 };

@@ -59,7 +59,13 @@ const getDevice: GraphRoute = {
     const record = ctx.tenant.devices.find((r) => r.device.id.toLowerCase() === id);
     if (!record) throw resourceNotFound(ctx.params.deviceId);
     const device = { '@odata.type': '#microsoft.graph.device', ...record.device };
-    return { status: 200, body: { '@odata.context': `${METADATA}#devices/$entity`, ...project(device, ctx.query.select ?? DEVICE_PROPERTIES, DEVICE_PROPERTIES, 'microsoft.graph.device') } };
+    return {
+      status: 200,
+      body: {
+        '@odata.context': `${METADATA}#devices/$entity`,
+        ...project(device, ctx.query.select ?? DEVICE_PROPERTIES, DEVICE_PROPERTIES, 'microsoft.graph.device'),
+      },
+    };
   },
 };
 

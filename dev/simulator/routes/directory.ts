@@ -48,12 +48,17 @@ function parseGroupIds(body: unknown): string[] {
   if (!isRecord(body)) throw badRequest('Empty Payload. JSON content expected.', 'Request_BadRequest');
   for (const key of Object.keys(body)) {
     if (key !== 'groupIds') {
-      throw badRequest(`The parameter '${key}' in the request payload is not a valid parameter for the operation 'checkMemberGroups'.`, 'Request_BadRequest');
+      throw badRequest(
+        `The parameter '${key}' in the request payload is not a valid parameter for the operation 'checkMemberGroups'.`,
+        'Request_BadRequest',
+      );
     }
   }
   const ids = body.groupIds;
-  if (!Array.isArray(ids) || ids.length === 0) throw badRequest("The parameter 'groupIds' must be a non-empty collection of group ids.", 'Request_BadRequest');
-  if (ids.length > MAX_GROUP_IDS) throw badRequest(`At most ${MAX_GROUP_IDS} group ids may be checked per request; got ${ids.length}.`, 'Request_BadRequest');
+  if (!Array.isArray(ids) || ids.length === 0)
+    throw badRequest("The parameter 'groupIds' must be a non-empty collection of group ids.", 'Request_BadRequest');
+  if (ids.length > MAX_GROUP_IDS)
+    throw badRequest(`At most ${MAX_GROUP_IDS} group ids may be checked per request; got ${ids.length}.`, 'Request_BadRequest');
   return ids.map((id: unknown) => {
     if (typeof id !== 'string' || !GUID.test(id)) throw badRequest(`Invalid object identifier '${String(id)}'.`, 'Request_BadRequest');
     return id;

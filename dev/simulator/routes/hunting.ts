@@ -10,7 +10,15 @@ import { METADATA } from '../odata';
 import type { GraphRoute } from '../router';
 import type { SimulatedTenant } from '../tenant';
 
-const DEFENDER_TYPES: Readonly<Record<string, string>> = { int: 'Int32', long: 'Int64', real: 'Double', bool: 'Boolean', datetime: 'DateTime', dynamic: 'Object', string: 'String' };
+const DEFENDER_TYPES: Readonly<Record<string, string>> = {
+  int: 'Int32',
+  long: 'Int64',
+  real: 'Double',
+  bool: 'Boolean',
+  datetime: 'DateTime',
+  dynamic: 'Object',
+  string: 'String',
+};
 
 export function answerHuntingQuery(tenant: SimulatedTenant, body: unknown, now: () => Date): object {
   if (!isRecord(body) || typeof body.Query !== 'string') throw badRequest('The request body must be {"Query": "<KQL>"}.');

@@ -56,12 +56,16 @@ const getMailFolder: GraphRoute = {
     const wanted = ctx.params.folderId.toLowerCase();
     // Well-known names (inbox, sentitems) resolve like Exchange does; other ids must match exactly.
     const record = ctx.tenant.mailFolders.find(
-      (r) => r.userId === user.id && (r.folder.id === ctx.params.folderId || r.folder.displayName.replace(/\s+/g, '').toLowerCase() === wanted),
+      (r) =>
+        r.userId === user.id && (r.folder.id === ctx.params.folderId || r.folder.displayName.replace(/\s+/g, '').toLowerCase() === wanted),
     );
     if (!record) throw itemNotFound();
     return {
       status: 200,
-      body: { '@odata.context': `${METADATA}#users('${user.id}')/mailFolders/$entity`, ...project(record.folder, ctx.query.select ?? FOLDER_PROPERTIES, FOLDER_PROPERTIES, 'microsoft.graph.mailFolder') },
+      body: {
+        '@odata.context': `${METADATA}#users('${user.id}')/mailFolders/$entity`,
+        ...project(record.folder, ctx.query.select ?? FOLDER_PROPERTIES, FOLDER_PROPERTIES, 'microsoft.graph.mailFolder'),
+      },
     };
   },
 };
@@ -108,7 +112,10 @@ const getMessageRule: GraphRoute = {
   query: [],
   handle(ctx) {
     const record = ctx.tenant.messageRules[ruleRecordIndex(ctx)];
-    return { status: 200, body: { '@odata.context': `${METADATA}#users('${record.userId}')/mailFolders('inbox')/messageRules/$entity`, ...record.rule } };
+    return {
+      status: 200,
+      body: { '@odata.context': `${METADATA}#users('${record.userId}')/mailFolders('inbox')/messageRules/$entity`, ...record.rule },
+    };
   },
 };
 

@@ -83,7 +83,10 @@ const getUser: GraphRoute = {
     const entitySet = select ? `users(${select.join(',')})` : 'users';
     return {
       status: 200,
-      body: { '@odata.context': `${METADATA}#${entitySet}/$entity`, ...project(user, select ?? DEFAULT_USER_PROPERTIES, USER_PROPERTIES, USER_TYPE) },
+      body: {
+        '@odata.context': `${METADATA}#${entitySet}/$entity`,
+        ...project(user, select ?? DEFAULT_USER_PROPERTIES, USER_PROPERTIES, USER_TYPE),
+      },
     };
   },
 };
@@ -113,7 +116,8 @@ const updateUser: GraphRoute = {
     const enabled = body.accountEnabled;
     if (enabled !== undefined && typeof enabled !== 'boolean') throw invalidValue('accountEnabled');
     const reset = body.passwordProfile === undefined ? undefined : parsePasswordProfile(body.passwordProfile);
-    if (typeof enabled === 'boolean') requirePermission(ctx.tenant, ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']);
+    if (typeof enabled === 'boolean')
+      requirePermission(ctx.tenant, ['User.EnableDisableAccount.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All']);
     if (reset) {
       // User.ReadWrite.All alone does not cover passwords; app-only, a directory role is needed as well.
       requirePermission(ctx.tenant, ['User-PasswordProfile.ReadWrite.All']);
@@ -151,7 +155,10 @@ function parsePasswordProfile(profile: unknown): { forceChangePasswordNextSignIn
   if (typeof password !== 'string') throw invalidValue('passwordProfile');
   if (![force, forceWithMfa].every((flag) => flag === undefined || typeof flag === 'boolean')) throw invalidValue('passwordProfile');
   if (!meetsComplexity(password)) {
-    throw badRequest('The specified password does not comply with password complexity requirements. Please provide a different password.', 'Request_BadRequest');
+    throw badRequest(
+      'The specified password does not comply with password complexity requirements. Please provide a different password.',
+      'Request_BadRequest',
+    );
   }
   return { forceChangePasswordNextSignIn: force === true };
 }

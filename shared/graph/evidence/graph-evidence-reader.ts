@@ -49,10 +49,22 @@ export interface EvidenceLimits {
   maxItems: number;
 }
 
-export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = { maxSignIns: 20_000, maxDirectoryAudits: 5_000, maxAuditRecords: 20_000, maxItems: 1_000 };
+export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = {
+  maxSignIns: 20_000,
+  maxDirectoryAudits: 5_000,
+  maxAuditRecords: 20_000,
+  maxItems: 1_000,
+};
 
 /** The Exchange operations runbook 2.2 names, plus the other ways an inbox rule is made or changed. */
-export const MAILBOX_AUDIT_OPERATIONS = ['MailItemsAccessed', 'Send', 'New-InboxRule', 'Set-InboxRule', 'UpdateInboxRules', 'Remove-InboxRule'] as const;
+export const MAILBOX_AUDIT_OPERATIONS = [
+  'MailItemsAccessed',
+  'Send',
+  'New-InboxRule',
+  'Set-InboxRule',
+  'UpdateInboxRules',
+  'Remove-InboxRule',
+] as const;
 /** Exchange record types only: what AuditLogsQuery-Exchange.Read.All may read. */
 export const MAILBOX_AUDIT_RECORD_TYPES = ['exchangeAdmin', 'exchangeItem', 'exchangeItemAggregated'] as const;
 
@@ -90,8 +102,17 @@ export class GraphEvidenceReader implements EvidenceReader {
     }
   }
 
-  private async collect<T>(path: string, normalize: (value: unknown) => T | undefined, via: string, maxItems = this.limits.maxItems, reports = false): Promise<Gathered<T>> {
-    const page = await listAll(this.client, this.baseUrl, path, { maxItems, beforePage: reports ? () => this.reportsLimiter.acquire() : undefined });
+  private async collect<T>(
+    path: string,
+    normalize: (value: unknown) => T | undefined,
+    via: string,
+    maxItems = this.limits.maxItems,
+    reports = false,
+  ): Promise<Gathered<T>> {
+    const page = await listAll(this.client, this.baseUrl, path, {
+      maxItems,
+      beforePage: reports ? () => this.reportsLimiter.acquire() : undefined,
+    });
     return { items: normalizeAll(page.items, normalize), truncated: page.truncated, via };
   }
 
@@ -117,7 +138,10 @@ export class GraphEvidenceReader implements EvidenceReader {
         const refused = refusal(error, this.signInLogs.permission);
         if (refused === undefined) throw error;
         const graph = await this.graphSignIns(user, since);
-        return { ...graph, notes: [`${this.signInLogs.name} ${refused}: read from Graph instead (interactive sign-ins only, no user agent or ASN)`] };
+        return {
+          ...graph,
+          notes: [`${this.signInLogs.name} ${refused}: read from Graph instead (interactive sign-ins only, no user agent or ASN)`],
+        };
       }
     }
     return this.graphSignIns(user, since);
@@ -143,11 +167,22 @@ export class GraphEvidenceReader implements EvidenceReader {
     const time = `activityDateTime ge ${odataTime(since)}`;
     const filters =
       user.id !== undefined
-        ? [`${time} and initiatedBy/user/id eq ${odataString(user.id)}`, `${time} and targetResources/any(t:t/id eq ${odataString(user.id)})`]
+        ? [
+            `${time} and initiatedBy/user/id eq ${odataString(user.id)}`,
+            `${time} and targetResources/any(t:t/id eq ${odataString(user.id)})`,
+          ]
         : [`${time} and initiatedBy/user/userPrincipalName eq ${odataString(user.upn ?? '')}`];
     const via = 'Graph v1.0 GET /auditLogs/directoryAudits (initiated by or targeting the user)';
     const reads = await Promise.all(
-      filters.map((filter) => this.collect(`/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}`, directoryAuditFromGraph, via, this.limits.maxDirectoryAudits, true)),
+      filters.map((filter) =>
+        this.collect(
+          `/auditLogs/directoryAudits?$filter=${encodeURIComponent(filter)}`,
+          directoryAuditFromGraph,
+          via,
+          this.limits.maxDirectoryAudits,
+          true,
+        ),
+      ),
     );
     const byId = new Map(reads.flatMap((read) => read.items).map((audit) => [audit.id, audit] as const));
     return { items: [...byId.values()], truncated: reads.some((read) => read.truncated), via };
@@ -185,7 +220,11 @@ export class GraphEvidenceReader implements EvidenceReader {
   }
 
   inboxRules(user: DiagnosedUser): Promise<Gathered<InboxRuleEvidence>> {
-    return this.collect(`/users/${segment(user)}/mailFolders/inbox/messageRules`, inboxRuleFromGraph, 'Graph v1.0 GET /users/{id}/mailFolders/inbox/messageRules');
+    return this.collect(
+      `/users/${segment(user)}/mailFolders/inbox/messageRules`,
+      inboxRuleFromGraph,
+      'Graph v1.0 GET /users/{id}/mailFolders/inbox/messageRules',
+    );
   }
 
   /** One GET per folder, in parallel; a folder that is gone (404) is left out, a refusal throws. */
@@ -194,7 +233,9 @@ export class GraphEvidenceReader implements EvidenceReader {
     await Promise.all(
       folderIds.map(async (id) => {
         try {
-          const name = text(field(await this.get(`/users/${segment(user)}/mailFolders/${encodeURIComponent(id)}?$select=displayName`), 'displayName'));
+          const name = text(
+            field(await this.get(`/users/${segment(user)}/mailFolders/${encodeURIComponent(id)}?$select=displayName`), 'displayName'),
+          );
           if (name !== undefined) names.set(id, name.slice(0, 256));
         } catch (error) {
           if (!(error instanceof UpstreamError && error.status === 404)) throw error;
@@ -219,23 +260,38 @@ export class GraphEvidenceReader implements EvidenceReader {
   }
 
   oauthGrants(user: DiagnosedUser): Promise<Gathered<GrantEvidence>> {
-    return this.collect(`/users/${segment(user)}/oauth2PermissionGrants`, grantFromGraph, 'Graph v1.0 GET /users/{id}/oauth2PermissionGrants');
+    return this.collect(
+      `/users/${segment(user)}/oauth2PermissionGrants`,
+      grantFromGraph,
+      'Graph v1.0 GET /users/{id}/oauth2PermissionGrants',
+    );
   }
 
   appRoleAssignments(user: DiagnosedUser): Promise<Gathered<AppRoleAssignmentEvidence>> {
-    return this.collect(`/users/${segment(user)}/appRoleAssignments`, appRoleAssignmentFromGraph, 'Graph v1.0 GET /users/{id}/appRoleAssignments');
+    return this.collect(
+      `/users/${segment(user)}/appRoleAssignments`,
+      appRoleAssignmentFromGraph,
+      'Graph v1.0 GET /users/{id}/appRoleAssignments',
+    );
   }
 
   authenticationMethods(user: DiagnosedUser): Promise<Gathered<AuthenticationMethodEvidence>> {
-    return this.collect(`/users/${segment(user)}/authentication/methods`, authenticationMethodFromGraph, 'Graph v1.0 GET /users/{id}/authentication/methods');
+    return this.collect(
+      `/users/${segment(user)}/authentication/methods`,
+      authenticationMethodFromGraph,
+      'Graph v1.0 GET /users/{id}/authentication/methods',
+    );
   }
 
   async devices(ids: readonly string[]): Promise<DeviceEvidence[]> {
-    const select = 'id,deviceId,displayName,operatingSystem,operatingSystemVersion,registrationDateTime,trustType,isCompliant,isManaged,accountEnabled';
+    const select =
+      'id,deviceId,displayName,operatingSystem,operatingSystemVersion,registrationDateTime,trustType,isCompliant,isManaged,accountEnabled';
     return Promise.all(
       ids.map(async (id): Promise<DeviceEvidence> => {
         try {
-          return deviceFromGraph(await this.get(`/devices/${encodeURIComponent(id)}?$select=${select}`)) ?? { id, missing: true, raw: null };
+          return (
+            deviceFromGraph(await this.get(`/devices/${encodeURIComponent(id)}?$select=${select}`)) ?? { id, missing: true, raw: null }
+          );
         } catch (error) {
           if (error instanceof UpstreamError && error.status === 404) return { id, missing: true, raw: null };
           throw error;
