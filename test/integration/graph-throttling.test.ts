@@ -4,11 +4,16 @@ import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { isGraphWrite, manualAlert, request } from '../support/http';
 
 const FUNCTION_KEY = 'throttling-test-key-0123456789';
-const USERS = ['avery.chen', 'blake.morris', 'casey.nguyen', 'drew.patel'].map((name) => `${name}@wingtip-lab.example`);
+// Each case contains its own four people: one open incident per person would link a second case's
+// alerts for the same people to the first case's incidents instead of sending writes.
+const PEOPLE = {
+  'Retry-After: 0': ['avery.chen', 'blake.morris', 'casey.nguyen', 'drew.patel'],
+  'no Retry-After': ['frankie.ross', 'gray.kim', 'harper.diaz', 'jordan.wu'],
+};
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { GRAPH_RETRY_BUDGET_MS: '2000' } });
+  stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { GRAPH_RETRY_BUDGET_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' } });
 });
 
 afterAll(async () => {
@@ -18,7 +23,8 @@ afterAll(async () => {
 it.each([
   ['Retry-After: 0', 0],
   ['no Retry-After', undefined],
-])('429 with %s: a bounded number of attempts per write within the budget', async (_label, retryAfterSeconds) => {
+] as const)('429 with %s: a bounded number of attempts per write within the budget', async (label, retryAfterSeconds) => {
+  const USERS = PEOPLE[label].map((name) => `${name}@wingtip-lab.example`);
   const simulator = stack.simulator!;
   simulator.clearRequestLog();
   simulator.clearFaults();
