@@ -9,11 +9,11 @@ import { incidentView } from '../shared/http/contain-response';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
 import { incidentIdOf, parseEradicateMessage, parseVerifyMessage } from '../shared/queues/follow-up-message';
 import { eradicateIncident, EradicationRetryError, requestEradication } from '../shared/runbook/eradicate';
-import { recordFollowUpPoisoned } from '../shared/runbook/follow-ups';
 import { closeIncident, recordNotified, recoverIncident } from '../shared/runbook/recover';
 import { verifyContainment } from '../shared/runbook/verify';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
+import { recordPoisonMessage } from './poison';
 import { registerFunction } from './registry';
 
 const STORAGE_CONNECTION = 'AzureWebJobsStorage';
@@ -175,36 +175,9 @@ export async function verifyQueueHandler(message: unknown, context: InvocationCo
   else context.info(line);
 }
 
-/**
- * A message that failed every attempt, recorded on the incident. Like the follow-up poison handlers it
- * never throws (a poison message of a poison queue is a silent loss): when the store cannot take the
- * record, the error line is the record.
- */
+/** A message that failed every attempt, recorded on the incident (functions/poison.ts). */
 function poisonHandler(queue: 'eradicate' | 'verify') {
-  return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const incidentId = incidentIdOf(message);
-    const rawCount = context.triggerMetadata?.dequeueCount;
-    const dequeueCount = typeof rawCount === 'number' ? rawCount : undefined;
-    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: incidentId ?? 'unreadable message', dequeueCount }));
-    if (incidentId === undefined) return;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      try {
-        await recordFollowUpPoisoned(getServices().store, queue, incidentId, dequeueCount, context.invocationId, new Date());
-        return;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    context.error(
-      JSON.stringify({
-        event: `${queue}_poison_unrecorded`,
-        incidentId,
-        message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it: this line is the record`,
-        error: toError(lastError).message.slice(0, 500),
-      }),
-    );
-  };
+  return (message: unknown, context: InvocationContext): Promise<void> => recordPoisonMessage(queue, incidentIdOf(message), context);
 }
 
 function approverRoute(

@@ -3,10 +3,10 @@
 import type { InvocationContext } from '@azure/functions';
 import { parseFollowUpMessage } from '../shared/queues/follow-up-message';
 import { diagnoseIncident, DiagnosisRetryError } from '../shared/runbook/diagnose';
-import { recordFollowUpPoisoned } from '../shared/runbook/follow-ups';
 import { huntIncident, HuntRetryError } from '../shared/runbook/hunt';
 import type { FollowUpMessage, FollowUpQueueName } from '../shared/runbook/ports';
 import { getServices } from '../shared/services';
+import { recordPoisonMessage } from './poison';
 import { registerFunction } from './registry';
 
 const STORAGE_CONNECTION = 'AzureWebJobsStorage';
@@ -78,9 +78,6 @@ export async function diagnoseHandler(message: unknown, context: InvocationConte
   }
 }
 
-/** Attempts at recording a poisoned message on its incident before the log line becomes the only record. */
-const POISON_RECORD_ATTEMPTS = 3;
-
 /**
  * A message that failed every attempt. Recorded on the incident's timeline; if the incident store
  * cannot take the record (a storage outage, each attempt bounded by STORAGE_TIMEOUT_MS), the handler
@@ -89,34 +86,17 @@ const POISON_RECORD_ATTEMPTS = 3;
  */
 function poisonHandler(queue: FollowUpQueueName) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const rawCount = context.triggerMetadata?.dequeueCount;
-    const dequeueCount = typeof rawCount === 'number' ? rawCount : undefined;
     let followUp: FollowUpMessage | undefined;
     try {
       followUp = parseFollowUpMessage(message);
     } catch {
       followUp = undefined;
     }
-    // Logged either way, so an unreadable poison message is still seen by whoever watches the logs.
-    context.error(JSON.stringify({ event: `${queue}_poisoned`, incidentId: followUp?.incidentId ?? 'unreadable message', dequeueCount }));
-    if (followUp === undefined) return;
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= POISON_RECORD_ATTEMPTS; attempt++) {
-      try {
-        await recordFollowUpPoisoned(getServices().store, queue, followUp.incidentId, dequeueCount, context.invocationId, new Date());
-        return;
-      } catch (error) {
-        lastError = error;
-      }
-    }
-    context.error(
-      JSON.stringify({
-        event: `${queue}_poison_unrecorded`,
-        incidentId: followUp.incidentId,
-        message: `${queue} failed after ${dequeueCount ?? 'several'} attempts and the incident store could not record it (${POISON_RECORD_ATTEMPTS} tries): this line is the record`,
-        followUp: { alertKey: followUp.alertKey, userKey: followUp.userKey, t0: followUp.t0 },
-        error: lastError instanceof Error ? lastError.message.slice(0, 500) : 'unknown',
-      }),
+    await recordPoisonMessage(
+      queue,
+      followUp?.incidentId,
+      context,
+      followUp ? { followUp: { alertKey: followUp.alertKey, userKey: followUp.userKey, t0: followUp.t0 } } : {},
     );
   };
 }
