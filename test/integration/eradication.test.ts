@@ -6,76 +6,18 @@ import { TableClient } from '@azure/data-tables';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { SCENARIO_ATTACK, SCENARIO_BENIGN, SCENARIO_USERS, type TenantSimulator } from '../../dev/simulator';
-import { approverToken, bearer, readerToken } from '../support/tokens';
-import { manualAlert, request, type ContainBody } from '../support/http';
+import { bearer, readerToken } from '../support/tokens';
+import { eradicationApi } from '../support/eradication';
+import { manualAlert, request } from '../support/http';
 
 const KEY = 'eradication-test-key-0123456789';
-const headers = { 'content-type': 'application/json', 'x-functions-key': KEY };
-/** The seeded approver's user token: reading and deciding are a person's, never the alert key's. */
-let analyst: Record<string, string> = {};
+const { headers, signIn, contain, detail, post, deletes } = eradicationApi(KEY);
 const { victim, blake } = SCENARIO_USERS;
-
-interface Finding {
-  id: string;
-  kind: string;
-  providerId: string;
-  verdict: string;
-  title: string;
-}
-interface Item {
-  findingId: string;
-  kind: string;
-  status: string;
-  httpStatus?: number;
-  missingPermission?: string;
-  detail?: string;
-}
-interface Detail {
-  id: string;
-  state: string;
-  reason?: string;
-  t0?: string;
-  t1?: string;
-  t2?: string;
-  t3?: string;
-  findings: Finding[];
-  eradication?: {
-    items: Item[];
-    manualSteps: Array<{ why: string; powershell: string[] }>;
-    verification?: { clean: boolean; newItems: string[] };
-  };
-  verification?: { clean: boolean; problems: string[] };
-  timeline: Array<{ kind: string; summary: string; mark?: string; actor: string; detail?: Record<string, unknown> }>;
-}
-
-async function contain(stack: LocalStack, alert: string): Promise<string> {
-  const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: alert });
-  expect(response.status).toBe(200);
-  await stack.host.drainQueues(60_000);
-  return response.json.incidents[0].id;
-}
-
-async function detail(stack: LocalStack, id: string): Promise<Detail> {
-  const response = await request<Detail>(`${stack.baseUrl}/api/incidents/${id}`, { headers: analyst });
-  expect(response.status).toBe(200);
-  return response.json;
-}
-
-function post<T = Record<string, unknown>>(stack: LocalStack, id: string, verb: string, body: unknown) {
-  return request<T & { error?: { message: string } }>(`${stack.baseUrl}/api/incidents/${id}/${verb}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...analyst },
-    body: JSON.stringify(body),
-  });
-}
-
-function deletes(simulator: TenantSimulator): string[] {
-  return simulator.requestLog.filter((entry) => entry.method === 'DELETE').map((entry) => `${entry.path} ${entry.status}`);
-}
 
 describe('eradication and recovery of the demo victim', () => {
   let stack: LocalStack;
   let simulator: TenantSimulator;
+
   const hostLog: string[] = [];
   let id: string;
 
@@ -87,7 +29,7 @@ describe('eradication and recovery of the demo victim', () => {
       settings: { GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000', CAMPAIGN_CONTAINMENT: 'off' },
       log: (line) => hostLog.push(line),
     });
-    analyst = bearer(await approverToken(stack));
+    await signIn(stack);
     simulator = stack.simulator!;
     id = await contain(stack, manualAlert(victim.userPrincipalName, 'erad-story-1'));
   });
