@@ -3,6 +3,7 @@
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
 import { approverToken, bearer, readerToken } from '../support/tokens';
+import { REAL_TIMERS } from '../support/fake-date';
 
 const KEY = 'blast-radius-test-key-0123456789';
 let stack: LocalStack;
@@ -26,18 +27,6 @@ afterAll(async () => {
 // would rightly get a second 10. Date (and only Date: timers and I/O stay real) starts this test just
 // after a window opens and runs at the real pace, so the whole burst falls in one window.
 const WINDOW_MS = 15 * 60_000;
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 beforeEach(() => {
   jest.useFakeTimers({

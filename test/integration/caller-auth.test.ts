@@ -6,6 +6,7 @@ import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator'
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import { JWKS_REFETCH_COOLDOWN_MS } from '../../shared/auth/callers';
 import { manualAlert, request, type ContainBody } from '../support/http';
+import { REAL_TIMERS } from '../support/fake-date';
 
 const AUDIENCE = 'api://aitm-contain-webhook';
 const PLAYBOOK_APP = 'c0ffee00-1234-4abc-9def-0123456789ab';
@@ -134,18 +135,6 @@ describe.each([
 // jose decides whether it may fetch the key set again by Date.now() against the last fetch. Only Date is
 // faked (timers and I/O run for real) and held still, so the cooldown is crossed by moving the clock,
 // not by sleeping, and nothing else that takes time can move it.
-const REAL_TIMERS = [
-  'hrtime',
-  'nextTick',
-  'performance',
-  'queueMicrotask',
-  'setImmediate',
-  'clearImmediate',
-  'setInterval',
-  'clearInterval',
-  'setTimeout',
-  'clearTimeout',
-] as const;
 
 it('fetches the key set again when a token names a key it has not seen (rotation), at most once per cooldown', async () => {
   const status = async (token: string) =>
