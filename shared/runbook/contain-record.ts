@@ -1,0 +1,140 @@
+// The incident records containment writes: a held or stopped incident, the outcome of the writes (with
+// the follow-ups queued beside it), and the follow-ups marked queued so a redelivery can finish a lost
+// step. Every write is ETag-guarded; losing one means someone else moved the incident on.
+import { BusyError } from '../errors';
+import type { UserFacts } from '../policy/containment-policy';
+import { needsRetry, type ActionOutcome, type Incident, type StoredIncident, type TimelineEvent } from './incident';
+import type { FollowUpQueueName } from './ports';
+import type { ContainContext, UserContainmentResult } from './contain-context';
+import type { Stop } from './contain-decision';
+import { containmentOutcome } from './contain-outcome';
+
+const FOLLOW_UPS: readonly FollowUpQueueName[] = ['diagnose', 'hunt'];
+
+/** Records an incident that goes no further than its first record (held, skipped or failed before any write). */
+export async function recordNew(ctx: ContainContext, incident: Incident, events: TimelineEvent[]): Promise<UserContainmentResult> {
+  const stored = await ctx.timed('record', () => ctx.deps.store.create(incident, events));
+  return finish(ctx, stored, false);
+}
+
+/** Records why containment stops here (held, skipped, failed) on an incident already recorded. */
+export async function recordStop(
+  ctx: ContainContext,
+  stored: StoredIncident,
+  stop: Stop,
+  replayed: boolean,
+): Promise<UserContainmentResult> {
+  const next: Incident = {
+    ...stored.incident,
+    state: stop.state,
+    reason: stop.reason,
+    hold: stop.hold,
+    retryable: stop.retryable,
+    updatedAt: ctx.now(),
+  };
+  if (next.retryable === undefined) delete next.retryable;
+  if (next.hold === undefined) delete next.hold;
+  const updated = await ctx.timed('record', () => ctx.deps.store.update(next, stored.etag, [ctx.stamp(stop.event)]));
+  if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
+  return finish(ctx, updated, replayed);
+}
+
+/** Records the outcome (state, T0, one event per action) in one transaction while the follow-ups are queued. */
+export async function recordOutcome(
+  ctx: ContainContext,
+  current: StoredIncident,
+  outcomes: ActionOutcome[],
+  facts: UserFacts,
+  replayed: boolean,
+): Promise<UserContainmentResult> {
+  const outcome = containmentOutcome(current.incident, outcomes, facts, ctx.now());
+  const next = outcome.incident;
+  // The follow-ups only need what we already know, and the phases they start are idempotent per
+  // incident, so they are queued while the outcome is written.
+  const [stored] = await Promise.all([
+    ctx.timed('record', () =>
+      ctx.deps.store.update(
+        next,
+        current.etag,
+        outcome.events.map((event) => ctx.stamp(event)),
+      ),
+    ),
+    next.followUpsQueuedAt === undefined ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
+  ]);
+  if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);
+  return finish(ctx, stored, replayed, true);
+}
+
+export async function enqueueFollowUps(
+  ctx: ContainContext,
+  incident: Incident,
+  queues: readonly FollowUpQueueName[] = FOLLOW_UPS,
+): Promise<void> {
+  await Promise.all([
+    scheduleVerification(ctx, incident),
+    ...queues.map((queue) =>
+      ctx.deps.queues.enqueue(queue, {
+        version: 1,
+        incidentId: incident.id,
+        userKey: incident.userKey,
+        upn: incident.user.upn,
+        alertKey: incident.alertKey,
+        ips: incident.ips,
+        userAgents: incident.userAgents,
+        t0: incident.t0,
+      }),
+    ),
+  ]);
+}
+
+/** One `verify` per VERIFY_AFTER_MINUTES, invisible until T0 + that many minutes (Storage Queues visibility delay). */
+async function scheduleVerification(ctx: ContainContext, incident: Incident): Promise<void> {
+  const t0 = incident.t0;
+  if (t0 === undefined) return;
+  const sinceT0 = (ctx.deps.clock.now().getTime() - Date.parse(t0)) / 1000;
+  await Promise.all(
+    (ctx.deps.verifyAfterMinutes ?? []).map((afterMinutes) =>
+      ctx.deps.queues.enqueue(
+        'verify',
+        { version: 1, incidentId: incident.id, afterMinutes },
+        { delaySeconds: Math.max(0, afterMinutes * 60 - sinceT0) },
+      ),
+    ),
+  );
+}
+
+/** Queues diagnosis and the pivot hunt (unless already sent), and marks them queued so a redelivery can finish a lost step. */
+export async function finish(
+  ctx: ContainContext,
+  stored: StoredIncident,
+  replayed: boolean,
+  alreadyQueued = false,
+): Promise<UserContainmentResult> {
+  let current = stored;
+  if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing') {
+    const incident = current.incident;
+    if (!alreadyQueued) await ctx.timed('enqueue', () => enqueueFollowUps(ctx, incident));
+    const queuedAt = ctx.now();
+    const marked = await ctx.timed('record', () =>
+      ctx.deps.store.update({ ...incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt }, current.etag, [
+        ctx.event('follow_ups_queued', `Queued ${FOLLOW_UPS.join(' and ')}`, { detail: { queues: FOLLOW_UPS } }),
+      ]),
+    );
+    // Another delivery marked it first; both enqueued, and the phases are idempotent per incident.
+    current = marked ?? (await ctx.deps.store.get(incident.id)) ?? current;
+  }
+  return answer(ctx, current, replayed);
+}
+
+export function answer(ctx: ContainContext, stored: StoredIncident, replayed: boolean, linked?: boolean): UserContainmentResult {
+  const incident = stored.incident;
+  return {
+    ok: true,
+    incident,
+    replayed,
+    linked,
+    identityNote: ctx.identityNote,
+    retryable: needsRetry(incident),
+    timings: ctx.timings,
+  };
+}
