@@ -8,6 +8,7 @@ import './follow-ups';
 import './health';
 import './campaigns';
 import './eradication';
+import './report';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

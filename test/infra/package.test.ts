@@ -30,6 +30,7 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   huntIncident: { kind: 'http', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: 'anonymous' },
   listCampaigns: { kind: 'http', route: 'campaigns', methods: ['GET'], authLevel: 'anonymous' },
   getCampaign: { kind: 'http', route: 'campaigns/{id}', methods: ['GET'], authLevel: 'anonymous' },
+  incidentReport: { kind: 'http', route: 'incidents/{id}/report', methods: ['GET'], authLevel: 'anonymous' },
   diagnose: { kind: 'queue', queueName: 'diagnose', connection: 'AzureWebJobsStorage' },
   hunt: { kind: 'queue', queueName: 'hunt', connection: 'AzureWebJobsStorage' },
   diagnosePoison: { kind: 'queue', queueName: 'diagnose-poison', connection: 'AzureWebJobsStorage' },
@@ -263,6 +264,7 @@ describe('deployable package (npm run package)', () => {
     'huntIncident',
     'listCampaigns',
     'getCampaign',
+    'incidentReport',
   ];
 
   test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
