@@ -1,13 +1,16 @@
-// `npm run demo`: the runbook end to end on the embedded stack. Starts Azurite, the tenant simulator and
-// the local host, replays the Sentinel sample over HTTP exactly as curl would, prints what happened,
-// waits for the queued diagnosis and pivot hunt and prints the evidence pack and the campaign (the other
-// victims, why each, and their held incidents); then approves eradication of what the pack flagged, shows
-// what was removed, recovers the account with a one-time TAP (printed once) and prints T0-T3. Exits 0 only
-// if the account was contained, the pack is complete, the campaign's victims were held (not written to),
-// eradication verified and the account given back.
+// `npm run demo`: the runbook end to end on the embedded stack, printed as it happens. Starts Azurite, the
+// tenant simulator and the local host, replays the Sentinel sample over HTTP as curl would (its times moved
+// to tonight's story, so time to contain from the alert reads as it would in a real night), follows the
+// incident's timeline live while the queued diagnosis and pivot hunt run (and the campaign's victims'
+// incidents as they are held), prints the evidence pack and the campaign; then approves eradication of
+// what the pack flagged, recovers the account with a one-time TAP (printed once), and ends with the
+// post-incident report (GET /api/incidents/{id}/report, Markdown). Exits 0 only if the account was
+// contained, the pack is complete, the campaign's victims were held (not written to), eradication verified,
+// the account given back and the report served.
 // HUNT_BACKEND=log-analytics (default) | defender | none picks the hunting backend's stand-in.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SCENARIO_ATTACK } from './simulator';
 import { startLocalStack } from './stack';
 import { repoRoot } from './settings';
 
@@ -182,6 +185,75 @@ function diagnosisMs(hostLog: readonly string[], incidentId: string): number | u
   return undefined;
 }
 
+/** Seconds since the demo started, for each line printed as it happens. */
+const started = performance.now();
+function stamp(): string {
+  return `[+${((performance.now() - started) / 1000).toFixed(1).padStart(4)} s]`;
+}
+
+/**
+ * The sample as a playbook would post it tonight: its creation time a few seconds ago and its first
+ * activity at the simulated attacker's first sign-in, so "time to contain from the alert" is measured
+ * from a plausible alert rather than from the sample's fixed date.
+ */
+function tonightsAlert(body: string): string {
+  const alert = JSON.parse(body) as { object: { properties: Record<string, unknown> } };
+  const now = Date.now();
+  const at = (msBefore: number) => new Date(now - msBefore).toISOString();
+  Object.assign(alert.object.properties, {
+    createdTimeUtc: at(4_000),
+    firstActivityTimeUtc: at(SCENARIO_ATTACK.minutesBeforeNow.attackerSignIn * 60_000),
+    lastActivityTimeUtc: at(5_000),
+    lastModifiedTimeUtc: at(4_000),
+  });
+  return JSON.stringify(alert);
+}
+
+/**
+ * Prints the incident's timeline events, and the other incidents the hunt opens, as they land: polled
+ * over HTTP (as a person refreshing the console would) while `work` runs, then once more after it.
+ */
+async function follow(baseUrl: string, token: string, id: string, printed: Set<string>, work: () => Promise<void>): Promise<void> {
+  const headers = { authorization: `Bearer ${token}` };
+  const poll = async () => {
+    const [detail, list] = await Promise.all([
+      fetch(`${baseUrl}/api/incidents/${id}`, { headers }).then(
+        (r) => r.json() as Promise<{ timeline?: Array<TimelineView & { id: string }> }>,
+      ),
+      fetch(`${baseUrl}/api/incidents?top=50`, { headers }).then(
+        (r) => r.json() as Promise<{ incidents?: Array<{ id: string; state: string; user: { upn?: string }; reason?: string }> }>,
+      ),
+    ]);
+    for (const event of detail.timeline ?? []) {
+      if (printed.has(event.id)) continue;
+      printed.add(event.id);
+      const summary = event.summary.length > 110 ? `${event.summary.slice(0, 107)}...` : event.summary;
+      console.log(`  ${stamp()} ${(event.mark ?? '').padEnd(2)} ${event.kind.padEnd(24)} ${summary}`);
+    }
+    for (const other of [...(list.incidents ?? [])].reverse()) {
+      if (other.id === id || printed.has(other.id)) continue;
+      printed.add(other.id);
+      console.log(
+        `  ${stamp()}    new incident ${other.id} for ${other.user.upn ?? '?'}: ${other.state}${other.reason ? ` (${other.reason.slice(0, 70)})` : ''}`,
+      );
+    }
+  };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await poll().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  try {
+    await work();
+  } finally {
+    running = false;
+    await loop;
+    await poll();
+  }
+}
+
 async function main(): Promise<number> {
   // Always the embedded stack: a demo must never reach a real tenant, whatever the environment says.
   delete process.env.GRAPH_BASE_URL;
@@ -193,6 +265,8 @@ async function main(): Promise<number> {
   const backend = process.env.HUNT_BACKEND ?? 'log-analytics';
   if (!['log-analytics', 'defender', 'none'].includes(backend))
     throw new Error(`HUNT_BACKEND must be log-analytics, defender or none, not ${backend}`);
+  console.log(`aitm-contain demo: the runbook end to end on the local stack (HUNT_BACKEND=${backend})`);
+  console.log(`${stamp()} starting Azurite, the tenant simulator and the local function host...`);
   const stack = await startLocalStack({
     useLocalSettings: false,
     settings: { HUNT_BACKEND: backend, CAMPAIGN_CONTAINMENT: 'approve' },
@@ -200,20 +274,18 @@ async function main(): Promise<number> {
   });
   try {
     const simulator = stack.simulator!;
-    console.log(
-      `aitm-contain demo: Phase 1 containment, Phase 2 diagnosis and Phase 4 pivot hunt (HUNT_BACKEND=${backend}) on the local stack`,
-    );
+    console.log(`${stamp()} ready`);
     console.log(`  function host      ${stack.baseUrl}`);
     console.log(`  tenant simulator   ${simulator.baseUrl}`);
     console.log(`  storage            Azurite (in memory)`);
-    const body = readFileSync(path.join(repoRoot(), SAMPLE), 'utf8');
-    console.log(`\nReplaying ${SAMPLE} (what a Sentinel playbook posts), as:`);
+    const body = tonightsAlert(readFileSync(path.join(repoRoot(), SAMPLE), 'utf8'));
+    console.log(`\nPhase 1, containment: replaying ${SAMPLE} (what a Sentinel playbook posts; its times moved to tonight), as:`);
     console.log(
       `  curl -sS -X POST '${stack.baseUrl}/api/contain' -H 'content-type: application/json' -H 'x-functions-key: <key>' --data @${SAMPLE}\n`,
     );
 
     const first = await postAlert(stack.baseUrl, stack.functionKey, body);
-    console.log(`HTTP ${first.status} in ${first.ms} ms`);
+    console.log(`${stamp()} HTTP ${first.status} in ${first.ms} ms`);
     for (const incident of first.json.incidents ?? []) {
       console.log(`  incident  ${incident.id}`);
       console.log(`  user      ${incident.user.upn ?? incident.user.objectId}`);
@@ -232,30 +304,28 @@ async function main(): Promise<number> {
     const replay = await postAlert(stack.baseUrl, stack.functionKey, body);
     const replayed = replay.json.incidents?.[0];
     console.log(
-      `\nSame alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`,
+      `\n${stamp()} same alert delivered again (Sentinel and Logic Apps retry): HTTP ${replay.status} in ${replay.ms} ms, replayed=${replayed?.replayed}, same incident=${replayed?.id === first.json.incidents?.[0]?.id}`,
     );
 
-    // The diagnose and hunt messages were queued with the containment; wait for them, and for the hunts
-    // of the victims the first hunts hold, to be handled.
-    await stack.host.drainQueues(180_000);
     const incidentId = first.json.incidents?.[0]?.id;
     let packComplete = false;
     let campaignVictims: string[] = [];
+    // Read as the seeded reader analyst, with a user token from the simulator's issuer.
+    const readerToken = await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader' });
+    const printed = new Set<string>();
     if (incidentId) {
-      // Read as the seeded reader analyst, with a user token from the simulator's issuer.
-      const readerToken = await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'reader' });
+      console.log('\nPhases 2 and 4, diagnosis and the pivot hunt, from the queues; the timeline as it is written:');
+      // The diagnose and hunt messages were queued with the containment; follow them, and the hunts of
+      // the victims the first hunts hold, until every queue is drained.
+      await follow(stack.baseUrl, readerToken, incidentId, printed, () => stack.host.drainQueues(180_000));
       const detail = (await (
         await fetch(`${stack.baseUrl}/api/incidents/${incidentId}`, { headers: { authorization: `Bearer ${readerToken}` } })
       ).json()) as IncidentDetail;
-      console.log('\nTimeline:');
-      for (const event of detail.timeline ?? []) {
-        console.log(
-          `  ${event.at}  ${(event.mark ?? '').padEnd(2)}  ${event.kind.padEnd(24)} ${event.summary.length > 120 ? `${event.summary.slice(0, 117)}...` : event.summary}`,
-        );
-      }
       printPack(detail, diagnosisMs(hostLog, incidentId));
       packComplete = detail.diagnosis?.status === 'complete';
       campaignVictims = await printCampaign(stack.baseUrl, readerToken, detail.campaign?.id);
+    } else {
+      await stack.host.drainQueues(180_000);
     }
 
     const victim = simulator.tenant.findUser(VICTIM);
@@ -282,12 +352,28 @@ async function main(): Promise<number> {
         stack.baseUrl,
         await simulator.identity.issueToken({ audience: stack.audience!, analyst: 'approver' }),
         incidentId,
+        (work) => follow(stack.baseUrl, readerToken, incidentId, printed, work),
         () => stack.host.drainQueues(60_000),
       ));
-    return contained && packComplete && untouched && recovered ? 0 : 1;
+    const reported = incidentId !== undefined && (await printReport(stack.baseUrl, readerToken, incidentId));
+    return contained && packComplete && untouched && recovered && reported ? 0 : 1;
   } finally {
     await stack.stop();
   }
+}
+
+/** Phase 6: the post-incident report, as a reader gets it to paste into the ticket. */
+async function printReport(baseUrl: string, token: string, id: string): Promise<boolean> {
+  console.log(`\n${stamp()} Phase 6, the post-incident report:`);
+  console.log(`  curl -sS '${baseUrl}/api/incidents/${id}/report' -H 'authorization: Bearer <reader token>'   (?format=json for data)\n`);
+  const response = await fetch(`${baseUrl}/api/incidents/${id}/report`, { headers: { authorization: `Bearer ${token}` } });
+  const markdown = await response.text();
+  if (response.status !== 200) {
+    console.log(`FAILED: HTTP ${response.status} ${markdown.slice(0, 200)}`);
+    return false;
+  }
+  console.log(markdown);
+  return true;
 }
 
 interface RemovalView {
@@ -321,7 +407,13 @@ async function call<T>(
 }
 
 /** Phases 3 and 5 as an approver drives them: eradicate what the pack flagged, call the user, recover. */
-async function eradicateAndRecover(baseUrl: string, token: string, id: string, drain: () => Promise<void>): Promise<boolean> {
+async function eradicateAndRecover(
+  baseUrl: string,
+  token: string,
+  id: string,
+  follow: (work: () => Promise<void>) => Promise<void>,
+  drain: () => Promise<void>,
+): Promise<boolean> {
   console.log(`\nEradication (Phase 3): an approver (sam.analyst, a user token with Incidents.Approve) removes what the pack flagged:`);
   console.log(
     `  curl -sS -X POST '${baseUrl}/api/incidents/${id}/eradicate' -H 'authorization: Bearer <approver token>' -d '{"findings": "flagged"}'`,
@@ -330,28 +422,21 @@ async function eradicateAndRecover(baseUrl: string, token: string, id: string, d
     findings: 'flagged',
     comment: 'demo: pack reviewed',
   });
-  console.log(`HTTP ${asked.status}: state ${asked.json.state}; the eradicate queue removes them in the runbook's order`);
-  await drain();
+  console.log(`${stamp()} HTTP ${asked.status}: state ${asked.json.state}; the eradicate queue removes them in the runbook's order:`);
+  await follow(drain);
   const after = (await call<PhaseDetail>(baseUrl, token, 'GET', id)).json;
-  for (const item of after.eradication?.items ?? []) {
-    console.log(
-      `  ${item.status.padEnd(13)} ${item.httpStatus === undefined ? '   ' : String(item.httpStatus)}  ${item.title}${item.detail ? ` (${item.detail})` : ''}`,
-    );
-  }
   console.log(`  state ${after.state}${after.reason ? `: ${after.reason}` : ''}`);
-  console.log('  Graph cannot reach these; for a human, in Exchange Online PowerShell:');
-  for (const step of after.eradication?.manualSteps ?? []) {
-    console.log(`    # ${step.why}`);
-    for (const line of step.powershell) console.log(`    ${line}`);
-  }
+  console.log(
+    `  ${after.eradication?.manualSteps.length ?? 0} step(s) Graph cannot reach (hidden rules, mailbox forwarding, transport rules) are left for a human: see the report's "Left for a human"`,
+  );
   if (after.state !== 'eradicated') {
     console.log('\nFAILED: eradication was not verified.');
     return false;
   }
 
   await call(baseUrl, token, 'POST', `${id}/notified`, { channel: 'phone', comment: 'demo: called the user on their mobile' });
-  console.log('\nUser notified by phone (T2).');
-  console.log(`\nRecovery (Phase 5): POST /api/incidents/${id}/recover {"credential": "tap"}`);
+  console.log(`\n${stamp()} user notified by phone (T2).`);
+  console.log(`\n${stamp()} Recovery (Phase 5): POST /api/incidents/${id}/recover {"credential": "tap"}`);
   const recovery = await call<{
     state: string;
     credential?: { value: string; expiresAt?: string; lifetimeMinutes?: number };
