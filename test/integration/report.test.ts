@@ -61,7 +61,8 @@ describe('the post-incident report of the demo incident', () => {
     const recovered = await post('recover', { credential: 'tap' });
     expect(recovered.status).toBe(200);
     pass = recovered.json.credential!.value;
-  });
+    // The fixture is the whole demo, six incidents' diagnoses and hunts included (as hunt-log-analytics.test.ts).
+  }, 240_000);
   afterAll(() => stack?.stop());
 
   it('is for readers: no token is a 401, the contain key opens nothing, an unknown incident is a 404, another format a 400', async () => {
