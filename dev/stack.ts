@@ -130,14 +130,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.useLocalSettings ? loadLocalSettings({ keys: [...SETTING_NAMES, 'PORT', 'LOCAL_FUNCTION_KEY', 'LOCAL_HOST_KEY'] }) : {}),
     ...options.settings,
   };
-  // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in.
-  parseConfig(
-    fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', {
-      baseUrl: 'http://127.0.0.1',
-      logAnalyticsUrl: 'https://127.0.0.1/v1',
-      logAnalyticsCaFile: 'simulator-ca.pem',
-    }),
-  );
+  // Fail fast, before Azurite or the simulator start, with stand-ins for what they will fill in (the
+  // simulator's token issuer too, so WEBHOOK_ALLOWED_CALLERS alone is a valid local setting).
+  const standIns = fillInLocalServices({ ...settings }, 'UseDevelopmentStorage=true', {
+    baseUrl: 'http://127.0.0.1',
+    logAnalyticsUrl: 'https://127.0.0.1/v1',
+    logAnalyticsCaFile: 'simulator-ca.pem',
+  });
+  if (!settings.GRAPH_BASE_URL && !settings.WEBHOOK_AUDIENCE && !settings.WEBHOOK_TENANT_ID)
+    Object.assign(standIns, {
+      WEBHOOK_AUDIENCE: LOCAL_WEBHOOK_AUDIENCE,
+      WEBHOOK_TENANT_ID: '00000000-0000-4000-8000-000000000000',
+      WEBHOOK_AUTHORITY: 'http://127.0.0.1',
+    });
+  parseConfig(standIns);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
