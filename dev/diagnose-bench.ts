@@ -6,7 +6,7 @@
 // readable over HTTP (that adds the queue trigger's polling).
 import { startLocalStack } from './stack';
 import { SCENARIO_NETWORKS, SCENARIO_USERS } from './simulator';
-import { percentile } from './bench';
+import { percentile } from './bench-stats';
 
 interface Options {
   runs: number;

@@ -7,7 +7,6 @@ import { httpAuthLevel } from '../shared/config';
 import { BusyError, NotFoundError, toHttpResponse } from '../shared/errors';
 import { parseHuntRequest } from '../shared/http/hunt-request';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
-import { huntIncident, HuntRetryError } from '../shared/runbook/hunt';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
 import { registerFunction } from './registry';
@@ -39,7 +38,7 @@ export async function getCampaignHandler(request: HttpRequest, context: Invocati
 
 export async function huntHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { hunt, store, callers } = getServices();
+    const { store, callers, followUps } = getServices();
     const caller = await callers.authenticate(request, 'reader');
     const id = request.params.id ?? '';
     if (!ULID.test(id)) throw new NotFoundError(`no incident "${id.slice(0, 64)}"`);
@@ -58,6 +57,8 @@ export async function huntHandler(request: HttpRequest, context: InvocationConte
       userAgents: incident.userAgents,
       t0: incident.t0,
     };
+    // The hunt's code and adapters are required on first use (services.ts followUps).
+    const [{ huntIncident, HuntRetryError }, { hunt }] = await Promise.all([import('../shared/runbook/hunt'), followUps()]);
     try {
       const result = await huntIncident(message, hunt, context.invocationId, extra, caller.id);
       return { jsonBody: { campaignId: result.campaignId, pivots: result.pivots, hits: result.hits, victims: result.victims } };

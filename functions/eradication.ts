@@ -1,6 +1,7 @@
 // Phases 3 and 5 over HTTP and queues: POST /api/incidents/{id}/eradicate | /recover | /notified | /close
 // (approver decisions, recorded with the caller's id), the `eradicate` and `verify` queue functions and
-// their poison handlers. Thin: authenticate, validate, call the runbook step, map the result.
+// their poison handlers. Thin: authenticate, validate, call the runbook step, map the result. The steps'
+// code and adapters are required by the first call (services.ts followUps), not when the package loads.
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { field, text } from '../shared/alerts/json';
 import { httpAuthLevel } from '../shared/config';
@@ -8,9 +9,6 @@ import { NotFoundError, toError, toHttpResponse, ValidationError } from '../shar
 import { incidentView } from '../shared/http/contain-response';
 import { readLimitedBody, requireJsonContentType } from '../shared/http/request-body';
 import { incidentIdOf, parseEradicateMessage, parseVerifyMessage } from '../shared/queues/follow-up-message';
-import { eradicateIncident, EradicationRetryError, requestEradication } from '../shared/runbook/eradicate';
-import { closeIncident, recordNotified, recoverIncident } from '../shared/runbook/recover';
-import { verifyContainment } from '../shared/runbook/verify';
 import { getServices } from '../shared/services';
 import { ULID } from './incidents';
 import { recordPoisonMessage } from './poison';
@@ -18,6 +16,11 @@ import { registerFunction } from './registry';
 
 const STORAGE_CONNECTION = 'AzureWebJobsStorage';
 const MAX_BODY_BYTES = 64 * 1024;
+
+// Each step's runbook module with the follow-up adapters, required on first use.
+const eradicationSteps = () => Promise.all([import('../shared/runbook/eradicate'), getServices().followUps()]);
+const recoverySteps = () => Promise.all([import('../shared/runbook/recover'), getServices().followUps()]);
+const verifySteps = () => Promise.all([import('../shared/runbook/verify'), getServices().followUps()]);
 
 async function readJson(request: HttpRequest, shape: string): Promise<unknown> {
   requireJsonContentType(request);
@@ -42,8 +45,8 @@ function comment(body: unknown): string | undefined {
 
 export async function eradicateHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { callers, eradicate } = getServices();
-    const caller = await callers.authenticate(request, 'approver');
+    const caller = await getServices().callers.authenticate(request, 'approver');
+    const [{ requestEradication }, { eradicate }] = await eradicationSteps();
     const id = incidentId(request);
     const body = await readJson(request, '{"findings": ["<finding id>", ...] | "flagged", "comment": "..."}');
     const findings = field(body, 'findings');
@@ -75,8 +78,8 @@ export async function eradicateHandler(request: HttpRequest, context: Invocation
 
 export async function recoverHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { callers, recover } = getServices();
-    const caller = await callers.authenticate(request, 'approver');
+    const caller = await getServices().callers.authenticate(request, 'approver');
+    const [{ recoverIncident }, { recover }] = await recoverySteps();
     const id = incidentId(request);
     const body = await readJson(request, '{"credential": "tap" | "password"}');
     const credential = field(body, 'credential') ?? 'tap';
@@ -102,8 +105,9 @@ export async function recoverHandler(request: HttpRequest, context: InvocationCo
 
 export async function notifiedHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { callers, store, recover } = getServices();
+    const { callers, store } = getServices();
     const caller = await callers.authenticate(request, 'approver');
+    const [{ recordNotified }, { recover }] = await recoverySteps();
     const id = incidentId(request);
     const body = await readJson(request, '{"channel": "phone", "comment": "..."}');
     const channel = text(field(body, 'channel')) ?? 'phone';
@@ -123,8 +127,9 @@ export async function notifiedHandler(request: HttpRequest, context: InvocationC
 
 export async function closeHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { callers, store, recover } = getServices();
+    const { callers, store } = getServices();
     const caller = await callers.authenticate(request, 'approver');
+    const [{ closeIncident }, { recover }] = await recoverySteps();
     const id = incidentId(request);
     const body = await readJson(request, '{"comment": "..."}');
     const incident = await closeIncident(
@@ -143,8 +148,9 @@ export async function closeHandler(request: HttpRequest, context: InvocationCont
 /** Throwing hands the message back to the queue; after maxDequeueCount the poison handler records it. */
 export async function eradicateQueueHandler(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = parseEradicateMessage(message);
+  const [{ eradicateIncident, EradicationRetryError }, { eradicate }] = await eradicationSteps();
   try {
-    const result = await eradicateIncident(parsed, getServices().eradicate, context.invocationId);
+    const result = await eradicateIncident(parsed, eradicate, context.invocationId);
     const counts: Record<string, number> = {};
     for (const item of result.items) counts[item.status] = (counts[item.status] ?? 0) + 1;
     context.info(JSON.stringify({ event: 'eradication', incidentId: result.incidentId, outcome: result.outcome, items: counts }));
@@ -163,7 +169,8 @@ export async function eradicateQueueHandler(message: unknown, context: Invocatio
 
 export async function verifyQueueHandler(message: unknown, context: InvocationContext): Promise<void> {
   const parsed = parseVerifyMessage(message);
-  const result = await verifyContainment(parsed, getServices().verify, context.invocationId);
+  const [{ verifyContainment }, { verify }] = await verifySteps();
+  const result = await verifyContainment(parsed, verify, context.invocationId);
   const line = JSON.stringify({
     event: `containment_${result.outcome}`,
     incidentId: parsed.incidentId,

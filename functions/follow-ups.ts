@@ -1,9 +1,8 @@
 // Queue triggers for the follow-up phases (`diagnose`, `hunt`) and their poison queues. A poison handler
-// never throws: a poison message of a poison queue would be a silent loss.
+// never throws: a poison message of a poison queue would be a silent loss. The phases' code is required
+// by the first message (services.ts followUps), not when the package loads.
 import type { InvocationContext } from '@azure/functions';
 import { parseFollowUpMessage } from '../shared/queues/follow-up-message';
-import { diagnoseIncident, DiagnosisRetryError } from '../shared/runbook/diagnose';
-import { huntIncident, HuntRetryError } from '../shared/runbook/hunt';
 import type { FollowUpMessage, FollowUpQueueName } from '../shared/runbook/ports';
 import { getServices } from '../shared/services';
 import { recordPoisonMessage } from './poison';
@@ -18,8 +17,9 @@ const STORAGE_CONNECTION = 'AzureWebJobsStorage';
 export async function huntHandler(message: unknown, context: InvocationContext): Promise<void> {
   const followUp = parseFollowUpMessage(message);
   const started = performance.now();
+  const [{ huntIncident, HuntRetryError }, { hunt }] = await Promise.all([import('../shared/runbook/hunt'), getServices().followUps()]);
   try {
-    const result = await huntIncident(followUp, getServices().hunt, context.invocationId);
+    const result = await huntIncident(followUp, hunt, context.invocationId);
     context.info(
       JSON.stringify({
         event: 'hunt',
@@ -50,8 +50,12 @@ export async function huntHandler(message: unknown, context: InvocationContext):
  */
 export async function diagnoseHandler(message: unknown, context: InvocationContext): Promise<void> {
   const followUp = parseFollowUpMessage(message);
+  const [{ diagnoseIncident, DiagnosisRetryError }, { diagnose }] = await Promise.all([
+    import('../shared/runbook/diagnose'),
+    getServices().followUps(),
+  ]);
   try {
-    const result = await diagnoseIncident(followUp, getServices().diagnose, context.invocationId);
+    const result = await diagnoseIncident(followUp, diagnose, context.invocationId);
     const sources = Object.fromEntries(Object.entries(result.record?.sources ?? {}).map(([name, outcome]) => [name, outcome?.status]));
     context.info(
       JSON.stringify({

@@ -1,8 +1,10 @@
 // Verifies an Entra ID access token from the Authorization header: signature against the tenant's JWKS,
 // RS256 only, issuer (v1 or v2) of our tenant, our audience, expiry. Who the token names and what it may
 // do is decided elsewhere (token-claims.ts, callers.ts); this only says whether Entra issued it for us.
+// jose is required with the first token checked, not when the package loads: an alert source with a
+// function key never needs it, and the cold start is shorter without it (issue 13 item 5).
 import type { HttpRequest } from '@azure/functions';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { TokenSettings } from '../config';
 import { AuthError } from '../errors';
 
@@ -21,7 +23,12 @@ export function acceptedIssuers(settings: TokenSettings): string[] {
  */
 export const JWKS_REFETCH_COOLDOWN_MS = 5_000;
 
-export function jwksFor(settings: TokenSettings): JWTVerifyGetKey {
+type Jose = typeof import('jose');
+
+let joseLoading: Promise<Jose> | undefined;
+const loadJose = (): Promise<Jose> => (joseLoading ??= import('jose'));
+
+export function jwksFor({ createRemoteJWKSet }: Jose, settings: TokenSettings): JWTVerifyGetKey {
   // jose caches the key set and fetches it again when a token names a kid it does not hold.
   return createRemoteJWKSet(new URL(`${settings.authority}/${settings.tenantId}/discovery/v2.0/keys`), {
     cacheMaxAge: 60 * 60_000,
@@ -31,7 +38,7 @@ export function jwksFor(settings: TokenSettings): JWTVerifyGetKey {
 }
 
 /** Why a token was refused, in words that help the caller's owner and reveal nothing of the token. */
-function refusal(error: unknown): string {
+function refusal(error: unknown, joseErrors: Jose['errors']): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" is not acceptable`;
   if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signed by an unknown key';
@@ -44,11 +51,9 @@ const BEARER = /^Bearer\s+([A-Za-z0-9\-_]+\.[A-Za-z0-9\-_]*\.[A-Za-z0-9\-_]*)\s*
 
 export class EntraTokenVerifier {
   private readonly issuers: string[];
+  private keys?: JWTVerifyGetKey;
 
-  constructor(
-    private readonly settings: TokenSettings,
-    private readonly keys: JWTVerifyGetKey = jwksFor(settings),
-  ) {
+  constructor(private readonly settings: TokenSettings) {
     this.issuers = acceptedIssuers(settings);
   }
 
@@ -56,9 +61,11 @@ export class EntraTokenVerifier {
   async verify(request: HttpRequest, hint: string): Promise<JWTPayload> {
     const match = BEARER.exec(request.headers.get('authorization') ?? '');
     if (!match) throw new AuthError(`a bearer token is required (Authorization: Bearer <${hint}>)`, 401);
+    const jose = await loadJose();
+    this.keys ??= jwksFor(jose, this.settings);
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], this.keys, {
+      ({ payload } = await jose.jwtVerify(match[1], this.keys, {
         issuer: this.issuers,
         audience: this.settings.audience,
         algorithms: ['RS256'],
@@ -66,7 +73,7 @@ export class EntraTokenVerifier {
         requiredClaims: ['exp', 'iat', 'tid'],
       }));
     } catch (error) {
-      throw new AuthError(refusal(error), 401);
+      throw new AuthError(refusal(error, jose.errors), 401);
     }
     const tid = payload.tid;
     if (typeof tid !== 'string' || tid.toLowerCase() !== this.settings.tenantId.toLowerCase())

@@ -1,9 +1,9 @@
-// Builds the Microsoft Graph client: an @azure/identity credential (or none, for the loopback tenant
+// Builds the Microsoft Graph client: an Azure credential (or none, for the loopback tenant
 // simulator), our bounded retry, and real HTTP. The base URL is configurable so sovereign clouds and
 // the simulator go through the same code.
 import { Client, HTTPMessageHandler, AuthenticationHandler, type Middleware } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { defaultAzureCredential, managedIdentityCredential, type TokenCredential } from '../azure-credential';
 import type { Config } from '../config';
 import { BoundedRetryHandler } from './retry';
 
@@ -15,9 +15,9 @@ export function credentialFor(settings: Config['graph']): TokenCredential | unde
     case 'none':
       return undefined;
     case 'managed-identity':
-      return settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new ManagedIdentityCredential();
+      return managedIdentityCredential(settings.clientId);
     case 'default':
-      return new DefaultAzureCredential(settings.clientId ? { managedIdentityClientId: settings.clientId } : {});
+      return defaultAzureCredential(settings.clientId);
   }
 }
 

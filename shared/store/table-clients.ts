@@ -4,7 +4,7 @@
 // (503, retry later) rather than hold the containment path for as long as the socket stays open.
 import { TableClient, type TableServiceClientOptions } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { defaultAzureCredential, managedIdentityCredential, type TokenCredential } from '../azure-credential';
 import { DEFAULT_STORAGE_TIMEOUT_MS, type StorageSettings } from '../config';
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
@@ -15,7 +15,7 @@ export interface StorageClientOptions {
 }
 
 function identityCredential(clientId: string | undefined): TokenCredential {
-  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
+  return clientId ? managedIdentityCredential(clientId) : defaultAzureCredential(undefined);
 }
 
 function isLoopback(connectionString: string): boolean {

@@ -290,6 +290,60 @@ describe('deployable package (npm run package)', () => {
     expect(result.stderr).toMatch(/ConfigError: Invalid configuration: PROTECTED_ACCOUNTS: "bg-admin" is neither a UPN/);
   });
 
+  test('loading the package requires the containment path only; the follow-up phases load on first use', () => {
+    // The cold start (issue 13 item 5): a fresh worker requires every function file before it serves the
+    // first alert, so what the containment path does not use must not be required then. Which modules
+    // are in require.cache is what the time depends on; the time itself is `npm run bench:cold`.
+    const script = `
+const path = require('node:path');
+const root = process.cwd() + path.sep;
+const modules = () => Object.keys(require.cache).map((file) => {
+  const at = file.lastIndexOf('node_modules' + path.sep);
+  if (at < 0) return path.relative(root, file);
+  const [scope, name] = file.slice(at + 13).split(path.sep);
+  return scope.startsWith('@') ? scope + '/' + name : scope;
+});
+const fs = require('node:fs');
+for (const file of fs.readdirSync('dist/functions').filter((f) => f.endsWith('.js'))) require(path.resolve('dist/functions', file));
+const atStart = [...new Set(modules())];
+require(path.resolve('dist/shared/services.js')).getServices().followUps().then(() => {
+  process.stdout.write(JSON.stringify({ atStart, later: [...new Set(modules())] }));
+});
+`;
+    const result = spawnSync(process.execPath, ['-e', script], {
+      cwd: packageDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'production',
+        ...AZURE_SETTINGS,
+        HUNT_BACKEND: 'log-analytics',
+        LOG_ANALYTICS_WORKSPACE_ID: '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.stderr).not.toMatch(/Error/);
+    const { atStart, later } = JSON.parse(result.stdout) as { atStart: string[]; later: string[] };
+    const deferred = [
+      '@azure/identity',
+      '@azure/msal-node',
+      '@azure/monitor-query-logs',
+      'jose',
+      'dist/shared/follow-up-services.js',
+      'dist/shared/hunting/log-analytics.js',
+      'dist/shared/hunting/hunt-backends.js',
+      'dist/shared/graph/evidence/graph-evidence-reader.js',
+      'dist/shared/graph/eradication-actions.js',
+      'dist/shared/diagnosis/judge.js',
+    ];
+    expect(deferred.filter((name) => atStart.includes(name))).toEqual([]);
+    // Containment itself is all there, and the phases it left out do load when first needed.
+    for (const name of ['dist/shared/runbook/contain.js', 'dist/shared/graph/containment-actions.js', '@azure/data-tables'])
+      expect(atStart).toContain(name);
+    for (const name of ['@azure/monitor-query-logs', 'dist/shared/follow-up-services.js', 'dist/shared/hunting/log-analytics.js'])
+      expect(later).toContain(name);
+  });
+
   test('the zip (for az functionapp deployment source config-zip) holds the files, byte for byte', () => {
     const small = path.join(work, 'small');
     fs.mkdirSync(path.join(small, 'dist/functions'), { recursive: true });
