@@ -139,6 +139,11 @@ param maximumInstanceCount int = 100
 @allowed([512, 2048, 4096])
 param instanceMemoryMB int = 2048
 
+@description('Flex Consumption: instances of the HTTP group kept running, so an alert never waits for a cold start. 0 (default): scale to zero, billed per execution; each one is billed around the clock (README, "Cold start and always-ready instances").')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttpInstances int = 0
+
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var tags = {
   'azd-env-name': environmentName
@@ -269,6 +274,7 @@ module functionApp 'app/function-app.bicep' = {
     appSettings: appSettings
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
   }
 }
 

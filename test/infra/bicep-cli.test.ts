@@ -276,6 +276,7 @@ if (!bicep) {
     let sentinelToken: Snapshot;
     let actionGroup: Snapshot;
     let app: Snapshot;
+    let appAlwaysReady: Snapshot;
     let sentinelParamsKey: Record<string, unknown>;
     let sentinelParamsToken: Record<string, unknown>;
 
@@ -283,7 +284,7 @@ if (!bicep) {
       outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'aitm-bicep-'));
       const snapshots = path.join(outDir, 'snapshots');
       fs.mkdirSync(snapshots);
-      [build, lint, sentinelKey, sentinelToken, actionGroup, app] = await Promise.all([
+      [build, lint, sentinelKey, sentinelToken, actionGroup, app, appAlwaysReady] = await Promise.all([
         run(bicep, ['build', '--pattern', 'infra/**/*.bicep', '--outdir', outDir]),
         run(bicep, ['lint', '--pattern', 'infra/**/*.bicep']),
         snapshot(
@@ -304,6 +305,7 @@ if (!bicep) {
         ),
         snapshot(bicep, snapshots, 'action-group', 'monitor/action-group.bicep', { functionAppName: 'func-aitm' }, APP_RG),
         snapshot(bicep, snapshots, 'app', 'main.bicep', { environmentName: 'test' }, APP_RG),
+        snapshot(bicep, snapshots, 'app-always-ready', 'main.bicep', { environmentName: 'test', alwaysReadyHttpInstances: 1 }, APP_RG),
       ]);
       [sentinelParamsKey, sentinelParamsToken] = await Promise.all([
         sentinelParamsFrom(bicep, { ...AZD_OUTPUTS, SENTINEL_ANALYTIC_RULE_IDS: ` ${ANALYTIC_RULE}, ${OTHER_RULE} ,` }),
@@ -507,6 +509,15 @@ if (!bicep) {
       expect(receiver.serviceUri).toContain(`listKeys('${SITE_ID}/functions/contain', `);
       expect(receiver.serviceUri).toMatch(/\)\.default\)\]$/);
       expect(receiver.serviceUri).not.toMatch(/\/host\/|functionKeys|masterKey/);
+    });
+
+    test('always-ready HTTP instances are off by default, and alwaysReadyHttpInstances keeps that many of the HTTP group', () => {
+      const scaleOf = (evaluated: Snapshot) =>
+        evaluated.predictedResources.find((resource) => resource.type === 'Microsoft.Web/sites').properties.functionAppConfig
+          .scaleAndConcurrency;
+      expect(scaleOf(app).alwaysReady).toEqual([]);
+      expect(scaleOf(appAlwaysReady).alwaysReady).toEqual([{ name: 'http', instanceCount: 1 }]);
+      expect(scaleOf(appAlwaysReady).maximumInstanceCount).toBe(100);
     });
 
     test("the app template sets the approver settings, with the code's defaults", () => {
