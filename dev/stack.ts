@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig, SETTING_NAMES } from '../shared/config';
 import { startAzurite, type AzuriteInstance } from './azurite';
 import { warmUpKusto } from './kusto/parser';
+import type { FunctionDefinition } from '../functions/registry';
 import { readHostJson, startFunctionHost, type FunctionHost } from './host';
 import { loadLocalSettings } from './settings';
 import { startTenantSimulator, type SimulatorOptions, type TenantSimulator } from './simulator';
@@ -24,6 +25,8 @@ export interface LocalStackOptions {
   simulator?: SimulatorOptions;
   /** Host log lines; default: discarded. */
   log?: (line: string) => void;
+  /** Which function definitions the host serves; default: all (the bench serves the HTTP group only). */
+  serve?: (definition: FunctionDefinition) => boolean;
 }
 
 export interface LocalStack {
@@ -172,7 +175,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
     const { functionDefinitions, startBackgroundChecks } = await quietlyImportFunctions();
-    const definitions = functionDefinitions();
+    const definitions = functionDefinitions().filter((definition) => options.serve?.(definition) ?? true);
     const newKey = () => randomBytes(24).toString('base64url');
     const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? newKey();
     const hostKey = options.hostKey ?? settings.LOCAL_HOST_KEY ?? newKey();
