@@ -84,7 +84,7 @@ export async function getIncidentHandler(request: HttpRequest, context: Invocati
 
 export async function listIncidentsHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { store, callers } = getServices();
+    const { store, campaigns, callers } = getServices();
     await callers.authenticate(request, 'reader');
     const state = request.query.get('state') ?? undefined;
     if (state !== undefined && !(INCIDENT_STATES as readonly string[]).includes(state)) {
@@ -101,9 +101,11 @@ export async function listIncidentsHandler(request: HttpRequest, context: Invoca
       top: pageSize(request.query.get('top')),
       continuationToken: request.query.get('continuationToken') ?? undefined,
     });
+    // The console's list shows each incident's campaign: one point read per row, in parallel.
+    const campaignIds = await Promise.all(page.incidents.map((incident) => campaigns.campaignOf(incident.id)));
     return {
       jsonBody: {
-        incidents: page.incidents.map(incidentView),
+        incidents: page.incidents.map((incident, index) => ({ ...incidentView(incident), campaignId: campaignIds[index] })),
         ...(page.continuationToken ? { continuationToken: page.continuationToken } : {}),
       },
     };

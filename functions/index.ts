@@ -9,6 +9,7 @@ import './health';
 import './campaigns';
 import './eradication';
 import './report';
+import './console';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

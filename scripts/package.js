@@ -11,6 +11,7 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const zlib = require('node:zlib');
+const { buildConsole } = require('./build-console');
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -32,13 +33,14 @@ function parseArgs(argv) {
   return options;
 }
 
-/** Compiles functions/ and shared/ with the project's build settings into <out>/dist. */
-function compile(out) {
+/** Compiles functions/ and shared/ with the project's build settings into <out>/dist, and the console into <out>/dist/console. */
+async function compile(out) {
   const tsc = require.resolve('typescript/bin/tsc', { paths: [ROOT] });
   execFileSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(out, 'dist')], {
     cwd: ROOT,
     stdio: 'inherit',
   });
+  await buildConsole(path.join(out, 'dist', 'console'));
 }
 
 /** The package.json Azure reads: the project's, less what only development needs. */
@@ -157,11 +159,11 @@ function writeZip(dir, zipPath) {
   fs.writeFileSync(zipPath, Buffer.concat([...chunks, ...central, end]));
 }
 
-function main() {
+async function main() {
   const options = parseArgs(process.argv.slice(2));
   fs.rmSync(options.out, { recursive: true, force: true });
   fs.mkdirSync(options.out, { recursive: true });
-  compile(options.out);
+  await compile(options.out);
   fs.copyFileSync(path.join(ROOT, 'host.json'), path.join(options.out, 'host.json'));
   writePackageJson(options.out);
   const count = copyProductionDependencies(options.out);
@@ -173,12 +175,10 @@ function main() {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error) => {
     console.error(`package: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
-  }
+  });
 }
 
 module.exports = { crc32, listFiles, writeZip };

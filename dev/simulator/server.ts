@@ -18,7 +18,7 @@ import { FaultBook, FaultRule } from './faults';
 import { TokenIssuer } from './identity';
 import { handleIdentity, matchIdentityEndpoint } from './identity-routes';
 import { answerLogAnalyticsQuery, logAnalyticsErrorBody } from './log-analytics';
-import { redactSecrets } from './json';
+import { isRecord, redactSecrets } from './json';
 import { parseQueryOptions } from './odata';
 import { matchRoute } from './router';
 import { graphRoutes } from './routes';
@@ -208,6 +208,8 @@ class Simulator implements TenantSimulator, ControlTarget {
     const url = URL.canParse(req.url ?? '/', this.base) ? new URL(req.url ?? '/', this.base) : undefined;
     if (!url) return send(res, 400, errorBody('BadRequest', 'The request URI is not valid.', ids, new Date()), GRAPH_CONTENT_TYPE);
     const segments = pathSegments(url.pathname);
+    if (segments?.[0] === '_sim' && segments.length === 2 && segments[1] === 'analyst-sign-in')
+      return this.handleAnalystSignIn(req, res, method, ids);
     if (segments?.[0] === '_sim') return this.handleControl(req, res, method, segments.slice(1), ids);
     const identityEndpoint = segments && matchIdentityEndpoint(segments);
     if (segments && identityEndpoint) {
@@ -268,6 +270,40 @@ class Simulator implements TenantSimulator, ControlTarget {
     } catch (error) {
       fail(asGraphError(error));
     }
+  }
+
+  /**
+   * The console's one-click sign-in (dev only): a seeded analyst's user token for a page on a loopback
+   * origin, which calls cross-origin (the page is the function host's, this is the issuer's), so CORS
+   * is answered for loopback origins only. Unlike /_sim/tokens, it issues no token with chosen claims.
+   */
+  private async handleAnalystSignIn(req: IncomingMessage, res: ServerResponse, method: string, ids: RequestIds): Promise<void> {
+    const origin = singleHeader(req.headers.origin);
+    const cors: Record<string, string> = { vary: 'origin' };
+    if (origin !== undefined && isLoopbackOrigin(origin)) cors['access-control-allow-origin'] = origin;
+    const body = await readBody(req);
+    if (method === 'OPTIONS') {
+      send(res, 204, undefined, CONTROL_CONTENT_TYPE, {
+        ...cors,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+      });
+      return;
+    }
+    const fail = (status: number, message: string) =>
+      send(res, status, errorBody('BadRequest', message, ids, new Date()), CONTROL_CONTENT_TYPE, cors);
+    if (method !== 'POST') return fail(405, 'Use POST.');
+    const value = body.kind === 'json' ? body.value : undefined;
+    const analyst = isRecord(value) ? value.analyst : undefined;
+    const audience = isRecord(value) ? value.audience : undefined;
+    if ((analyst !== 'approver' && analyst !== 'reader') || typeof audience !== 'string' || audience === '')
+      return fail(400, 'body must be {"analyst": "approver" | "reader", "audience": "<WEBHOOK_AUDIENCE>"}');
+    const accessToken = await this.identity.issueToken({ analyst, audience });
+    send(res, 200, { token_type: 'Bearer', expires_in: 3600, access_token: accessToken }, CONTROL_CONTENT_TYPE, {
+      ...cors,
+      'cache-control': 'no-store',
+    });
   }
 
   private async handleControl(
@@ -428,6 +464,15 @@ function singleHeader(value: string | string[] | undefined): string | undefined 
 
 function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIPv4(host) && host.startsWith('127.'));
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(origin);
+    return (protocol === 'http:' || protocol === 'https:') && isLoopbackHost(hostname === '[::1]' ? '::1' : hostname);
+  } catch {
+    return false;
+  }
 }
 
 function isLoopbackHostHeader(hostHeader: string | undefined): boolean {

@@ -28,6 +28,8 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   rejectIncident: { kind: 'http', route: 'incidents/{id}/reject', methods: ['POST'], authLevel: 'anonymous' },
   health: { kind: 'http', route: 'health', methods: ['GET'], authLevel: 'anonymous' },
   huntIncident: { kind: 'http', route: 'incidents/{id}/hunt', methods: ['POST'], authLevel: 'anonymous' },
+  console: { kind: 'http', route: 'console', methods: ['GET'], authLevel: 'anonymous' },
+  consoleAsset: { kind: 'http', route: 'console/{asset}', methods: ['GET'], authLevel: 'anonymous' },
   listCampaigns: { kind: 'http', route: 'campaigns', methods: ['GET'], authLevel: 'anonymous' },
   getCampaign: { kind: 'http', route: 'campaigns/{id}', methods: ['GET'], authLevel: 'anonymous' },
   incidentReport: { kind: 'http', route: 'incidents/{id}/report', methods: ['GET'], authLevel: 'anonymous' },
@@ -173,8 +175,12 @@ describe('deployable package (npm run package)', () => {
     for (const name of Object.keys(projectPackage.dependencies)) {
       expect(fs.existsSync(path.join(packageDir, 'node_modules', name, 'package.json'))).toBe(true);
     }
+    // A build-time package that a production dependency also needs (@azure/msal-browser: @azure/identity's)
+    // ships for that dependency.
+    const production = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8' });
     for (const name of Object.keys(projectPackage.devDependencies)) {
-      expect(fs.existsSync(path.join(packageDir, 'node_modules', name))).toBe(false);
+      const needed = production.split('\n').some((line) => line.endsWith(`${path.sep}node_modules${path.sep}${name}`));
+      expect(fs.existsSync(path.join(packageDir, 'node_modules', name))).toBe(needed);
     }
   });
 
@@ -186,6 +192,13 @@ describe('deployable package (npm run package)', () => {
       expect(code).toMatch(/^"use strict";/);
       expect(code).not.toMatch(/^\s*(import|export)\s/m);
     }
+  });
+
+  test('ships the console bundle where the console function looks for it', () => {
+    for (const asset of ['index.html', 'app.js', 'app.css']) expect(fs.existsSync(path.join(packageDir, 'dist/console', asset))).toBe(true);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { consoleBundleDir } = require(path.join(packageDir, 'dist/shared/http/console.js')) as { consoleBundleDir: () => string };
+    expect(consoleBundleDir()).toBe(path.join(packageDir, 'dist/console'));
   });
 
   test('loads from the package alone', () => {
@@ -266,20 +279,23 @@ describe('deployable package (npm run package)', () => {
     'getCampaign',
     'incidentReport',
   ];
+  // The console's page and bundle are public whatever the settings: the data behind them is not.
+  const pages = { console: 'anonymous', consoleAsset: 'anonymous' };
 
   test("with allowed callers' app tokens, contain lets requests through for the code to check the token", () => {
     // A playbook's managed identity has no function key, so the host must not demand one.
     const found = levels({ ...tokens, WEBHOOK_ALLOWED_CALLERS: 'c0ffee00-1234-4abc-9def-0123456789ab' });
-    expect(found).toEqual({ contain: 'anonymous', ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
+    expect(found).toEqual({ contain: 'anonymous', ...pages, ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
   });
 
   test('token settings for people alone leave contain on its function key', () => {
-    expect(levels(tokens)).toEqual({ contain: 'function', ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
+    expect(levels(tokens)).toEqual({ contain: 'function', ...pages, ...Object.fromEntries(people.map((name) => [name, 'anonymous'])) });
   });
 
   test("APPROVAL_AUTH=function-key puts the people's routes behind keys at the host", () => {
     expect(levels({ APPROVAL_AUTH: 'function-key' })).toEqual({
       contain: 'function',
+      ...pages,
       ...Object.fromEntries(people.map((name) => [name, 'function'])),
     });
   });
