@@ -22,8 +22,14 @@ async function consoleAssetResponse(name: string, context: InvocationContext): P
     if (name === 'config.json') {
       return { status: 200, headers: { ...headers, 'cache-control': 'no-store' }, jsonBody: consoleSettings(config) };
     }
-    const asset = (await consoleAssets()).get(name);
-    if (!asset) return { status: 404, headers: { ...headers, 'content-type': 'text/plain; charset=utf-8' }, body: 'not found' };
+    const assets = await consoleAssets();
+    const asset = assets.get(name);
+    if (!asset) {
+      const text = { ...headers, 'content-type': 'text/plain; charset=utf-8' };
+      // A checkout that was never built: say how to build, rather than serve a page without its code.
+      if (assets.size === 0) return { status: 503, headers: text, body: 'the console bundle is not built: run npm run build' };
+      return { status: 404, headers: text, body: 'not found' };
+    }
     return {
       status: 200,
       headers: { ...headers, 'content-type': asset.contentType, 'cache-control': asset.cacheControl },

@@ -29,7 +29,7 @@ export function incidentView(id: string, session: Session): HTMLElement {
     content,
   );
 
-  const show = (kind: 'ok' | 'error', ...children: Child[]) => {
+  const show = (kind: 'ok' | 'error' | 'pending', ...children: Child[]) => {
     result.className = `result ${kind}`;
     replace(result, ...children);
   };
@@ -58,6 +58,7 @@ export function incidentView(id: string, session: Session): HTMLElement {
   ) => {
     const comment = await confirmAction({ title, message, confirmLabel: title, comment: verb !== 'hunt', ...options });
     if (comment === undefined) return;
+    show('pending', `${title}: working…`);
     try {
       const payload = { ...body(), ...(comment ? { comment } : {}) };
       const response = await postJson<{ state?: string; credential?: Credential; campaignId?: string }>(`incidents/${id}/${verb}`, payload);

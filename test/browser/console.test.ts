@@ -59,14 +59,15 @@ async function openIncident(id: string): Promise<void> {
   await page.locator('#incident-title').waitFor();
 }
 
-/** Confirms the open dialog and waits for the decision's outcome to be shown. */
+/** Confirms the open dialog and waits for the decision's outcome (done or failed) to be shown. */
 async function confirmDialog(): Promise<string> {
   const dialog = page.locator('dialog');
   await dialog.waitFor();
+  const title = await dialog.locator('h2').innerText();
   await dialog.locator('button[type="submit"]').click();
   await dialog.waitFor({ state: 'detached' });
-  const result = page.locator('.incident .result');
-  await result.locator('strong').waitFor();
+  const result = page.locator('.incident .result', { hasText: new RegExp(`^${title}(: done| failed)`) });
+  await result.waitFor();
   return result.innerText();
 }
 
@@ -133,8 +134,14 @@ test('the demo incident shows the timeline on a time axis, the findings by kind 
   expect(graph).toMatch(/revokeSessions\s+succeeded\s+200/);
   expect(graph).toMatch(/disableAccount\s+succeeded\s+204/);
   await page.locator('.victims li').first().waitFor();
+  await page.locator('.report', { hasNotText: 'Loading the report' }).waitFor();
   const report = await page.locator('.report').innerText();
-  if (!reportRouteServed) expect(report).toContain('Report not available');
+  if (reportRouteServed) {
+    expect(report).not.toContain('Report not available');
+    expect(await page.locator('.report h3').count()).toBeGreaterThan(0);
+  } else {
+    expect(report).toContain('Report not available');
+  }
   await browser.screenshot(page, '02-incident');
 });
 
