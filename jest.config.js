@@ -1,7 +1,8 @@
-/** Unit tests are pure and fast; integration tests start Azurite and the tenant simulator per file. */
+/** Unit tests are pure and fast; integration tests start the tenant simulator and a host per file, Azurite per worker. */
 module.exports = {
   preset: 'ts-jest',
-  testEnvironment: 'node',
+  // node's, plus one Azurite per worker lending each local stack an account of its own.
+  testEnvironment: '<rootDir>/test/support/worker-environment.ts',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,

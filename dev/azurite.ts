@@ -1,17 +1,30 @@
 // Starts a throwaway, in-memory Azurite (Blob, Queue, Table) on free ports for tests and the demo, and
-// hands back a connection string for the well-known development account.
+// hands back a connection string for the well-known development account (and for any further accounts
+// asked for: one Azurite then serves several isolated tenants, each with its own tables and queues).
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
-export interface AzuriteInstance {
+export interface AzuriteEndpoints {
   connectionString: string;
   queueEndpoint: string;
   tableEndpoint: string;
   blobEndpoint: string;
+}
+
+export interface AzuriteInstance extends AzuriteEndpoints {
+  /** The endpoints of one of the further `accounts` this Azurite was started with. */
+  account(name: string): AzuriteEndpoints;
   stop(): Promise<void>;
+}
+
+/** A storage account: Azurite keeps each account's blobs, queues and tables apart. */
+export interface AzuriteAccount {
+  name: string;
+  /** Base64, as in a connection string. */
+  key: string;
 }
 
 export interface StartAzuriteOptions {
@@ -19,6 +32,28 @@ export interface StartAzuriteOptions {
   log?: (line: string) => void;
   /** How long to wait for all three services to listen. Default 20 000 ms. */
   startupTimeoutMs?: number;
+  /** Accounts served beside the development account. Default: none. */
+  accounts?: readonly AzuriteAccount[];
+  /**
+   * Let the starting process exit while Azurite runs (Azurite then exits with it), for an Azurite that
+   * outlives whoever asked for it. Default false: the starter must call stop().
+   */
+  unref?: boolean;
+}
+
+/**
+ * A process that starts many local stacks one after another (a jest worker, test/support/worker-environment.ts)
+ * can lend each a fresh account of one long-running Azurite: an account is as empty and isolated as a new
+ * Azurite, which takes seconds of CPU to start. The lender sits on globalThis under this name.
+ */
+export const AZURITE_LENDER = '__aitmAzuriteLender';
+/** A lent account; stop() returns nothing to anyone, the account is simply never lent again. */
+export type LentAzurite = AzuriteEndpoints & { stop(): Promise<void> };
+export type AzuriteLender = () => Promise<LentAzurite>;
+
+/** The lender of the running process, if it has one. */
+export function azuriteLender(): AzuriteLender | undefined {
+  return (globalThis as { [AZURITE_LENDER]?: AzuriteLender })[AZURITE_LENDER];
 }
 
 // The documented, public key of Azurite's built-in development account; not a secret.
@@ -29,6 +64,14 @@ const STDERR_TAIL_LINES = 20;
 
 type Service = 'Blob' | 'Queue' | 'Table';
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at (\S+)/;
+/**
+ * Loaded into Azurite before its own code: it exits when its stdin closes, which happens when the process
+ * that started it dies in any way, even killed (a jest worker is, when it does not exit in time), so
+ * Azurite never outlives its parent holding ports.
+ */
+const EXIT_WITH_PARENT = `data:text/javascript,${encodeURIComponent(
+  "process.stdin.on('end', () => process.exit(0)).on('error', () => process.exit(0)).resume();",
+)}`;
 
 export async function startAzurite(options: StartAzuriteOptions = {}): Promise<AzuriteInstance> {
   const log = options.log ?? (() => undefined);
@@ -39,9 +82,11 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
   // Azurite refuses --location together with --inMemoryPersistence, so the throwaway directory is its
   // working directory instead: anything it does write lands there and is removed on stop.
   const workspace = mkdtempSync(path.join(tmpdir(), 'aitm-azurite-'));
+  const accounts = options.accounts ?? [];
   const child = spawn(
     process.execPath,
     [
+      `--import=${EXIT_WITH_PARENT}`,
       script,
       '--inMemoryPersistence',
       '--disableTelemetry',
@@ -61,9 +106,24 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
       '--tablePort',
       '0',
     ],
-    { cwd: workspace, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: workspace,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Azurite serves only the accounts this variable lists, so the development account is listed too.
+      env:
+        accounts.length > 0
+          ? {
+              ...process.env,
+              AZURITE_ACCOUNTS: [{ name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }, ...accounts].map((a) => `${a.name}:${a.key}`).join(';'),
+            }
+          : process.env,
+    },
   );
 
+  if (options.unref) {
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as unknown as { unref(): void }).unref();
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const removeWorkspace = (): void => rmSync(workspace, { recursive: true, force: true });
   // A test runner or demo that dies without calling stop() must not leave Azurite holding ports.
@@ -86,22 +146,31 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
 
   try {
     const urls = await waitForServices(child, startupTimeoutMs, log);
-    const blobEndpoint = `${urls.Blob}/${DEV_ACCOUNT}`;
-    const queueEndpoint = `${urls.Queue}/${DEV_ACCOUNT}`;
-    const tableEndpoint = `${urls.Table}/${DEV_ACCOUNT}`;
-    const connectionString = [
-      'DefaultEndpointsProtocol=http',
-      `AccountName=${DEV_ACCOUNT}`,
-      `AccountKey=${DEV_ACCOUNT_KEY}`,
-      `BlobEndpoint=${blobEndpoint}`,
-      `QueueEndpoint=${queueEndpoint}`,
-      `TableEndpoint=${tableEndpoint}`,
-    ].join(';');
-    return { connectionString, blobEndpoint, queueEndpoint, tableEndpoint, stop };
+    const account = (name: string): AzuriteEndpoints => {
+      const known = accounts.find((a) => a.name === name);
+      if (!known) throw new Error(`this Azurite was not started with the account ${name}`);
+      return endpoints(urls, known);
+    };
+    return { ...endpoints(urls, { name: DEV_ACCOUNT, key: DEV_ACCOUNT_KEY }), account, stop };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+function endpoints(urls: Record<Service, string>, { name, key }: AzuriteAccount): AzuriteEndpoints {
+  const blobEndpoint = `${urls.Blob}/${name}`;
+  const queueEndpoint = `${urls.Queue}/${name}`;
+  const tableEndpoint = `${urls.Table}/${name}`;
+  const connectionString = [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${name}`,
+    `AccountKey=${key}`,
+    `BlobEndpoint=${blobEndpoint}`,
+    `QueueEndpoint=${queueEndpoint}`,
+    `TableEndpoint=${tableEndpoint}`,
+  ].join(';');
+  return { connectionString, blobEndpoint, queueEndpoint, tableEndpoint };
 }
 
 function waitForServices(child: ChildProcess, timeoutMs: number, log: (line: string) => void): Promise<Record<Service, string>> {

@@ -4,7 +4,7 @@
 // stack trusts the simulator's token issuer for analysts' user tokens, so approvals take the real path.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, SETTING_NAMES } from '../shared/config';
-import { startAzurite, type AzuriteInstance } from './azurite';
+import { azuriteLender, startAzurite, type LentAzurite } from './azurite';
 import { warmUpKusto } from './kusto/parser';
 import type { FunctionDefinition } from '../functions/registry';
 import { readHostJson, startFunctionHost, type FunctionHost } from './host';
@@ -41,8 +41,8 @@ export interface LocalStack {
   audience?: string;
   /** Present when the stack started its own simulator (GRAPH_BASE_URL was not set). */
   simulator?: TenantSimulator;
-  /** Present when the stack started its own Azurite. */
-  azurite?: AzuriteInstance;
+  /** Present when the stack started its own Azurite (or was lent an account of one, see AZURITE_LENDER). */
+  azurite?: LentAzurite;
   storageConnectionString: string;
   host: FunctionHost;
   stop(): Promise<void>;
@@ -146,21 +146,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       WEBHOOK_TENANT_ID: '00000000-0000-4000-8000-000000000000',
       WEBHOOK_AUTHORITY: 'http://127.0.0.1',
     });
-  parseConfig(standIns);
+  const { hunt } = parseConfig(standIns);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    let azurite: AzuriteInstance | undefined;
+    let azurite: LentAzurite | undefined;
     if (wantsAzurite(settings.AzureWebJobsStorage, settings)) {
-      azurite = await startAzurite();
+      const lend = azuriteLender();
+      azurite = await (lend ? lend() : startAzurite());
       stops.push(() => azurite!.stop());
     }
     let simulator: TenantSimulator | undefined;
     if (!settings.GRAPH_BASE_URL) {
-      // The hunting stand-ins parse with the Kusto analyzer: load it before the host serves anything.
-      warmUpKusto();
+      // The hunting stand-ins parse with the Kusto analyzer: load it before the host serves anything, when the
+      // app will query them (seconds of CPU that a stack hunting through Graph sign-ins would pay for nothing).
+      if (hunt.backend !== 'none') warmUpKusto();
       simulator = await startTenantSimulator({ campaign: true, ...options.simulator });
       stops.push(() => simulator!.stop());
     }
