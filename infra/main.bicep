@@ -105,6 +105,10 @@ param storageTimeoutMs int = 5000
 @minValue(1)
 param protectedAccountsCheckMinutes int = 15
 
+@description('SAFETY_SNAPSHOT_MAX_AGE_SECONDS: older than this, the safety snapshot (protected members, role holders, UPN/id pairs) proves nothing and containment reads the directory live before acting.')
+@minValue(1)
+param safetySnapshotMaxAgeSeconds int = 300
+
 @description('MAX_ALERT_BYTES: larger alert bodies are refused with 413.')
 @minValue(1)
 param maxAlertBytes int = 1048576
@@ -229,6 +233,7 @@ var appSettings = {
   PROTECTED_ACCOUNTS: protectedAccounts
   PROTECTED_GROUP_IDS: protectedGroupIds
   PROTECTED_ACCOUNTS_CHECK_MINUTES: string(protectedAccountsCheckMinutes)
+  SAFETY_SNAPSHOT_MAX_AGE_SECONDS: string(safetySnapshotMaxAgeSeconds)
   PRIVILEGED_USERS: privilegedUsers
   MIN_AUTO_CONTAIN_SEVERITY: minAutoContainSeverity
   BLAST_RADIUS_MAX: string(blastRadiusMax)

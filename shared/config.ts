@@ -88,6 +88,7 @@ const schema = z
     PROTECTED_ACCOUNTS: csv,
     PROTECTED_GROUP_IDS: csv,
     PROTECTED_ACCOUNTS_CHECK_MINUTES: positiveInt(15),
+    SAFETY_SNAPSHOT_MAX_AGE_SECONDS: positiveInt(300),
     PRIVILEGED_USERS: z.enum(['approve', 'contain']).default('approve'),
     CONTAINMENT_MODE: z.enum(['enforce', 'dry-run', 'off']).default('enforce'),
     MIN_AUTO_CONTAIN_SEVERITY: z
@@ -265,6 +266,8 @@ export interface Config {
   protectedGroupIds: readonly string[];
   /** How often every protected entry is resolved against the directory (also once at start). */
   protectedAccountsCheckMinutes: number;
+  /** Older than this, the safety snapshot proves nothing and containment does the live reads. */
+  safetySnapshotMaxAgeSeconds: number;
   /** Users holding an Entra directory role: wait for approval, or contain like anyone else. */
   privilegedUsers: 'approve' | 'contain';
   containmentMode: 'enforce' | 'dry-run' | 'off';
@@ -364,6 +367,7 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
     protectedAccounts: new Set(s.PROTECTED_ACCOUNTS.map((account) => account.toLowerCase())),
     protectedGroupIds: s.PROTECTED_GROUP_IDS.map((group) => group.toLowerCase()),
     protectedAccountsCheckMinutes: s.PROTECTED_ACCOUNTS_CHECK_MINUTES,
+    safetySnapshotMaxAgeSeconds: s.SAFETY_SNAPSHOT_MAX_AGE_SECONDS,
     privilegedUsers: s.PRIVILEGED_USERS,
     containmentMode: s.CONTAINMENT_MODE,
     minAutoContainSeverity: s.MIN_AUTO_CONTAIN_SEVERITY,
@@ -432,6 +436,7 @@ export function describeSettings(config: Config) {
       accounts: config.protectedAccounts.size,
       groups: config.protectedGroupIds.length,
       checkEveryMinutes: config.protectedAccountsCheckMinutes,
+      snapshotMaxAgeSeconds: config.safetySnapshotMaxAgeSeconds,
     },
     // How the alert source calls contain, and how people read and decide (no role names or group ids).
     callerAuth: takesAppTokens(config) ? 'entra-token' : 'function-key',

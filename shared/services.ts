@@ -8,6 +8,8 @@ import { createGraphClient } from './graph/client';
 import { GraphContainmentActions } from './graph/containment-actions';
 import { GraphUserDirectory } from './graph/user-directory';
 import type { FollowUpServices } from './follow-up-services';
+import { GraphSafetySnapshotReader } from './graph/safety-snapshot-reader';
+import { SafetySnapshotWatch } from './runbook/safety-snapshot-watch';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { HealthDeps } from './runbook/health';
@@ -57,6 +59,14 @@ export function buildServices(config: Config): Services {
     tableClient(config.storage, CAMPAIGN_INDEX_TABLE, storage),
   );
   const directory = new GraphUserDirectory(graph, config.graph.baseUrl);
+  // One snapshot per process, refreshed outside invocations (startBackgroundChecks).
+  const snapshot = new SafetySnapshotWatch(
+    new GraphSafetySnapshotReader(graph, config.graph.baseUrl),
+    config.protectedGroupIds,
+    clock,
+    config.safetySnapshotMaxAgeSeconds,
+    consoleLog,
+  );
   const contain: ContainDeps = {
     actions: new GraphContainmentActions(graph),
     directory,
@@ -76,6 +86,7 @@ export function buildServices(config: Config): Services {
     },
     clock,
     verifyAfterMinutes: config.eradication.verifyAfterMinutes,
+    snapshot,
   };
   let followUps: Promise<FollowUpServices> | undefined;
   return {
@@ -83,6 +94,7 @@ export function buildServices(config: Config): Services {
     callers: callerAuthenticator(config),
     health: {
       protectedAccounts: new ProtectedAccountsWatch([...config.protectedAccounts], lookup, clock, consoleLog),
+      snapshot,
       probes: { storage: () => store.probe(), graph: () => lookup.probe() },
     },
     store,
@@ -105,9 +117,18 @@ export function getServices(): Services {
 
 /**
  * Starts what runs outside invocations: the protected-accounts check, now and every
- * PROTECTED_ACCOUNTS_CHECK_MINUTES. `log` receives its lines (the local host passes its own log).
+ * PROTECTED_ACCOUNTS_CHECK_MINUTES, and the safety snapshot, now and every quarter of
+ * SAFETY_SNAPSHOT_MAX_AGE_SECONDS. `log` receives their lines (the local host passes its own log).
  */
 export function startBackgroundChecks(log?: HealthLog): { first: Promise<void>; stop: () => void } {
   const { config, health } = getServices();
-  return health.protectedAccounts.start(config.protectedAccountsCheckMinutes * 60_000, { log });
+  const accounts = health.protectedAccounts.start(config.protectedAccountsCheckMinutes * 60_000, { log });
+  const snapshot = health.snapshot?.start({ log });
+  return {
+    first: Promise.all([accounts.first, snapshot?.first]).then(() => undefined),
+    stop: () => {
+      accounts.stop();
+      snapshot?.stop();
+    },
+  };
 }

@@ -74,6 +74,28 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
     },
   },
   groups: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addGroup(newGroupFromJson(body))) }) },
+  'group-members': {
+    POST(t, body) {
+      if (!isRecord(body) || typeof body.group !== 'string' || typeof body.member !== 'string')
+        throw controlError(400, 'body must be {"group": "<group id>", "member": "<user id or UPN, or group id>"}');
+      const group = t.tenant.findGroup(body.group.toLowerCase());
+      const memberId = t.tenant.findUser(body.member)?.id ?? t.tenant.findGroup(body.member.toLowerCase())?.id;
+      if (group === undefined || memberId === undefined) throw controlError(400, `no group '${body.group}' or member '${body.member}'`);
+      if (!group.memberIds.includes(memberId)) group.memberIds.push(memberId);
+      return { status: 204 };
+    },
+  },
+  'role-eligibilities': {
+    POST(t, body) {
+      if (!isRecord(body) || typeof body.principal !== 'string' || typeof body.role !== 'string')
+        throw controlError(400, 'body must be {"principal": "<user id or UPN, or group id>", "role": "<role name>"}');
+      const principalId = t.tenant.findUser(body.principal)?.id ?? t.tenant.findGroup(body.principal.toLowerCase())?.id;
+      if (principalId === undefined) throw controlError(400, `no user or group '${body.principal}'`);
+      const eligibility = { principalId, role: body.role };
+      t.tenant.roleEligibilities.push(eligibility);
+      return { status: 201, body: eligibility };
+    },
+  },
   'app-access': {
     GET: (t) => ({ status: 200, body: appAccessOf(t.tenant) }),
     POST(t, body) {

@@ -8,7 +8,7 @@ import { badRequest, GraphHttpError } from './errors';
  */
 export const METADATA = 'https://graph.microsoft.com/v1.0/$metadata';
 
-export type QueryOptionName = '$select' | '$top' | '$filter' | '$skiptoken' | '$count';
+export type QueryOptionName = '$select' | '$top' | '$filter' | '$skiptoken' | '$count' | '$expand' | '$deltatoken';
 
 export interface QueryOptions {
   select?: string[];
@@ -16,9 +16,25 @@ export interface QueryOptions {
   filter?: string;
   skiptoken?: string;
   count?: boolean;
+  /** Served only where a route names what it expands (e.g. `principal`). */
+  expand?: string;
+  /** A delta query's state token (from an @odata.deltaLink). */
+  deltatoken?: string;
 }
 
-const KNOWN_OPTIONS = new Set(['$select', '$top', '$filter', '$skiptoken', '$expand', '$orderby', '$search', '$skip', '$count', '$format']);
+const KNOWN_OPTIONS = new Set([
+  '$select',
+  '$top',
+  '$filter',
+  '$skiptoken',
+  '$expand',
+  '$orderby',
+  '$search',
+  '$skip',
+  '$count',
+  '$format',
+  '$deltatoken',
+]);
 
 /**
  * Reads the system query options a route accepts. Option names are case-insensitive; an option the
@@ -41,6 +57,8 @@ export function parseQueryOptions(params: URLSearchParams, accepted: readonly Qu
     else if (name === '$top') options.top = parseTop(value);
     else if (name === '$filter') options.filter = value;
     else if (name === '$count') options.count = parseCount(value);
+    else if (name === '$expand') options.expand = value;
+    else if (name === '$deltatoken') options.deltatoken = value;
     else options.skiptoken = value;
   }
   return options;

@@ -48,6 +48,7 @@ export interface AppAccess {
 
 /** The permissions the project's permission script grants: a fresh simulator's app holds all of them. */
 export const DEFAULT_APP_PERMISSIONS: readonly string[] = [
+  'RoleManagement.Read.Directory',
   'User.RevokeSessions.All',
   'User.EnableDisableAccount.All',
   'User.Read.All',
@@ -174,6 +175,8 @@ export type NewUser = Partial<SimUser> & { userPrincipalName: string };
 export class SimulatedTenant {
   readonly users: SimUser[] = [];
   readonly groups: SimGroup[] = [];
+  /** PIM eligible role assignments (roleEligibilityScheduleInstances): a user or role-assignable group, and the role's name. */
+  readonly roleEligibilities: Array<{ principalId: string; role: string }> = [];
   readonly signIns: SignInRecord[] = [];
   readonly messageRules: MessageRuleRecord[] = [];
   readonly permissionGrants: PermissionGrantRecord[] = [];

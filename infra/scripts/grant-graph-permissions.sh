@@ -21,8 +21,8 @@ USER_ADMIN_ROLE="fe930be7-5e62-47db-91af-98c3a49a38b1"
 PERMISSIONS="contain|User.RevokeSessions.All|revoke the user's sign-in sessions (POST /users/{id}/revokeSignInSessions)|1.1
 contain|User.EnableDisableAccount.All|disable the account (PATCH /users/{id} accountEnabled=false); re-enable it in recovery|1.2, 3.6
 contain|User.Read.All|read the user (id, UPN, accountEnabled, onPremisesSyncEnabled); Graph documents it alongside User.EnableDisableAccount.All|1.2
-contain|GroupMember.Read.All|check membership of PROTECTED_GROUP_IDS (checkMemberGroups, with User.Read.All)|safety: protected accounts
-contain|RoleManagement.Read.Directory|name the directory roles a user holds (transitiveMemberOf/microsoft.graph.directoryRole; without it Graph returns the roles without names)|safety: privileged users
+contain|GroupMember.Read.All|check membership of PROTECTED_GROUP_IDS (checkMemberGroups, with User.Read.All; the safety snapshot lists transitiveMembers)|safety: protected accounts
+contain|RoleManagement.Read.Directory|name the directory roles a user holds (transitiveMemberOf/microsoft.graph.directoryRole; without it Graph returns the roles without names); the safety snapshot lists roleAssignments and PIM-eligible roleEligibilityScheduleInstances|safety: privileged users
 diagnose|AuditLog.Read.All|sign-ins of the last 24 h and directory audits|2.1
 diagnose|AuditLogsQuery-Exchange.Read.All|mailbox audit (MailItemsAccessed, Send, New-InboxRule) through the audit log query API, Exchange records only|2.2
 diagnose|MailboxSettings.Read|read inbox rules|2.2

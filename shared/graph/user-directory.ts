@@ -42,8 +42,8 @@ export class GraphUserDirectory implements UserDirectory {
     const safetyVia = user.upn !== undefined ? 'upn' : 'objectId';
     const viaId = (safetyVia === 'upn' ? user.upn : user.objectId) ?? '';
     const [byUpn, byObjectId, safety] = await Promise.all([
-      user.upn === undefined ? undefined : orNobody(this.user(user.upn)),
-      user.objectId === undefined ? undefined : orNobody(this.user(user.objectId)),
+      user.upn === undefined ? undefined : orNobody(this.readUser(user.upn)),
+      user.objectId === undefined ? undefined : orNobody(this.readUser(user.objectId)),
       orNobody(this.safetyFacts(viaId, protectedGroupIds)),
     ]);
     return { byUpn, byObjectId, safetyVia, safety };
@@ -58,7 +58,11 @@ export class GraphUserDirectory implements UserDirectory {
     return { protectedGroupIds: groups, directoryRoles: roles.items.map((role) => text(field(role, 'displayName')) ?? 'unnamed role') };
   }
 
-  private async user(userId: string): Promise<DirectoryUser> {
+  user(userId: string): Promise<DirectoryUser | null> {
+    return orNobody(this.readUser(userId));
+  }
+
+  private async readUser(userId: string): Promise<DirectoryUser> {
     const body = await this.get(`/users/${encodeURIComponent(userId)}?${USER_SELECT}`);
     return {
       objectId: (text(field(body, 'id')) ?? userId).toLowerCase(),

@@ -34,6 +34,7 @@ export function incidentView(incident: Incident) {
     followUpsQueuedAt: incident.followUpsQueuedAt,
     requiresOnPremDisable: incident.requiresOnPremDisable,
     directoryRoles: incident.directoryRoles,
+    safety: incident.safety,
   };
 }
 

@@ -33,11 +33,21 @@ export interface UserLookup {
 export type Identity =
   /** `safety` is absent when the safety reads went by an identifier that names someone else or nobody. */
   | { kind: 'person'; person: DirectoryUser; safety?: SafetyFacts; discrepancy?: string }
-  | { kind: 'mismatch'; reason: string; people: DirectoryUser[] }
+  | { kind: 'mismatch'; reason: string; people: Array<Pick<DirectoryUser, 'objectId' | 'upn'>> }
   | { kind: 'nobody'; reason: string };
 
-function describe(user: DirectoryUser): string {
+function describe(user: Pick<DirectoryUser, 'objectId' | 'upn'>): string {
   return `${user.upn} (object id ${user.objectId})`;
+}
+
+type Named = Pick<DirectoryUser, 'objectId' | 'upn'>;
+
+/** Why identifiers naming two people stop containment: said the same way whichever reads found it. */
+export function mismatchReason(given: AlertUser, byUpn: Named, byObjectId: Named, asOf = ''): string {
+  return (
+    `identity mismatch: the alert's UPN ${given.upn} is ${describe(byUpn)} but its object id ${given.objectId} is ${describe(byObjectId)}${asOf}; ` +
+    'nothing was sent. An approval cannot choose between two people: reject this incident and send an alert naming the right person'
+  );
 }
 
 /**
@@ -52,9 +62,7 @@ export function resolveIdentity(given: AlertUser, lookup: UserLookup): Identity 
     return {
       kind: 'mismatch',
       people: [byUpn, byObjectId],
-      reason:
-        `identity mismatch: the alert's UPN ${given.upn} is ${describe(byUpn)} but its object id ${given.objectId} is ${describe(byObjectId)}; ` +
-        'nothing was sent. An approval cannot choose between two people: reject this incident and send an alert naming the right person',
+      reason: mismatchReason(given, byUpn, byObjectId),
     };
   }
   const person = byUpn ?? byObjectId;

@@ -88,7 +88,7 @@ export class ClaimProtocol {
       } else if (isOpen(current.incident)) {
         if (await store.linkPerson(objectId, alertKey, current.incident.id, ctx.now())) {
           await store.pointAlert(ctx.gateKey, current.incident.id);
-          return this.link(current, facts);
+          return this.link(current, await this.steps.confirm(facts));
         }
         // Another shape of this alert was linked meanwhile: claim again to learn where.
         continue;

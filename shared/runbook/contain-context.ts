@@ -9,7 +9,16 @@ import { deliveredIdentifiers } from '../alerts/types';
 import type { Approval, SafetyPolicy, UserFacts } from '../policy/containment-policy';
 import type { Identity } from '../policy/identity';
 import type { Incident, StoredIncident, TimelineEvent } from './incident';
-import type { BlastRadiusLimiter, Clock, ContainmentActions, FollowUpQueues, IncidentStore, UserDirectory } from './ports';
+import type { SafetyPath } from '../policy/safety-snapshot';
+import type {
+  BlastRadiusLimiter,
+  Clock,
+  ContainmentActions,
+  FollowUpQueues,
+  IncidentStore,
+  SafetySnapshotSource,
+  UserDirectory,
+} from './ports';
 
 export interface ContainTiming {
   /** How long a redelivery waits for the delivery that holds the incident to finish. */
@@ -32,6 +41,8 @@ export interface ContainDeps {
   timing?: ContainTiming;
   /** Containment verification: a `verify` message at T0 + each of these minutes (VERIFY_AFTER_MINUTES). */
   verifyAfterMinutes?: readonly number[];
+  /** The safety snapshot; without one, every alert takes the live reads. */
+  snapshot?: SafetySnapshotSource;
 }
 
 /** Who is acting, for the timeline: the automation and its invocation, plus the authenticated caller. */
@@ -86,6 +97,8 @@ export interface ContainmentSteps {
   begin(incidentId: string): Promise<UserContainmentResult>;
   /** The person's new incident: the gates with what the directory said, then the writes. */
   open(incidentId: string, identity: PersonIdentity, facts: UserFacts, replayed: boolean): Promise<UserContainmentResult>;
+  /** Facts from the snapshot lack the account's live state: read it before deciding on an open incident. */
+  confirm(facts: UserFacts): Promise<UserFacts>;
   /** An incident already recorded, run through the gates again and on to the pending writes. */
   proceed(stored: StoredIncident, options: ProceedOptions): Promise<UserContainmentResult>;
 }
@@ -101,6 +114,8 @@ export class ContainContext {
   readonly timing: ContainTiming;
   readonly gateKey: string;
   identityNote?: string;
+  /** Where this delivery's safety facts came from (recorded on the incident it opens). */
+  safety?: SafetyPath;
 
   constructor(
     readonly subject: Subject,

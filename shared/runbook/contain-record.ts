@@ -46,19 +46,15 @@ export async function recordOutcome(
   outcomes: ActionOutcome[],
   facts: UserFacts,
   replayed: boolean,
+  notes: TimelineEvent[] = [],
 ): Promise<UserContainmentResult> {
   const outcome = containmentOutcome(current.incident, outcomes, facts, ctx.now());
   const next = outcome.incident;
+  const events = [...outcome.events.map((event) => ctx.stamp(event)), ...notes];
   // The follow-ups only need what we already know, and the phases they start are idempotent per
   // incident, so they are queued while the outcome is written.
   const [stored] = await Promise.all([
-    ctx.timed('record', () =>
-      ctx.deps.store.update(
-        next,
-        current.etag,
-        outcome.events.map((event) => ctx.stamp(event)),
-      ),
-    ),
+    ctx.timed('record', () => ctx.deps.store.update(next, current.etag, events)),
     next.followUpsQueuedAt === undefined ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
   ]);
   if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);

@@ -14,7 +14,8 @@ import type { AlertUser, NormalizedAlert } from '../alerts/types';
 import { describeUser, userKey } from '../alerts/types';
 import { ConflictError, toError } from '../errors';
 import { preflight, type UserFacts } from '../policy/containment-policy';
-import { resolveIdentity } from '../policy/identity';
+import { resolveIdentity, type DirectoryUser } from '../policy/identity';
+import { consultSnapshot, type SnapshotVerdict } from '../policy/safety-snapshot';
 import { pendingActions, type Incident, type IncidentState, type StoredIncident, type TimelineEvent } from './incident';
 import { ClaimProtocol } from './contain-claims';
 import {
@@ -136,12 +137,19 @@ async function guarded(user: AlertUser, work: (timings: StepTimings) => Promise<
   }
 }
 
+/** A promise's value, or its error as a value: the writes are awaited whatever the storage beside them does. */
+function settled<T>(work: Promise<T>): Promise<T | Error> {
+  return work.catch((error: unknown) => toError(error));
+}
+
 function subjectOf(incident: Incident): Subject {
   return { ...incident, user: incident.alertUser ?? incident.user, raw: incident.alertRaw };
 }
 
 class UserContainment implements ContainmentSteps {
   private readonly claims: ClaimProtocol;
+  /** The facts came from the safety snapshot: the user's live state is still to be read. */
+  private fromSnapshot = false;
 
   constructor(
     private readonly ctx: ContainContext,
@@ -156,7 +164,11 @@ class UserContainment implements ContainmentSteps {
     return this.claims.claimShape(ulid());
   }
 
-  /** 2. Gates that need no I/O, then who the identifiers name, then the person's claim. */
+  /**
+   * 2. Gates that need no I/O, then who the identifiers name and what the gates need: from the safety
+   * snapshot when it proves it (no I/O at all), else from live reads (one Graph round trip); then the
+   * person's claim.
+   */
   async begin(incidentId: string): Promise<UserContainmentResult> {
     const { ctx } = this;
     const early = preflight(ctx.subject.user, ctx.deps.policy);
@@ -165,9 +177,18 @@ class UserContainment implements ContainmentSteps {
       const incident = { ...this.newIncident(incidentId, stop.state), reason: stop.reason, hold: stop.hold };
       return recordNew(ctx, incident, [this.received(), ctx.stamp(stop.event)]);
     }
-    // Critical path (one Graph round trip): who the identifiers name, read in parallel with the safety
-    // reads the gates need anyway; nothing is written for a person not yet known.
-    const resolution = await this.resolve(ctx.subject.user);
+    const verdict = this.consultSnapshot();
+    ctx.safety = verdict.path;
+    if (verdict.kind === 'person') {
+      // Cleared or held by the snapshot: the account's live state (enabled, synced from AD) is read
+      // beside the writes (act), or before deciding on an open incident (confirm).
+      this.fromSnapshot = true;
+      const facts: UserFacts = { ...verdict.person, accountEnabled: true, onPremisesSyncEnabled: false, ...verdict.safety };
+      return this.forPerson(incidentId, { kind: 'person', person: facts, safety: verdict.safety }, facts);
+    }
+    // Critical path, live reads (one Graph round trip): who the identifiers name, read in parallel with
+    // the safety reads the gates need; nothing is written for a person not yet known.
+    const resolution = verdict.kind === 'mismatch' ? verdict : await this.resolve(ctx.subject.user);
     if (resolution.kind !== 'person') {
       const stop = this.unresolved(resolution);
       const incident: Incident = {
@@ -179,6 +200,20 @@ class UserContainment implements ContainmentSteps {
       return recordNew(ctx, incident, [this.received(), ctx.stamp(stop.event)]);
     }
     return this.forPerson(incidentId, resolution.identity, resolution.facts);
+  }
+
+  /** What the safety snapshot proves about the alert's identifiers (or why the live reads must run). */
+  private consultSnapshot(): SnapshotVerdict {
+    const { snapshot, policy, clock } = this.ctx.deps;
+    if (snapshot === undefined) return { kind: 'live', path: { path: 'live', why: 'no safety snapshot in this process' } };
+    return consultSnapshot(this.ctx.subject.user, snapshot.state(), policy.protectedGroupIds, clock.now(), snapshot.maxAgeSeconds);
+  }
+
+  /** The account's live state for facts taken from the snapshot; live facts are returned as they are. */
+  async confirm(facts: UserFacts): Promise<UserFacts> {
+    if (!this.fromSnapshot) return facts;
+    const user = await this.ctx.timed('resolve', () => this.ctx.deps.directory.user(facts.objectId));
+    return user === null ? facts : { ...facts, accountEnabled: user.accountEnabled, onPremisesSyncEnabled: user.onPremisesSyncEnabled };
   }
 
   /** 3. The person's new incident: the gates decide with what the directory said, then the writes. */
@@ -226,8 +261,8 @@ class UserContainment implements ContainmentSteps {
 
   /**
    * 4. Decide and act: the gates, a blast-radius slot (only for a person about to be contained
-   * automatically), then both writes at once, to the resolved object id, and the outcome recorded. The
-   * incident row may still be in flight when this starts.
+   * automatically), then both writes at once, to the resolved object id, with the incident row (when
+   * still in flight) and, for snapshot facts, the user read beside them; then the outcome recorded.
    */
   private async act(
     incident: Incident,
@@ -239,28 +274,49 @@ class UserContainment implements ContainmentSteps {
     const policy = ctx.deps.policy;
     const hold = gateHold(incident.user, facts, incident.severity, policy, options.approval);
     const slotNeeded = takesSlot(hold, policy, options);
-    // Critical path (storage, overlapping the incident record): the slot is taken only now, by the
-    // delivery that owns the person and is about to act, so the limit counts people and a linked or
-    // held alert never crowds out someone else's containment.
-    const [stored, slot] = await Promise.all([
-      incidentWrite,
-      slotNeeded
-        ? ctx.timed('limit', () => ctx.deps.limiter.acquire(ctx.deps.clock.now())).catch((error: unknown) => toError(error))
-        : undefined,
-    ]);
-    const known = { ...stored, incident: { ...stored.incident, ...this.factFields(facts) } };
-    const pending = pendingActions(stored.incident);
+    // Critical path (storage, before the writes): the slot must be held before anything is sent, or the
+    // limit would not bound what is sent. It is taken only now, by the delivery that owns the person and
+    // is about to act, so the limit counts people and a linked or held alert never crowds out someone else.
+    const slot = slotNeeded
+      ? await ctx.timed('limit', () => ctx.deps.limiter.acquire(ctx.deps.clock.now())).catch((error: unknown) => toError(error))
+      : undefined;
     const decision = decide(hold, policy, slot, options.approval);
-    if (decision.kind === 'dry_run') {
-      // The exact requests are recorded and none is sent.
-      const recorded = { ...known, incident: { ...known.incident, actions: notSent(ctx, known.incident.userKey, pending) } };
+    if (decision.kind !== 'act') {
+      const stored = await incidentWrite;
+      const known = { ...stored, incident: { ...stored.incident, ...this.factFields(facts) } };
+      // Dry run: the exact requests are recorded and none is sent.
+      const recorded =
+        decision.kind === 'dry_run'
+          ? { ...known, incident: { ...known.incident, actions: notSent(ctx, known.incident.userKey, pendingActions(known.incident)) } }
+          : known;
       return recordStop(ctx, recorded, decision, options.replayed);
     }
-    if (decision.kind === 'hold') return recordStop(ctx, known, decision, options.replayed);
-    // Critical path (one Graph round trip): revoke and disable at once, to the resolved object id.
-    const outcomes = await ctx.timed('graph', () => sendActions(ctx, stored.incident.userKey, pending));
-    const counted = { ...known, incident: { ...known.incident, countedInBlastRadius: options.counted || slotNeeded || undefined } };
-    return recordOutcome(ctx, counted, outcomes, facts, options.replayed);
+    // Critical path (one Graph round trip): revoke and disable at once, to the resolved object id. The
+    // incident row (being created) and the user read run beside them; nothing waits for either, and a
+    // process that dies here leaves a claim a redelivery takes over (contain-claims.ts), re-sending both.
+    const pending = pendingActions(incident);
+    const [outcomes, recorded, user] = await Promise.all([
+      ctx.timed('graph', () => sendActions(ctx, incident.userKey, pending)),
+      settled(Promise.resolve(incidentWrite)),
+      this.fromSnapshot ? settled(ctx.timed('user', () => ctx.deps.directory.user(incident.userKey))) : undefined,
+    ]);
+    if (recorded instanceof Error) throw recorded;
+    const { facts: known, notes } = this.withUser(facts, user);
+    const counted = {
+      ...recorded,
+      incident: { ...recorded.incident, ...this.factFields(known), countedInBlastRadius: options.counted || slotNeeded || undefined },
+    };
+    return recordOutcome(ctx, counted, outcomes, known, options.replayed, notes);
+  }
+
+  /** The user read beside the writes, merged into the snapshot's facts; a failed read is said on the timeline. */
+  private withUser(facts: UserFacts, user: DirectoryUser | null | Error | undefined): { facts: UserFacts; notes: TimelineEvent[] } {
+    if (user === undefined || user === null) return { facts, notes: [] };
+    if (user instanceof Error) {
+      const why = `the user read beside the writes failed (${user.message.slice(0, 200)}): whether the account is synced from on-premises AD is unknown; check it`;
+      return { facts, notes: [this.ctx.event('user_read_failed', why)] };
+    }
+    return { facts: { ...facts, accountEnabled: user.accountEnabled, onPremisesSyncEnabled: user.onPremisesSyncEnabled }, notes: [] };
   }
 
   /** Looks the user up by each identifier given; a person's safety facts come with it, or in a second read. */
@@ -319,6 +375,7 @@ class UserContainment implements ContainmentSteps {
       ips,
       userAgents,
       mode: this.ctx.deps.policy.mode,
+      safety: this.ctx.safety,
       createdAt: at,
       updatedAt: at,
       actions: [],

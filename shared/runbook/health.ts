@@ -1,8 +1,9 @@
 // What GET /api/health reports: whether the app can work right now (storage and Graph answer, with
-// how long they took) and whether its protected entries name real people. The settings summary comes
+// how long they took), whether its protected entries name real people, and how old the safety snapshot is. The settings summary comes
 // from shared/config (describeSettings); nothing here reads a secret.
 import { UpstreamError } from '../errors';
 import type { ProtectedAccountsReport, ProtectedAccountsWatch } from './protected-accounts';
+import type { SafetySnapshotReport, SafetySnapshotWatch } from './safety-snapshot-watch';
 
 export interface Probe {
   (): Promise<void>;
@@ -20,10 +21,13 @@ export interface HealthReport {
   storage: DependencyHealth;
   graph: DependencyHealth;
   protectedAccounts: ProtectedAccountsReport & { resolved: number; unresolved: number; unknown: number };
+  /** The safety snapshot: its age and size, or why containment does the live reads. */
+  safetySnapshot?: SafetySnapshotReport;
 }
 
 export interface HealthDeps {
   protectedAccounts: ProtectedAccountsWatch;
+  snapshot?: SafetySnapshotWatch;
   probes: { storage: Probe; graph: Probe };
 }
 
@@ -48,5 +52,6 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   const count = (status: string) => protectedAccounts.entries.filter((entry) => entry.status === status).length;
   const summary = { ...protectedAccounts, resolved: count('resolved'), unresolved: count('unresolved'), unknown: count('unknown') };
   const ok = storage.reachable && graph.reachable && summary.unresolved === 0 && summary.unknown === 0;
-  return { status: ok ? 'ok' : 'degraded', storage, graph, protectedAccounts: summary };
+  // A missing or stale snapshot is not degraded service: containment does the live reads, as safe and slower.
+  return { status: ok ? 'ok' : 'degraded', storage, graph, protectedAccounts: summary, safetySnapshot: deps.snapshot?.report() };
 }

@@ -2,6 +2,7 @@
 // them; its state machine and its timeline events, in the runbook's words. Pure data; the store persists it.
 import type { AlertSource, AlertUser } from '../alerts/types';
 import type { Severity } from '../alerts/severity';
+import type { SafetyPath } from '../policy/safety-snapshot';
 import type { AttackerWindow, FindingKind, FindingTarget, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
 
 export const INCIDENT_STATES = [
@@ -110,6 +111,8 @@ export interface Incident {
   requiresOnPremDisable?: boolean;
   /** Entra directory roles the user held when we looked. */
   directoryRoles?: string[];
+  /** Where the safety gates' facts came from: the safety snapshot (and its age) or live reads (and why). */
+  safety?: SafetyPath;
   /** Whether this incident used a slot of the blast-radius limit (a retry must not take another). */
   countedInBlastRadius?: boolean;
   /** A redelivery could change the outcome: transient Graph or directory failure. */

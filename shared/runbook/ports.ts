@@ -17,7 +17,8 @@ import type {
 import type { Pivot, PivotKind } from '../campaign/pivots';
 import type { Campaign, CampaignHit, CampaignLink, PivotMatch, PivotRecord } from '../campaign/types';
 import type { AlertUser } from '../alerts/types';
-import type { SafetyFacts, UserLookup } from '../policy/identity';
+import type { DirectoryUser, SafetyFacts, UserLookup } from '../policy/identity';
+import type { SafetySnapshot, SnapshotState } from '../policy/safety-snapshot';
 import type { ContainmentAction, GraphWriteRequest, Incident, StoredIncident, TimelineEvent } from './incident';
 import type { FindingTarget } from '../diagnosis/types';
 
@@ -46,6 +47,23 @@ export interface UserDirectory {
   lookUp(user: AlertUser, protectedGroupIds: readonly string[]): Promise<UserLookup>;
   /** The safety reads alone, for a person already resolved by object id. */
   safetyFacts(objectId: string, protectedGroupIds: readonly string[]): Promise<SafetyFacts>;
+  /** The user alone (id, UPN, accountEnabled, onPremisesSyncEnabled); null when nobody has that identifier. */
+  user(userId: string): Promise<DirectoryUser | null>;
+}
+
+/**
+ * Builds the safety snapshot's contents from the directory: every user's UPN and object id, the
+ * transitive members of the protected groups, the directory role holders. Each listing is read to its
+ * end; anything short of that throws (UpstreamError), so a snapshot is complete or there is none.
+ */
+export interface SafetySnapshotReader {
+  read(protectedGroupIds: readonly string[]): Promise<Omit<SafetySnapshot, 'takenAt'>>;
+}
+
+/** The snapshot containment consults, and how old it may be before it proves nothing. */
+export interface SafetySnapshotSource {
+  state(): SnapshotState;
+  maxAgeSeconds: number;
 }
 
 /** A directory read by one identifier (object id or UPN): who it names, or undefined for nobody (404). */

@@ -8,9 +8,12 @@ import { deviceRoutes } from './devices';
 import { directoryRoutes } from './directory';
 import { huntingRoutes } from './hunting';
 import { mailRoutes } from './mail';
+import { safetySnapshotRoutes } from './safety-snapshot';
 import { userRoutes } from './users';
 
+// The snapshot's routes go first: `users/delta` must win over `users/{userId}`.
 export const graphRoutes: readonly GraphRoute[] = [
+  ...safetySnapshotRoutes,
   ...userRoutes,
   ...mailRoutes,
   ...applicationRoutes,
