@@ -33,11 +33,18 @@ let loaded: Promise<ReadonlyMap<string, ConsoleAsset>> | undefined;
 
 /** The bundle's files by name; empty when the bundle was not built. */
 export function consoleAssets(dir: string = consoleBundleDir()): Promise<ReadonlyMap<string, ConsoleAsset>> {
-  loaded ??= readAssets(dir).catch((error: unknown) => {
-    loaded = undefined;
-    throw error;
-  });
-  return loaded;
+  const reading = (loaded ??= readAssets(dir).then(
+    (assets) => {
+      // Not built yet: look again next time rather than remember the absence.
+      if (assets.size === 0) loaded = undefined;
+      return assets;
+    },
+    (error: unknown) => {
+      loaded = undefined;
+      throw error;
+    },
+  ));
+  return reading;
 }
 
 async function readAssets(dir: string): Promise<ReadonlyMap<string, ConsoleAsset>> {
