@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 import noImportCycle from './eslint-rules/no-import-cycle.mjs';
 
 const DOMAIN = ['shared/runbook', 'shared/diagnosis', 'shared/policy', 'shared/alerts'];
-const ADAPTERS = ['shared/graph', 'shared/store', 'shared/hunting', 'shared/queues'];
+const ADAPTERS = ['shared/graph', 'shared/store', 'shared/hunting', 'shared/queues', 'shared/sentinel', 'shared/telemetry'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'coverage/**', 'test/infra/fixtures/**', '**/*.js', '**/*.mjs'] },

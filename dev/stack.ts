@@ -117,6 +117,8 @@ function fillInLocalServices(
   if (simulator !== undefined && !settings.GRAPH_BASE_URL) {
     settings.GRAPH_BASE_URL = simulator.baseUrl;
     settings.GRAPH_AUTH = 'none';
+    // The simulator is the Sentinel REST (ARM) endpoint write-back comments through, too.
+    settings.SENTINEL_BASE_URL ||= simulator.baseUrl;
     // The simulator is the Log Analytics workspace too (HTTPS, its own certificate) when the hunt backend asks for one.
     if (settings.HUNT_BACKEND === 'log-analytics' && !settings.LOG_ANALYTICS_ENDPOINT) {
       settings.LOG_ANALYTICS_ENDPOINT = simulator.logAnalyticsUrl;

@@ -42,12 +42,14 @@ function incidentId(request: HttpRequest): string {
 
 export async function approveHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   try {
-    const { callers, contain } = getServices();
+    const { callers, contain, metrics } = getServices();
     const caller = await callers.authenticate(request, 'approver');
     const id = incidentId(request);
     const decision = await readDecision(request);
     const result = await approveIncident(contain, id, { invocationId: context.invocationId, caller: caller.id }, decision);
     if (!result.ok) throw result.error;
+    // The approved containment finished: its outcome, and its time to contain (a human's wait included).
+    metrics.contained(result.incident);
     context.info(
       JSON.stringify({ event: 'approved', incidentId: id, by: caller.id, state: result.incident.state, latencyMs: result.timings }),
     );

@@ -15,7 +15,7 @@ import { registerFunction } from './registry';
 export async function containHandler(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const started = performance.now();
   try {
-    const { config, contain, callers } = getServices();
+    const { config, contain, callers, metrics } = getServices();
     const caller = await callers.authenticate(request, 'alert-source');
     requireJsonContentType(request);
     const alert = parseAlert(decodeAlertBody(await readLimitedBody(request, config.maxAlertBytes), config.maxAlertBytes));
@@ -27,6 +27,8 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
     const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: caller.id });
     const totalMs = Math.round(performance.now() - started);
     for (const result of results) {
+      // Once per incident: a replay or a linked alert is not another containment.
+      if (result.ok && !result.replayed && result.linked !== true) metrics.contained(result.incident);
       const state = result.ok ? result.incident.state : 'error';
       // A protected account named by an alert, containment that did not complete, or identifiers that
       // name two people (or one nobody) is worth a look.

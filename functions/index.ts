@@ -10,6 +10,7 @@ import './campaigns';
 import './eradication';
 import './report';
 import './console';
+import './write-back';
 import { registeredFunctions, type FunctionDefinition } from './registry';
 import { startBackgroundChecks } from '../shared/services';
 

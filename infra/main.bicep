@@ -86,6 +86,16 @@ param verifyAfterMinutes string = '5,15,60'
 @maxValue(43200)
 param recoveryTapMinutes int = 60
 
+@description('WRITE_BACK: comment on the source incident at T0, diagnosis, T1 and T3: sentinel (Sentinel REST; Microsoft Sentinel Responder on the workspace, from infra/sentinel), defender (Graph alert and incident comments; SecurityAlert.ReadWrite.All, SecurityIncident.ReadWrite.All), or none.')
+@allowed(['sentinel', 'defender', 'none'])
+param writeBack string = 'none'
+
+@description('SENTINEL_BASE_URL: Azure Resource Manager endpoint Sentinel comments go through (sovereign clouds have their own).')
+param sentinelBaseUrl string = 'https://management.azure.com'
+
+@description('PUBLIC_BASE_URL: the app\'s public URL (a custom domain) for console links in write-back comments; empty: the app\'s default host name.')
+param publicBaseUrl string = ''
+
 @description('GRAPH_BASE_URL: Microsoft Graph host (sovereign clouds have their own).')
 param graphBaseUrl string = 'https://graph.microsoft.com'
 
@@ -253,6 +263,10 @@ var appSettings = {
   AUTO_ERADICATE: autoEradicate
   VERIFY_AFTER_MINUTES: verifyAfterMinutes
   RECOVERY_TAP_MINUTES: string(recoveryTapMinutes)
+  // Write-back to the source Sentinel or Defender XDR incident.
+  WRITE_BACK: writeBack
+  SENTINEL_BASE_URL: sentinelBaseUrl
+  PUBLIC_BASE_URL: publicBaseUrl
   // Intake.
   MAX_ALERT_BYTES: string(maxAlertBytes)
   // Caller tokens: all or nothing (the code refuses a partial set).

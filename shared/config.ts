@@ -123,6 +123,18 @@ const schema = z
     READER_ROLE: appRole('Incidents.Read'),
     APPROVER_GROUP_IDS: csv,
     APPROVAL_AUTH: z.enum(APPROVAL_AUTH_MODES).default('token'),
+    WRITE_BACK: z.enum(['sentinel', 'defender', 'none']).default('none'),
+    SENTINEL_BASE_URL: z
+      .url({ protocol: /^https?$/ })
+      .default('https://management.azure.com')
+      .transform((value) => value.replace(/\/+$/, '')),
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .transform((value) => value?.replace(/\/+$/, '')),
+    WEBSITE_HOSTNAME: z.string().optional(),
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
+    TELEMETRY_CA_FILE: z.string().optional(),
   })
   .superRefine((settings, ctx) => {
     if (settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.GRAPH_BASE_URL)) {
@@ -238,6 +250,36 @@ const schema = z
     if (settings.RECOVERY_TAP_MINUTES < 10 || settings.RECOVERY_TAP_MINUTES > 43_200) {
       ctx.addIssue({ code: 'custom', path: ['RECOVERY_TAP_MINUTES'], message: 'a Temporary Access Pass lives 10 to 43200 minutes' });
     }
+    if (settings.WRITE_BACK === 'sentinel' && settings.GRAPH_AUTH === 'none' && !isLoopbackUrl(settings.SENTINEL_BASE_URL)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SENTINEL_BASE_URL'],
+        message:
+          'with GRAPH_AUTH "none" the Sentinel (Azure Resource Manager) endpoint must be a loopback address too (the simulator\'s stand-in)',
+      });
+    }
+    for (const name of ['SENTINEL_BASE_URL', 'PUBLIC_BASE_URL'] as const) {
+      const value = settings[name];
+      if (value !== undefined && !value.startsWith('https://') && !isLoopbackUrl(value)) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be https (http only for a loopback address)' });
+      }
+    }
+    const telemetry = settings.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim();
+    if (telemetry && !/(^|;)\s*InstrumentationKey\s*=\s*[0-9a-f-]{36}\s*(;|$)/i.test(telemetry)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['APPLICATIONINSIGHTS_CONNECTION_STRING'],
+        message: 'is not an Application Insights connection string (InstrumentationKey=<guid>;IngestionEndpoint=...)',
+      });
+    }
+    const ingestion = /(?:^|;)\s*IngestionEndpoint\s*=\s*([^;]+)/i.exec(telemetry ?? '')?.[1]?.trim();
+    if (settings.TELEMETRY_CA_FILE && (ingestion === undefined || !isLoopbackUrl(ingestion))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TELEMETRY_CA_FILE'],
+        message: "a CA of our own is trusted only for a loopback IngestionEndpoint (the simulator's stand-in)",
+      });
+    }
     for (const asn of settings.HOSTING_ASNS) {
       if (!/^\d+$/.test(asn)) {
         ctx.addIssue({ code: 'custom', path: ['HOSTING_ASNS'], message: `"${asn}" is not an AS number` });
@@ -315,6 +357,14 @@ export interface Config {
     /** When not empty, an approver must also be in one of these groups (lower-cased object ids). */
     approverGroupIds: readonly string[];
   };
+  /** WRITE_BACK: where comments about each incident go (none: nowhere), and the ARM endpoint for Sentinel. */
+  writeBack: { target: 'sentinel' | 'defender' | 'none'; sentinelBaseUrl: string };
+  /** The console page, for links in comments: PUBLIC_BASE_URL, else the host name Azure gives the app. Absent locally unless set. */
+  consoleUrl?: string;
+  /** Custom metrics go to Application Insights only when its connection string is set. */
+  telemetryConnectionString?: string;
+  /** A CA trusted for a loopback ingestion endpoint only (the simulator's HTTPS stand-in). */
+  telemetryCaFile?: string;
 }
 
 export interface TokenSettings {
@@ -414,7 +464,18 @@ export function parseConfig(env: Readonly<Record<string, string | undefined>>): 
       readerRole: s.READER_ROLE,
       approverGroupIds: s.APPROVER_GROUP_IDS.map((group) => group.toLowerCase()),
     },
+    writeBack: { target: s.WRITE_BACK, sentinelBaseUrl: s.SENTINEL_BASE_URL },
+    consoleUrl: consoleUrl(s.PUBLIC_BASE_URL, s.WEBSITE_HOSTNAME),
+    telemetryConnectionString: s.APPLICATIONINSIGHTS_CONNECTION_STRING?.trim() || undefined,
+    telemetryCaFile: s.TELEMETRY_CA_FILE,
   };
+}
+
+/** Azure sets WEBSITE_HOSTNAME to the app's default host name; PUBLIC_BASE_URL wins (a custom domain, a local host). */
+function consoleUrl(publicBaseUrl: string | undefined, hostName: string | undefined): string | undefined {
+  if (publicBaseUrl) return `${publicBaseUrl}/api/console`;
+  const host = hostName?.trim().toLowerCase();
+  return host && /^[a-z0-9.-]{1,253}(:\d{1,5})?$/.test(host) ? `https://${host}/api/console` : undefined;
 }
 
 /**
@@ -431,6 +492,8 @@ export function describeSettings(config: Config) {
       graph: { host: new URL(config.graph.baseUrl).host, auth: config.graph.auth },
       storage: config.storage.kind,
       hunt: config.hunt.backend,
+      writeBack: config.writeBack.target,
+      metrics: config.telemetryConnectionString ? 'application-insights' : 'off',
     },
     protected: {
       accounts: config.protectedAccounts.size,

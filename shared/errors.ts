@@ -45,9 +45,13 @@ export class BusyError extends Error {
 }
 
 /** The services we call out to; each failure names its service so the record and the support ticket say whom to ask. */
-export type UpstreamService = 'graph' | 'log-analytics';
+export type UpstreamService = 'graph' | 'log-analytics' | 'sentinel';
 
-const SERVICE_NAMES: Readonly<Record<UpstreamService, string>> = { graph: 'Graph', 'log-analytics': 'Log Analytics' };
+const SERVICE_NAMES: Readonly<Record<UpstreamService, string>> = {
+  graph: 'Graph',
+  'log-analytics': 'Log Analytics',
+  sentinel: 'Microsoft Sentinel',
+};
 
 /** A failure of a service we call (Microsoft Graph, Log Analytics), keeping what the record and the support ticket need. */
 export class UpstreamError extends Error {

@@ -24,6 +24,9 @@ import type { Incident } from './runbook/incident';
 import type { CampaignStore, Clock, FollowUpQueues, HuntBackend } from './runbook/ports';
 import type { RecoverDeps } from './runbook/recover';
 import type { VerifyDeps } from './runbook/verify';
+import type { WriteBackDeps } from './runbook/write-back';
+import { DefenderComments } from './graph/alert-comments';
+import { SentinelIncidentComments } from './sentinel/incident-comments';
 import type { TableIncidentStore } from './store/table-incident-store';
 
 export interface FollowUpServices {
@@ -32,6 +35,8 @@ export interface FollowUpServices {
   eradicate: EradicateDeps;
   verify: VerifyDeps;
   recover: RecoverDeps;
+  /** Present when WRITE_BACK names a target. */
+  writeBack?: WriteBackDeps;
 }
 
 /** What the containment services already built, shared with the follow-up phases. */
@@ -75,11 +80,34 @@ export function buildFollowUpServices(config: Config, parts: ContainmentParts): 
   huntBackends.push(new GraphSignInsHuntBackend(graph, config.graph.baseUrl, reportsLimiter));
   const reader = new GraphEvidenceReader(graph, config.graph.baseUrl, reportsLimiter, DEFAULT_EVIDENCE_LIMITS, signInLogs);
   const eradication = new GraphEradicationActions(graph, config.graph.baseUrl);
-  const eradicate: EradicateDeps = { store, findings: store, queues, remover: eradication, reader, accounts: eradication, clock, contain };
+  // WRITE_BACK: the hook queues each mark's comment (built with containment); these write them.
+  const writeBackHook = contain.writeBack;
+  const comments =
+    config.writeBack.target === 'sentinel'
+      ? new SentinelIncidentComments(
+          { baseUrl: config.writeBack.sentinelBaseUrl, budgetMs: config.graph.retryBudgetMs, attemptTimeoutMs: config.graph.timeoutMs },
+          credentialFor(config.graph),
+        )
+      : config.writeBack.target === 'defender'
+        ? new DefenderComments(graph)
+        : undefined;
+  const eradicate: EradicateDeps = {
+    store,
+    findings: store,
+    queues,
+    remover: eradication,
+    reader,
+    accounts: eradication,
+    clock,
+    contain,
+    writeBack: writeBackHook,
+  };
   const autoKinds = new Set(config.eradication.autoKinds);
   // AUTO_ERADICATE: diagnosis finishing queues removal of the known patterns; a failure is recorded, and
   // never undoes the pack.
   const afterDiagnosed = async (incident: Incident, invocationId: string): Promise<void> => {
+    await writeBackHook?.marked(incident, 'diagnosed');
+    if (autoKinds.size === 0) return;
     try {
       await autoEradicate(eradicate, incident, autoKinds, invocationId);
     } catch (error) {
@@ -115,7 +143,7 @@ export function buildFollowUpServices(config: Config, parts: ContainmentParts): 
       queues,
       clock,
       settings: { hostingAsns: config.hostingAsns, internalDomains: config.diagnosis.internalDomains },
-      afterDiagnosed: autoKinds.size > 0 ? afterDiagnosed : undefined,
+      afterDiagnosed: autoKinds.size > 0 || writeBackHook ? afterDiagnosed : undefined,
     },
     eradicate,
     verify: { store, reader, accounts: eradication, clock, contain },
@@ -129,6 +157,8 @@ export function buildFollowUpServices(config: Config, parts: ContainmentParts): 
       protectedAccounts: config.protectedAccounts,
       protectedGroupIds: config.protectedGroupIds,
       tapMinutes: config.eradication.recoveryTapMinutes,
+      writeBack: writeBackHook,
     },
+    writeBack: comments ? { store, comments, clock, consoleUrl: config.consoleUrl } : undefined,
   };
 }

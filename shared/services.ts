@@ -13,9 +13,11 @@ import { SafetySnapshotWatch } from './runbook/safety-snapshot-watch';
 import { StorageFollowUpQueues } from './queues/follow-up-queues';
 import type { ContainDeps } from './runbook/contain';
 import type { HealthDeps } from './runbook/health';
+import { QueuedWriteBack } from './runbook/write-back';
+import { ApplicationInsightsMetrics, NO_METRICS } from './telemetry/metrics';
 import { ProtectedAccountsWatch, type HealthLog } from './runbook/protected-accounts';
 import { GraphDirectoryLookup } from './graph/directory-lookup';
-import type { CampaignStore, FindingStore, IncidentStore } from './runbook/ports';
+import type { CampaignStore, FindingStore, IncidentMetrics, IncidentStore } from './runbook/ports';
 import { CAMPAIGN_INDEX_TABLE, CAMPAIGNS_TABLE, TableCampaignStore } from './store/table-campaign-store';
 import { queueClient, tableClient } from './store/table-clients';
 import { INCIDENT_INDEX_TABLE } from './store/incident-index';
@@ -34,6 +36,8 @@ export interface Services {
   campaigns: CampaignStore;
   /** Diagnosis, hunt, eradication, verification and recovery: loaded and built on the first call. */
   followUps: () => Promise<FollowUpServices>;
+  /** Application Insights custom metrics when APPLICATIONINSIGHTS_CONNECTION_STRING is set; else records nothing (and loads nothing). */
+  metrics: IncidentMetrics;
 }
 
 /** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
@@ -87,6 +91,8 @@ export function buildServices(config: Config): Services {
     clock,
     verifyAfterMinutes: config.eradication.verifyAfterMinutes,
     snapshot,
+    // WRITE_BACK: each phase queues its comment on `write-back`; the writers are built with the follow-ups.
+    writeBack: config.writeBack.target === 'none' ? undefined : new QueuedWriteBack(queues),
   };
   let followUps: Promise<FollowUpServices> | undefined;
   return {
@@ -101,6 +107,9 @@ export function buildServices(config: Config): Services {
     findings: store,
     campaigns,
     contain,
+    metrics: config.telemetryConnectionString
+      ? new ApplicationInsightsMetrics({ connectionString: config.telemetryConnectionString, caFile: config.telemetryCaFile })
+      : NO_METRICS,
     followUps: () =>
       (followUps ??= import('./follow-up-services').then(({ buildFollowUpServices }) =>
         buildFollowUpServices(config, { graph, store, campaigns, queues, directory, contain, clock }),

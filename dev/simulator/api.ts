@@ -33,8 +33,15 @@ export interface TenantSimulator {
    * SDK refuses plain http, with a self-signed certificate made at start.
    */
   readonly logAnalyticsUrl: string;
-  /** PEM file of that certificate, for LOG_ANALYTICS_CA_FILE. */
+  /** PEM file of that certificate, for LOG_ANALYTICS_CA_FILE (and TELEMETRY_CA_FILE). */
   readonly logAnalyticsCaFile: string;
+  /**
+   * The Application Insights ingestion stand-in, for a connection string's IngestionEndpoint: the HTTPS
+   * side (the exporter refuses plain http), which takes POST /v2.1/track (gzip or not).
+   */
+  readonly ingestionEndpoint: string;
+  /** Every telemetry envelope received at /v2.1/track, in arrival order. */
+  readonly telemetry: readonly TelemetryEnvelope[];
   /** The tenant's token issuer (Entra ID stand-in); its authority is baseUrl. */
   readonly identity: SimulatedIdentity;
   /** Every Graph request (not /_sim control calls, not token-issuer calls), in arrival order. */
@@ -50,6 +57,15 @@ export interface TenantSimulator {
   addGroup(group: NewGroup): SimGroup;
   /** Closes the server and any hanging sockets promptly. */
   stop(): Promise<void>;
+}
+
+/** An Application Insights envelope as the exporter sends it (Breeze schema), for tests to read. */
+export interface TelemetryEnvelope {
+  name: string;
+  time: string;
+  iKey?: string;
+  tags?: Record<string, string>;
+  data?: { baseType?: string; baseData?: Record<string, unknown> };
 }
 
 export interface RequestLogEntry {

@@ -2,7 +2,7 @@
 // a seeded AiTM scenario, for integration tests, the local demo and benchmarks. Never imported by
 // functions/ or shared/.
 export { startTenantSimulator } from './server';
-export type { RequestLogEntry, SimulatorOptions, TenantSimulator } from './api';
+export type { RequestLogEntry, SimulatorOptions, TelemetryEnvelope, TenantSimulator } from './api';
 export type { FaultRule } from './faults';
 export type { AnalystName, ClaimValue, PublicJwk, SimulatedIdentity, TokenRequest } from './identity';
 export { GroupExistsError, SimulatedTenant, UserExistsError } from './tenant';

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { seedCampaign } from './campaign';
 import type { AddressInfo } from 'node:net';
 import { isIPv4 } from 'node:net';
-import type { RequestLogEntry, SimulatorOptions, TenantSimulator } from './api';
+import { gunzipSync } from 'node:zlib';
+import type { RequestLogEntry, SimulatorOptions, TelemetryEnvelope, TenantSimulator } from './api';
 import { ControlTarget, handleControl } from './control';
 import { badRequest, defaultError, errorBody, GraphHttpError, RequestIds } from './errors';
 import { FaultBook, FaultRule } from './faults';
@@ -19,6 +20,7 @@ import { TokenIssuer } from './identity';
 import { handleIdentity, matchIdentityEndpoint } from './identity-routes';
 import { answerLogAnalyticsQuery, logAnalyticsErrorBody } from './log-analytics';
 import { isRecord, redactSecrets } from './json';
+import { answerSentinel } from './sentinel';
 import { parseQueryOptions } from './odata';
 import { matchRoute } from './router';
 import { graphRoutes } from './routes';
@@ -48,6 +50,7 @@ class Simulator implements TenantSimulator, ControlTarget {
   readonly tenant = new SimulatedTenant(SCENARIO_TENANT.id);
   readonly identity = new TokenIssuer(SCENARIO_TENANT.id, () => this.base);
   private readonly log: RequestLogEntry[] = [];
+  private readonly envelopes: TelemetryEnvelope[] = [];
   private readonly faults = new FaultBook();
   private readonly server: Server;
   private tls?: HttpsServer;
@@ -81,6 +84,14 @@ class Simulator implements TenantSimulator, ControlTarget {
 
   get logAnalyticsCaFile(): string {
     return path.join(this.tlsDir, 'cert.pem');
+  }
+
+  get ingestionEndpoint(): string {
+    return new URL(this.tlsUrl).origin;
+  }
+
+  get telemetry(): readonly TelemetryEnvelope[] {
+    return this.envelopes;
   }
 
   get baseUrl(): string {
@@ -211,6 +222,7 @@ class Simulator implements TenantSimulator, ControlTarget {
     if (segments?.[0] === '_sim' && segments.length === 2 && segments[1] === 'analyst-sign-in')
       return this.handleAnalystSignIn(req, res, method, ids);
     if (segments?.[0] === '_sim') return this.handleControl(req, res, method, segments.slice(1), ids);
+    if (segments?.[0] === 'v2.1' && segments[1] === 'track' && segments.length === 2) return this.handleTelemetry(req, res, method);
     const identityEndpoint = segments && matchIdentityEndpoint(segments);
     if (segments && identityEndpoint) {
       await readBody(req); // Nothing here takes a body; drain it so the connection stays usable.
@@ -219,6 +231,7 @@ class Simulator implements TenantSimulator, ControlTarget {
     }
     if (segments?.[0] === 'v1' && segments[1]?.toLowerCase() === 'workspaces')
       return this.handleLogAnalytics(req, res, method, url, segments, ids);
+    if (segments?.[0]?.toLowerCase() === 'subscriptions') return this.handleSentinel(req, res, method, url, ids);
     return this.handleGraph(req, res, method, url, segments, ids);
   }
 
@@ -304,6 +317,67 @@ class Simulator implements TenantSimulator, ControlTarget {
       ...cors,
       'cache-control': 'no-store',
     });
+  }
+
+  /** The Sentinel (ARM) stand-in: logged, delayed and faulted like Graph calls; errors in ARM's shape. */
+  private async handleSentinel(req: IncomingMessage, res: ServerResponse, method: string, url: URL, ids: RequestIds): Promise<void> {
+    const entry = this.logRequest(req, method, decodeURIComponent(url.pathname), url, ids);
+    res.setHeader('x-ms-request-id', ids.requestId);
+    const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
+      entry.status = status;
+      entry.finishedAt = new Date().toISOString();
+      send(res, status, body, CONTROL_CONTENT_TYPE, headers);
+    };
+    const fail = (error: GraphHttpError) => answer(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+    const body = await readBody(req);
+    if (body.kind === 'json') entry.body = redactSecrets(body.value);
+    if (!(await pause(this.latency, res))) return;
+    const fault = this.faults.take(method, entry.path);
+    if (fault?.status === 'hang') return;
+    if (fault) return fail(faultError(fault.status, fault));
+    if (body.kind === 'malformed' || body.kind === 'tooLarge') return fail(badRequest('The request body must be a JSON document.'));
+    try {
+      const result = answerSentinel(
+        this.tenant.security,
+        method,
+        entry.path,
+        url.searchParams,
+        body.kind === 'json' ? body.value : undefined,
+        this.now,
+      );
+      answer(result.status, result.body);
+    } catch (error) {
+      fail(asGraphError(error));
+    }
+  }
+
+  /** The Application Insights ingestion stand-in (Breeze `v2.1/track`): keeps each envelope, answers as Breeze does. */
+  private async handleTelemetry(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (method !== 'POST') return send(res, 405, { error: 'POST telemetry' }, CONTROL_CONTENT_TYPE);
+    let items: unknown;
+    try {
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      // An array of envelopes, or one envelope per line.
+      items = text.trim().startsWith('[')
+        ? JSON.parse(text)
+        : text
+            .split('\n')
+            .filter((line) => line.trim() !== '')
+            .map((line) => JSON.parse(line) as unknown);
+    } catch {
+      return send(
+        res,
+        400,
+        { itemsReceived: 0, itemsAccepted: 0, errors: [{ index: 0, statusCode: 400, message: 'unreadable' }] },
+        CONTROL_CONTENT_TYPE,
+      );
+    }
+    const list = Array.isArray(items) ? (items as TelemetryEnvelope[]) : [];
+    this.envelopes.push(...list);
+    send(res, 200, { itemsReceived: list.length, itemsAccepted: list.length, errors: [] }, CONTROL_CONTENT_TYPE);
   }
 
   private async handleControl(

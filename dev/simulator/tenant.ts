@@ -18,6 +18,7 @@ import type {
   OAuth2PermissionGrant,
   SignIn,
 } from './resources';
+import { SecurityRecords } from './security-records';
 
 export interface SimUser extends GraphUser {
   /** Simulator-only: how many times revokeSignInSessions was called. */
@@ -173,6 +174,8 @@ export interface NewSignIn {
 export type NewUser = Partial<SimUser> & { userPrincipalName: string };
 
 export class SimulatedTenant {
+  /** Defender XDR alerts and incidents, Sentinel incidents: what write-back comments on. */
+  readonly security = new SecurityRecords();
   readonly users: SimUser[] = [];
   readonly groups: SimGroup[] = [];
   /** PIM eligible role assignments (roleEligibilityScheduleInstances): a user or role-assignable group, and the role's name. */

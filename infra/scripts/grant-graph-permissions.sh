@@ -44,9 +44,11 @@ eradicate|UserAuthMethod-WindowsHello.ReadWrite.All|delete attacker-registered W
 eradicate|UserAuthMethod-PlatformCred.ReadWrite.All|delete attacker-registered platform credentials|3.3
 eradicate|UserAuthMethod-TAP.ReadWrite.All|issue the one-time Temporary Access Pass recovery gives the user (and delete an attacker's)|3.3, 3.5
 eradicate|Device.ReadWrite.All|delete attacker-registered devices|3.4
-eradicate|User-PasswordProfile.ReadWrite.All|reset the password (passwordProfile, forceChangePasswordNextSignIn); app-only it also needs the User Administrator role|3.5"
+eradicate|User-PasswordProfile.ReadWrite.All|reset the password (passwordProfile, forceChangePasswordNextSignIn); app-only it also needs the User Administrator role|3.5
+writeback|SecurityAlert.ReadWrite.All|comment on the source Defender XDR alert (POST /security/alerts_v2/{id}/comments; WRITE_BACK=defender)|6.1
+writeback|SecurityIncident.ReadWrite.All|comment on the source Defender XDR incident (POST /security/incidents/{id}/comments; WRITE_BACK=defender)|6.1"
 
-ALL_PHASES="contain diagnose hunt eradicate"
+ALL_PHASES="contain diagnose hunt eradicate writeback"
 
 usage() {
   cat <<'USAGE'
@@ -54,7 +56,7 @@ Usage: grant-graph-permissions.sh [options]
 
   --principal-id ID   object id of the Function App's managed identity
                       (default: $FUNCTION_IDENTITY_PRINCIPAL_ID, an output of infra/main.bicep)
-  --phases LIST       comma-separated: contain, diagnose, hunt, eradicate, or all (default: contain;
+  --phases LIST       comma-separated: contain, diagnose, hunt, eradicate, writeback, or all (default: contain;
                       contain is always included)
   --privileged-role   also assign the Entra role Privileged Authentication Administrator, needed to
                       revoke, disable, reset or change methods of users who hold admin roles (it also

@@ -50,10 +50,14 @@ param commentOnIncident bool = true
 @description('main.bicep output FUNCTION_IDENTITY_PRINCIPAL_ID, to give the app Log Analytics Reader on the workspace (HUNT_BACKEND log-analytics). Empty: no role.')
 param functionIdentityPrincipalId string = ''
 
+@description('main.bicep output FUNCTION_IDENTITY_PRINCIPAL_ID when the app comments on Sentinel incidents (WRITE_BACK=sentinel): it gets Microsoft Sentinel Responder on the workspace. Empty: no role.')
+param writeBackPrincipalId string = ''
+
 var tags = {
   application: 'aitm-contain'
 }
 var logAnalyticsReader = '73c42c96-874c-492b-b04d-ab87d138a893'
+var sentinelResponder = '3e150937-b8fe-4cfb-8069-0eaf05ecd056'
 
 resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
   name: workspaceName
@@ -93,6 +97,17 @@ resource huntReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', logAnalyticsReader)
     principalId: functionIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// WRITE_BACK=sentinel: PUT .../incidents/{id}/comments/{commentId} needs Microsoft.SecurityInsights/incidents/comments/write, which Responder holds.
+resource writeBackResponder 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(writeBackPrincipalId)) {
+  name: guid(workspace.id, writeBackPrincipalId, sentinelResponder)
+  scope: workspace
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', sentinelResponder)
+    principalId: writeBackPrincipalId
     principalType: 'ServicePrincipal'
   }
 }

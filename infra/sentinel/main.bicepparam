@@ -19,3 +19,5 @@ param analyticRuleIds = filter(map(split(readEnvironmentVariable('SENTINEL_ANALY
 param sentinelServicePrincipalId = readEnvironmentVariable('SENTINEL_SERVICE_PRINCIPAL_ID', '')
 // Log Analytics Reader on the workspace only for the hunt backend that queries it.
 param functionIdentityPrincipalId = readEnvironmentVariable('HUNT_BACKEND', 'none') == 'log-analytics' ? readEnvironmentVariable('FUNCTION_IDENTITY_PRINCIPAL_ID', '') : ''
+// Microsoft Sentinel Responder on the workspace only when the app writes comments on Sentinel incidents.
+param writeBackPrincipalId = readEnvironmentVariable('WRITE_BACK', 'none') == 'sentinel' ? readEnvironmentVariable('FUNCTION_IDENTITY_PRINCIPAL_ID', '') : ''

@@ -173,5 +173,6 @@ export function parseAzureMonitorAlert(body: unknown, raw: string): ParsedAlert 
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
+    alertRaisedAt: toIsoTime(text(fieldCI(essentials, 'firedDateTime'))),
   };
 }

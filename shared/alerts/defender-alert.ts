@@ -7,6 +7,7 @@ import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { fieldCI, list, text } from './json';
 import { readGraphEvidence } from './graph-evidence';
+import { defenderAlertOrigin, defenderIncidentOrigin } from './origin';
 import { optionalId, requiredId, requiredSeverity, titleText } from './refusals';
 import { cleanText, toIsoTime } from './values';
 
@@ -70,5 +71,10 @@ export function parseDefenderAlert(body: unknown, raw: string): ParsedAlert {
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
+    alertRaisedAt: toIsoTime(text(fieldCI(body, 'createdDateTime'))) ?? toIsoTime(text(fieldCI(body, 'firstActivityDateTime'))),
+    origin: {
+      defenderAlert: defenderAlertOrigin(id),
+      defenderIncident: defenderIncidentOrigin(optionalId(fieldCI(body, 'incidentId'))),
+    },
   };
 }

@@ -7,6 +7,7 @@ import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { readDefenderAlert } from './defender-alert';
 import { fieldCI, isObject, list, text } from './json';
+import { defenderIncidentOrigin } from './origin';
 import { missingField, requiredId, requiredSeverity, titleText } from './refusals';
 import { cleanText, toIsoTime, unique } from './values';
 
@@ -68,5 +69,8 @@ export function parseDefenderIncident(body: unknown, raw: string): ParsedAlert {
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
+    alertRaisedAt:
+      toIsoTime(text(fieldCI(body, 'createdDateTime'))) ?? (first.length > 0 ? new Date(Math.min(...first)).toISOString() : undefined),
+    origin: { defenderIncident: defenderIncidentOrigin(id) },
   };
 }

@@ -107,5 +107,6 @@ export function parseSentinelAlert(body: unknown, raw: string): ParsedAlert {
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
+    alertRaisedAt: toIsoTime(text(fieldAny(alert, 'TimeGenerated', 'StartTimeUtc', 'StartTime'))),
   };
 }

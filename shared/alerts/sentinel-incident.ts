@@ -11,6 +11,7 @@ import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { field, fieldCI, isObject, list, path, text } from './json';
 import { missingField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
+import { defenderIncidentOrigin, sentinelIncidentResourceId } from './origin';
 import { readSentinelEntities } from './sentinel-entities';
 import { cleanText, toIsoTime, unique } from './values';
 
@@ -98,5 +99,10 @@ export function parseSentinelIncident(body: unknown, raw: string): ParsedAlert {
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
+    alertRaisedAt: toIsoTime(text(field(properties, 'createdTimeUtc'))) ?? toIsoTime(text(field(properties, 'firstActivityTimeUtc'))),
+    origin: {
+      sentinelIncident: sentinelIncidentResourceId(body, incident, name),
+      defenderIncident: defenderIncidentOrigin(defenderId),
+    },
   };
 }

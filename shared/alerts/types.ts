@@ -34,6 +34,24 @@ export interface NormalizedAlert {
   asns: number[];
   /** The payload as received, truncated for the record. */
   raw: string;
+  /** When the source raised it: the payload's own creation time, else its first activity (time to contain starts here). */
+  alertRaisedAt?: string;
+  /** Where the alert lives in its source, for comments written back to it; absent when the payload names no such place. */
+  origin?: AlertOrigin;
+}
+
+/**
+ * The source records an alert came from, as far as the payload names them: the Sentinel incident's ARM
+ * resource id, the Defender XDR (Graph security API) incident and alert ids. Each is validated on the
+ * way in, since it becomes part of a URL the app writes to.
+ */
+export interface AlertOrigin {
+  /** /subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.OperationalInsights/workspaces/{ws}/providers/Microsoft.SecurityInsights/Incidents/{name} */
+  sentinelIncident?: string;
+  /** Graph `security/incidents/{id}`. */
+  defenderIncident?: string;
+  /** Graph `security/alerts_v2/{id}`. */
+  defenderAlert?: string;
 }
 
 /**

@@ -2,7 +2,7 @@
 // (and ends in the poison queue) rather than acted on with guessed fields.
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import type { EradicateMessage, FollowUpMessage, VerifyMessage } from '../runbook/ports';
+import type { EradicateMessage, FollowUpMessage, VerifyMessage, WriteBackMessage } from '../runbook/ports';
 
 const followUpMessage = z.object({
   version: z.literal(1),
@@ -55,6 +55,12 @@ export function parseEradicateMessage(value: unknown): EradicateMessage {
 
 export function parseVerifyMessage(value: unknown): VerifyMessage {
   return parseWith(verifyMessage, 'verify', value);
+}
+
+const writeBackMessage = z.object({ version: z.literal(1), incidentId: ULID, mark: z.enum(['T0', 'diagnosed', 'T1', 'T3']) });
+
+export function parseWriteBackMessage(value: unknown): WriteBackMessage {
+  return parseWith(writeBackMessage, 'write-back', value);
 }
 
 /** The incident a message of any of our queues is about, for poison handlers; undefined when unreadable. */

@@ -19,6 +19,7 @@ import type {
   SafetySnapshotSource,
   UserDirectory,
 } from './ports';
+import type { WriteBackHook } from './write-back';
 
 export interface ContainTiming {
   /** How long a redelivery waits for the delivery that holds the incident to finish. */
@@ -43,6 +44,8 @@ export interface ContainDeps {
   verifyAfterMinutes?: readonly number[];
   /** The safety snapshot; without one, every alert takes the live reads. */
   snapshot?: SafetySnapshotSource;
+  /** WRITE_BACK: the T0 comment is queued with the follow-ups; absent when write-back is off. */
+  writeBack?: WriteBackHook;
 }
 
 /** Who is acting, for the timeline: the automation and its invocation, plus the authenticated caller. */
@@ -68,7 +71,10 @@ export type UserContainmentResult =
   | { ok: false; user: AlertUser; error: Error; retryable: boolean; timings: StepTimings };
 
 /** What is being contained: one user of one alert, as the alert named them. */
-export type Subject = Pick<Incident, 'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents'> & {
+export type Subject = Pick<
+  Incident,
+  'alertKey' | 'alertId' | 'source' | 'severity' | 'title' | 'detection' | 'ips' | 'userAgents' | 'alertRaisedAt' | 'origin'
+> & {
   user: AlertUser;
   raw: string;
 };

@@ -68,6 +68,7 @@ export async function enqueueFollowUps(
 ): Promise<void> {
   await Promise.all([
     scheduleVerification(ctx, incident),
+    incident.t0 !== undefined ? ctx.deps.writeBack?.marked(incident, 'T0') : undefined,
     ...queues.map((queue) =>
       ctx.deps.queues.enqueue(queue, {
         version: 1,

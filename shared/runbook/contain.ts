@@ -359,7 +359,7 @@ class UserContainment implements ContainmentSteps {
 
   private newIncident(id: string, state: IncidentState): Incident {
     const at = this.ctx.now();
-    const { user, alertKey, alertId, source, severity, title, detection, ips, userAgents, raw } = this.ctx.subject;
+    const { user, alertKey, alertId, source, severity, title, detection, ips, userAgents, raw, alertRaisedAt, origin } = this.ctx.subject;
     return {
       id,
       state,
@@ -380,6 +380,8 @@ class UserContainment implements ContainmentSteps {
       updatedAt: at,
       actions: [],
       alertRaw: raw,
+      alertRaisedAt,
+      origin,
     };
   }
 

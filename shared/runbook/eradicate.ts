@@ -38,6 +38,7 @@ import type {
   StoredFinding,
 } from './ports';
 import { checkContainment, recontainIfReenabled, type VerifyDeps } from './verify';
+import type { WriteBackHook } from './write-back';
 
 export interface EradicateDeps {
   store: IncidentStore;
@@ -48,6 +49,8 @@ export interface EradicateDeps {
   accounts: AccountDirectory;
   clock: Clock;
   contain?: ContainDeps;
+  /** WRITE_BACK: the T1 comment is queued when eradication is first verified; absent when write-back is off. */
+  writeBack?: WriteBackHook;
 }
 
 export interface EradicationRequest {
@@ -406,6 +409,7 @@ export async function eradicateIncident(message: EradicateMessage, deps: Eradica
     outcome = 'incomplete';
   }
   await save(stored, next, events, deps);
+  if (outcome === 'eradicated' && incident.t1 === undefined) await deps.writeBack?.marked(incident, 'T1');
   return { outcome, incidentId: incident.id, items };
 }
 

@@ -1,6 +1,6 @@
 // The incident record: one per person (directory object id) while it is open, however many alerts name
 // them; its state machine and its timeline events, in the runbook's words. Pure data; the store persists it.
-import type { AlertSource, AlertUser } from '../alerts/types';
+import type { AlertOrigin, AlertSource, AlertUser } from '../alerts/types';
 import type { Severity } from '../alerts/severity';
 import type { SafetyPath } from '../policy/safety-snapshot';
 import type { AttackerWindow, FindingKind, FindingTarget, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
@@ -118,6 +118,10 @@ export interface Incident {
   /** A redelivery could change the outcome: transient Graph or directory failure. */
   retryable?: boolean;
   alertRaw: string;
+  /** When the source raised the alert (its own creation or first-activity time): time to contain is measured from it. */
+  alertRaisedAt?: string;
+  /** Where the alert lives in Sentinel or Defender XDR, for the comments WRITE_BACK writes there. */
+  origin?: AlertOrigin;
   /** Phase 2: the evidence pack's state and summary; the findings are rows of their own. */
   diagnosis?: DiagnosisRecord;
   /** Phase 3: what was selected for removal, by whom, and what each removal did. */

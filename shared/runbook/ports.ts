@@ -16,7 +16,7 @@ import type {
 } from '../diagnosis/types';
 import type { Pivot, PivotKind } from '../campaign/pivots';
 import type { Campaign, CampaignHit, CampaignLink, PivotMatch, PivotRecord } from '../campaign/types';
-import type { AlertUser } from '../alerts/types';
+import type { AlertOrigin, AlertUser } from '../alerts/types';
 import type { DirectoryUser, SafetyFacts, UserLookup } from '../policy/identity';
 import type { SafetySnapshot, SnapshotState } from '../policy/safety-snapshot';
 import type { ContainmentAction, GraphWriteRequest, Incident, StoredIncident, TimelineEvent } from './incident';
@@ -155,8 +155,8 @@ export interface IncidentPage {
 }
 
 export type FollowUpQueueName = 'diagnose' | 'hunt';
-/** Every queue the app writes: the follow-ups containment queues, eradication, and containment verification. */
-export type QueueName = FollowUpQueueName | 'eradicate' | 'verify';
+/** Every queue the app writes: the follow-ups containment queues, eradication, containment verification, write-back. */
+export type QueueName = FollowUpQueueName | 'eradicate' | 'verify' | 'write-back';
 
 export interface FollowUpMessage {
   version: 1;
@@ -188,11 +188,22 @@ export interface VerifyMessage {
   afterMinutes: number;
 }
 
+/** A comment for the source incident or alert (WRITE_BACK), about the incident reaching `mark`. */
+export interface WriteBackMessage {
+  version: 1;
+  incidentId: string;
+  mark: WriteBackMark;
+}
+
+/** The moments written back: T0 (contained), diagnosis complete, T1 (eradicated), T3 (recovered). */
+export type WriteBackMark = 'T0' | 'diagnosed' | 'T1' | 'T3';
+
 export interface QueueMessages {
   diagnose: FollowUpMessage;
   hunt: FollowUpMessage;
   eradicate: EradicateMessage;
   verify: VerifyMessage;
+  'write-back': WriteBackMessage;
 }
 
 export interface FollowUpQueues {
@@ -359,4 +370,39 @@ export interface RecoveryActions {
   ): Promise<{ receipt: GraphWriteReceipt; pass: string; expiresAt?: string }>;
   resetPassword(userKey: string, password: string): Promise<GraphWriteReceipt>;
   enableAccount(userKey: string): Promise<GraphWriteReceipt>;
+}
+
+// ----- Write-back to the source incident (WRITE_BACK) -----
+
+/** What the source said to a comment: its HTTP status and request id, or that an earlier attempt already posted it. */
+export interface CommentReceipt {
+  status: number;
+  requestId?: string;
+  /** The comment was there already (a retry after a post whose answer was lost): nothing was sent. */
+  alreadyPresent?: boolean;
+}
+
+/**
+ * Comments on the record an alert came from: a Sentinel incident (ARM REST) or a Defender XDR incident or
+ * alert (Graph security API). `commentId` is the same for every attempt at one comment, so a retry never
+ * posts it twice. Failures throw UpstreamError (service, status, code, request-id, transient).
+ */
+export interface SourceComments {
+  /** For the record: "Microsoft Sentinel" or "Microsoft Defender XDR". */
+  readonly name: string;
+  /** What the app lacks when it is refused. */
+  readonly permission: string;
+  /** The record this writer comments on for an incident from this origin, or undefined when the payload named none. */
+  target(origin: AlertOrigin | undefined): string | undefined;
+  comment(target: string, commentId: string, text: string): Promise<CommentReceipt>;
+}
+
+// ----- Metrics -----
+
+/** Custom metrics about incidents (Application Insights when configured); recording never throws and never waits. */
+export interface IncidentMetrics {
+  /** An incident's containment finished (contained, held, skipped or failed): its outcome and time to contain. */
+  contained(incident: Incident): void;
+  /** Exports what was recorded now, instead of at the next interval (tests, shutdown). */
+  flush(): Promise<void>;
 }

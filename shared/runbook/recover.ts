@@ -11,6 +11,7 @@ import type { Actor } from './contain';
 import type { Incident, RecoveryRecord, StoredIncident, TimelineEvent } from './incident';
 import type { AccountDirectory, Clock, EvidenceReader, IncidentStore, RecoveryActions, UserDirectory } from './ports';
 import { attackerIndicators, fromAttacker } from './verify';
+import type { WriteBackHook } from './write-back';
 
 export interface RecoverDeps {
   store: IncidentStore;
@@ -22,6 +23,8 @@ export interface RecoverDeps {
   protectedAccounts: ReadonlySet<string>;
   protectedGroupIds: readonly string[];
   tapMinutes: number;
+  /** WRITE_BACK: the T3 comment is queued once recovery is recorded; absent when write-back is off. */
+  writeBack?: WriteBackHook;
 }
 
 export type CredentialKind = 'tap' | 'password';
@@ -149,6 +152,7 @@ export async function recoverIncident(deps: RecoverDeps, id: string, actor: Acto
   ];
   const next: Incident = { ...incident, state: 'recovered', t3: at, recovery: record, reason: undefined, updatedAt: at };
   const saved = (await deps.store.update(next, stored.etag, events))?.incident ?? (await retrySave(deps, id, next, events));
+  await deps.writeBack?.marked(saved, 'T3');
   return {
     incident: saved,
     credential: {

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import type { TableEntity } from '@azure/data-tables';
+import type { AlertOrigin } from '../alerts/types';
 import { FINDING_KINDS, type Finding, type FindingKind, type Verdict } from '../diagnosis/types';
 import type { DiagnosisRecord, EradicationRecord, Incident, RecoveryRecord, TimelineEvent, VerificationRecord } from '../runbook/incident';
 import type { StoredFinding } from '../runbook/ports';
@@ -71,6 +72,8 @@ export function encodeIncident(incident: Incident): TableEntity<Record<string, u
     countedInBlastRadius: incident.countedInBlastRadius,
     retryable: incident.retryable,
     alertRaw: cap(incident.alertRaw),
+    alertRaisedAt: incident.alertRaisedAt,
+    origin: incident.origin === undefined ? undefined : JSON.stringify(incident.origin),
     diagnosis: incident.diagnosis === undefined ? undefined : encodeDiagnosis(incident.diagnosis),
     eradication: incident.eradication === undefined ? undefined : encodeEradication(incident.eradication),
     verification: incident.verification === undefined ? undefined : cap(JSON.stringify(incident.verification)),
@@ -140,6 +143,8 @@ export function decodeIncident(entity: Record<string, unknown>): Incident {
     countedInBlastRadius: entity.countedInBlastRadius === true ? true : undefined,
     retryable: entity.retryable === true ? true : undefined,
     alertRaw: str(entity, 'alertRaw') ?? '',
+    alertRaisedAt: str(entity, 'alertRaisedAt'),
+    origin: json<AlertOrigin | undefined>(entity, 'origin', undefined),
     diagnosis: json<DiagnosisRecord | undefined>(entity, 'diagnosis', undefined),
     eradication: json<EradicationRecord | undefined>(entity, 'eradication', undefined),
     verification: json<VerificationRecord | undefined>(entity, 'verification', undefined),

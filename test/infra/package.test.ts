@@ -45,6 +45,8 @@ const EXPECTED: Record<string, ExpectedFunction> = {
   verify: { kind: 'queue', queueName: 'verify', connection: 'AzureWebJobsStorage' },
   eradicatePoison: { kind: 'queue', queueName: 'eradicate-poison', connection: 'AzureWebJobsStorage' },
   verifyPoison: { kind: 'queue', queueName: 'verify-poison', connection: 'AzureWebJobsStorage' },
+  writeBack: { kind: 'queue', queueName: 'write-back', connection: 'AzureWebJobsStorage' },
+  writeBackPoison: { kind: 'queue', queueName: 'write-back-poison', connection: 'AzureWebJobsStorage' },
 };
 
 interface LoadedDefinition {

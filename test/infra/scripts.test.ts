@@ -130,7 +130,7 @@ describe('grant-graph-permissions.sh', () => {
     const w = world();
     const first = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'all', '--privileged-role', '--apply']);
     expect(first.status).toBe(0);
-    expect(granted(w)).toEqual(permissionsOf('contain', 'diagnose', 'hunt', 'eradicate'));
+    expect(granted(w)).toEqual(permissionsOf('contain', 'diagnose', 'hunt', 'eradicate', 'writeback'));
     expect(stateOf(w).roleAssignments).toEqual([expect.objectContaining({ roleDefinitionId: PRIVILEGED_AUTH_ADMIN })]);
     const second = run(w, GRANT, ['--principal-id', PRINCIPAL, '--phases', 'all', '--privileged-role', '--apply']);
     expect(second.writes).toEqual([]);

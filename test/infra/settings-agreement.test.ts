@@ -14,6 +14,9 @@ const NOT_IN_AZURE: Record<string, string> = {
   AzureWebJobsStorage:
     'a connection string needs shared-key access, which the storage account has off; the identity-based AzureWebJobsStorage__* settings replace it',
   LOG_ANALYTICS_CA_FILE: "trusts a CA of our own for a loopback Log Analytics endpoint only (the local simulator's HTTPS stand-in)",
+  TELEMETRY_CA_FILE:
+    "trusts a CA of our own for a loopback Application Insights ingestion endpoint only (the local simulator's HTTPS stand-in)",
+  WEBSITE_HOSTNAME: 'Azure sets it on every app (its default host name); the console link in write-back comments is built from it',
   AzureWebJobsStorage__accountName:
     'the service URIs (__blobServiceUri, __queueServiceUri, __tableServiceUri) are set instead; they name the endpoints exactly, sovereign clouds included',
 };
@@ -22,7 +25,6 @@ const NOT_IN_AZURE: Record<string, string> = {
 const HOST_ONLY: Record<string, string> = {
   AzureWebJobsStorage__credential: 'the Functions host: use a managed identity for its storage connection',
   AzureWebJobsStorage__blobServiceUri: 'the Functions host: leases, keys and the deployment package live in blobs',
-  APPLICATIONINSIGHTS_CONNECTION_STRING: 'the Functions host: where telemetry goes',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the Functions host: sign telemetry with the identity (local auth is off)',
 };
 

@@ -9,6 +9,7 @@ import { directoryRoutes } from './directory';
 import { huntingRoutes } from './hunting';
 import { mailRoutes } from './mail';
 import { safetySnapshotRoutes } from './safety-snapshot';
+import { securityRoutes } from './security';
 import { userRoutes } from './users';
 
 // The snapshot's routes go first: `users/delta` must win over `users/{userId}`.
@@ -23,4 +24,5 @@ export const graphRoutes: readonly GraphRoute[] = [
   ...auditLogRoutes,
   ...auditLogQueryRoutes,
   ...huntingRoutes,
+  ...securityRoutes,
 ];
