@@ -2,7 +2,9 @@
 // and the server (which implements it) both depend on these types and not on each other.
 import type { FaultRule } from './faults';
 import type { SimulatedIdentity } from './identity';
+import type { ScenarioUser } from './scenario';
 import type { NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser } from './tenant';
+import type { WriteLimits } from './throttling';
 
 export interface SimulatorOptions {
   /** Port to listen on; default 0 picks a free one. */
@@ -18,9 +20,17 @@ export interface SimulatorOptions {
   now?: () => Date;
   /**
    * Seed the phishing wave around the scenario's attacker (campaign.ts: other victims, a failed sign-in,
-   * a shared egress IP) for the pivot hunt. Default false; the local stack turns it on.
+   * a shared egress IP) for the pivot hunt; `{victims: N}` adds N more victims who signed in from the
+   * attacker's IP (seedCampaign). Default false; the local stack turns it on.
    */
-  campaign?: boolean;
+  campaign?: boolean | { victims: number };
+  /**
+   * Graph's identity and access write quota (throttling.ts): the published limits by default, either
+   * limit replaced (scaled down for tests, or null for none), or false for no throttling at all.
+   */
+  throttling?: Partial<WriteLimits> | false;
+  /** The throttle's clock in milliseconds (monotonic); default performance.now. Injected for tests. */
+  throttleClock?: () => number;
 }
 
 export interface TenantSimulator {
@@ -55,6 +65,16 @@ export interface TenantSimulator {
   addUser(user: NewUser): SimUser;
   /** id is generated if absent; members are user ids or UPNs, or group ids; an unknown one throws TypeError. */
   addGroup(group: NewGroup): SimGroup;
+  /** Replaces the write limits (missing ones take the published figures) and refills every bucket. */
+  setWriteLimits(limits: Partial<WriteLimits>): void;
+  /** The write limits in force and the tokens left. */
+  describeThrottling(): object;
+  /**
+   * Adds `victims` more campaign victims (each with a normal sign-in days ago and a successful one from
+   * the scenario attacker's IP in the attacker window), so the pivot hunt of the scenario's incident finds
+   * them all; returns them. Callable again: later calls add new people.
+   */
+  seedCampaign(victims: number): ScenarioUser[];
   /** Closes the server and any hanging sockets promptly. */
   stop(): Promise<void>;
 }
@@ -84,4 +104,6 @@ export interface RequestLogEntry {
   body?: unknown;
   /** Whether an Authorization header was present; its value is never kept. */
   authorization: boolean;
+  /** For an item of a JSON batch: the batch's request-id and the item's id (the batch itself is logged too, as POST /v1.0/$batch). */
+  batch?: { requestId: string; id: string };
 }

@@ -148,3 +148,45 @@ export function seedCampaign(tenant: SimulatedTenant, now: Date): void {
     },
   });
 }
+
+/** The most victims one seedCampaignVictims call adds: a Graph sign-ins page (1,000) must still hold them all. */
+export const MAX_SEEDED_VICTIMS = 900;
+
+/**
+ * A campaign at scale: `count` more victims (`victim0001@...`, numbered from `first`), each with a normal
+ * sign-in from the office days ago and a successful interactive sign-in from the scenario attacker's IP in
+ * the minutes after Casey's (inside the attacker window, so the shared-egress guard, which counts users
+ * before the window, never counts them).
+ */
+export function seedCampaignVictims(tenant: SimulatedTenant, now: Date, count: number, first = 1): ScenarioUser[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_SEEDED_VICTIMS) {
+    throw new RangeError(`victims must be an integer from 1 to ${MAX_SEEDED_VICTIMS}`);
+  }
+  const at = (minutesBeforeNow: number): string => isoSeconds(new Date(now.getTime() - minutesBeforeNow * 60_000));
+  const created = at(400 * 1440);
+  const pivot = SCENARIO_ATTACK.minutesBeforeNow.campaignPivotSignIn;
+  const users: ScenarioUser[] = [];
+  for (let n = first; n < first + count; n++) {
+    const number = String(n).padStart(4, '0');
+    const user = { id: seededGuid('c4a1', n), userPrincipalName: `victim${number}@${DOMAIN}`, displayName: `Victim ${number}` };
+    tenant.addUser(
+      {
+        ...user,
+        givenName: 'Victim',
+        surname: number,
+        jobTitle: 'Accounts Payable Clerk',
+        officeLocation: 'Seattle',
+        createdDateTime: created,
+      },
+      now,
+    );
+    const specs: SignInSpec[] = [
+      { user, minutesBeforeNow: 2400 + (n % 300), network: SCENARIO_NETWORKS.corporate, app: APPS.officeHome },
+      { user, minutesBeforeNow: pivot - 1 - (n % 20), network: SCENARIO_NETWORKS.attacker, app: APPS.officeHome, risk: 'medium' },
+    ];
+    specs.forEach((spec, i) => tenant.signIns.push(buildSignIn(spec, n * 2 + i, at(spec.minutesBeforeNow), 'c4b2')));
+    users.push(user);
+  }
+  tenant.signIns.sort((a, b) => b.signIn.createdDateTime.localeCompare(a.signIn.createdDateTime));
+  return users;
+}

@@ -7,12 +7,24 @@ import { faultRuleFromJson } from './faults';
 import { tokenRequestFromJson } from './identity';
 import { isRecord } from './json';
 import { reenableAccount, replantPersistence, type Reenabler } from './scenario';
+import type { WriteLimits } from './throttling';
 import { DEFAULT_APP_PERMISSIONS, GroupExistsError, NewGroup, NewUser, UserExistsError, type SimulatedTenant } from './tenant';
 
 /** What the control routes act on: the simulator's own API, plus two views only they need. */
 export type ControlTarget = Pick<
   TenantSimulator,
-  'tenant' | 'identity' | 'requestLog' | 'setLatency' | 'addFault' | 'clearFaults' | 'clearRequestLog' | 'addUser' | 'addGroup'
+  | 'tenant'
+  | 'identity'
+  | 'requestLog'
+  | 'setLatency'
+  | 'addFault'
+  | 'clearFaults'
+  | 'clearRequestLog'
+  | 'addUser'
+  | 'addGroup'
+  | 'setWriteLimits'
+  | 'describeThrottling'
+  | 'seedCampaign'
 > & {
   readonly latencyMs: number;
   describeFaults(): object[];
@@ -47,6 +59,24 @@ const ROUTES: Readonly<Record<string, Partial<Record<string, ControlHandler>>>> 
     },
   },
   users: { POST: (t, body) => ({ status: 201, body: asControlError(() => t.addUser(newUserFromJson(body))) }) },
+  throttling: {
+    GET: (t) => ({ status: 200, body: t.describeThrottling() }),
+    POST(t, body) {
+      asControlError(() => t.setWriteLimits(writeLimitsFromJson(body)));
+      return { status: 200, body: t.describeThrottling() };
+    },
+    // The published limits again, with full buckets (between benchmark phases, say).
+    DELETE: (t) => (t.setWriteLimits({}), { status: 204 }),
+  },
+  campaign: {
+    POST(t, body) {
+      const victims = isRecord(body) ? body.victims : undefined;
+      if (typeof victims !== 'number' || Object.keys(body as object).length !== 1)
+        throw controlError(400, 'body must be {"victims": <count>}');
+      const seeded = asControlError(() => t.seedCampaign(victims));
+      return { status: 201, body: { value: seeded } };
+    },
+  },
   'audit-queries': {
     GET: (t) => ({ status: 200, body: t.tenant.auditQueryBehaviour }),
     POST(t, body) {
@@ -190,6 +220,20 @@ function stateOf(target: ControlTarget): object {
     })),
     appAccess: appAccessOf(target.tenant),
   };
+}
+
+/** `{"appTenant"?: {"requests": n, "perMs": n} | null, "tenant"?: ...}`; a limit left out takes the published figure. */
+function writeLimitsFromJson(json: unknown): Partial<WriteLimits> {
+  if (!isRecord(json)) throw new TypeError('body must be {"appTenant"?: {"requests": n, "perMs": n} | null, "tenant"?: ... | null}');
+  const limits: Partial<WriteLimits> = {};
+  for (const [key, value] of Object.entries(json)) {
+    if (key !== 'appTenant' && key !== 'tenant') throw new TypeError(`unknown field '${key}'; supported: appTenant, tenant`);
+    if (value === null) limits[key] = null;
+    else if (isRecord(value) && typeof value.requests === 'number' && typeof value.perMs === 'number' && Object.keys(value).length === 2) {
+      limits[key] = { requests: value.requests, perMs: value.perMs };
+    } else throw new TypeError(`${key} must be {"requests": n, "perMs": n} or null`);
+  }
+  return limits;
 }
 
 const USER_FIELDS: Readonly<Record<string, (v: unknown) => boolean>> = {

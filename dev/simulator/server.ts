@@ -8,7 +8,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { seedCampaign } from './campaign';
+import { seedCampaign, seedCampaignVictims } from './campaign';
+import { BatchItem, BatchItemResponse, headerOf, itemProblem, parseBatch } from './batch';
 import type { AddressInfo } from 'node:net';
 import { isIPv4 } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -26,6 +27,8 @@ import { matchRoute } from './router';
 import { graphRoutes } from './routes';
 import { SCENARIO_TENANT, seedScenario } from './scenario';
 import { NewGroup, NewUser, SimGroup, SimulatedTenant, SimUser } from './tenant';
+import type { ScenarioUser } from './scenario';
+import { appIdOf, GRAPH_WRITE_LIMITS, isIdentityWrite, WriteThrottle, type WriteLimits } from './throttling';
 
 const GRAPH_CONTENT_TYPE = 'application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8';
 const CONTROL_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -38,7 +41,7 @@ export async function startTenantSimulator(options: SimulatorOptions = {}): Prom
   if (!isLoopbackHost(host)) throw new Error(`The tenant simulator only listens on loopback addresses, not '${host}'`);
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0-65535, not ${port}`);
-  const simulator = new Simulator(options.now ?? (() => new Date()), options.campaign ?? false);
+  const simulator = new Simulator(options);
   simulator.setLatency(options.latencyMs ?? 0);
   await simulator.listen(port, host);
   return simulator;
@@ -59,15 +62,36 @@ class Simulator implements TenantSimulator, ControlTarget {
   private latency = 0;
   private base = '';
   private stopping?: Promise<void>;
+  private readonly now: () => Date;
+  private readonly throttle?: WriteThrottle;
+  private campaignVictims = 0;
 
-  constructor(
-    private readonly now: () => Date,
-    campaign: boolean,
-  ) {
-    const seededAt = now();
+  constructor(options: SimulatorOptions) {
+    this.now = options.now ?? (() => new Date());
+    const seededAt = this.now();
     seedScenario(this.tenant, seededAt);
-    if (campaign) seedCampaign(this.tenant, seededAt);
+    if (options.campaign) seedCampaign(this.tenant, seededAt);
+    if (typeof options.campaign === 'object') this.seedCampaign(options.campaign.victims);
+    if (options.throttling !== false) {
+      const clock = options.throttleClock ?? (() => performance.now());
+      this.throttle = new WriteThrottle(SCENARIO_TENANT.id, { ...GRAPH_WRITE_LIMITS, ...options.throttling }, clock);
+    }
     this.server = createServer((req, res) => this.serve(req, res));
+  }
+
+  setWriteLimits(limits: Partial<WriteLimits>): void {
+    if (!this.throttle) throw new TypeError('this simulator was started with throttling: false');
+    this.throttle.configure({ ...GRAPH_WRITE_LIMITS, ...limits });
+  }
+
+  describeThrottling(): object {
+    return this.throttle?.describe() ?? { appTenant: null, tenant: null };
+  }
+
+  seedCampaign(victims: number): ScenarioUser[] {
+    const seeded = seedCampaignVictims(this.tenant, this.now(), victims, this.campaignVictims + 1);
+    this.campaignVictims += seeded.length;
+    return seeded;
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
@@ -410,47 +434,169 @@ class Simulator implements TenantSimulator, ControlTarget {
     res.once('close', () => {
       if (!entry.finishedAt) entry.finishedAt = new Date().toISOString();
     });
-    const answer = (status: number, body?: object, headers: Readonly<Record<string, string>> = {}): void => {
+    const answer = ({ status, body, headers }: GraphAnswer): void => {
       entry.status = status;
       entry.finishedAt = new Date().toISOString();
       send(res, status, body, GRAPH_CONTENT_TYPE, headers);
     };
-    const fail = (error: GraphHttpError): void =>
-      answer(error.status, errorBody(error.code, error.message, ids, new Date()), error.headers);
 
     const body = await readBody(req);
     if (body.kind === 'json') entry.body = redactSecrets(body.value);
-    if (!segments) return fail(badRequest('The request URI is not valid.'));
-    if (segments[0]?.toLowerCase() !== 'v1.0') return fail(badRequest(`Invalid version: ${segments[0] ?? ''}`));
+    if (!segments) return answer(failure(badRequest('The request URI is not valid.'), ids));
+    if (segments[0]?.toLowerCase() !== 'v1.0') return answer(failure(badRequest(`Invalid version: ${segments[0] ?? ''}`), ids));
 
     if (!(await pause(this.latency, res))) return;
-    const fault = this.faults.take(method, entry.path);
-    if (fault?.status === 'hang') return;
-    if (fault) return fail(faultError(fault.status, fault));
+    const appId = appIdOf(singleHeader(req.headers.authorization));
+    const isBatch = segments.length === 2 && segments[1].toLowerCase() === '$batch';
+    const result = isBatch
+      ? this.runBatch(method, body, ids, appId, entry)
+      : this.dispatch({ method, url, segments, body, ids, appId, path: entry.path });
+    if (result !== 'hang') answer(result);
+  }
 
+  /** One Graph request, on its own or as a batch item: fault, throttle, route. */
+  private dispatch(call: GraphCall): GraphAnswer | 'hang' {
+    const fault = this.faults.take(call.method, call.path);
+    if (fault?.status === 'hang') return 'hang';
+    if (fault) return failure(faultError(fault.status, fault), call.ids);
     try {
-      const match = matchRoute(graphRoutes, method, segments.slice(1));
+      const match = matchRoute(graphRoutes, call.method, call.segments.slice(1));
       if (match.kind === 'unknownSegment') throw badRequest(`Resource not found for the segment '${match.segment}'.`);
       if (match.kind === 'methodNotAllowed') {
         const allow = match.allow.join(', ');
         throw new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { allow });
       }
-      if (body.kind === 'malformed') throw badRequest(UNREADABLE_JSON);
-      if (body.kind === 'tooLarge') throw new GraphHttpError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+      if (call.body.kind === 'malformed') throw badRequest(UNREADABLE_JSON);
+      if (call.body.kind === 'tooLarge') throw new GraphHttpError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+      if (isIdentityWrite(call.method, call.path)) {
+        const decision = this.throttle?.admit(call.appId);
+        if (decision && !decision.admitted) {
+          throw new GraphHttpError(
+            429,
+            'TooManyRequests',
+            'Too many requests: the write limit for this application and tenant is exceeded.',
+            {
+              'Retry-After': String(decision.retryAfterSeconds),
+              'x-ms-throttle-scope': decision.scope,
+              'x-ms-throttle-information': 'WriteLimitExceeded',
+            },
+          );
+        }
+      }
       const result = match.route.handle({
         params: match.params,
-        query: parseQueryOptions(url.searchParams, match.route.query),
-        body: body.kind === 'json' ? body.value : undefined,
+        query: parseQueryOptions(call.url.searchParams, match.route.query),
+        body: call.body.kind === 'json' ? call.body.value : undefined,
         tenant: this.tenant,
         now: this.now,
-        url,
+        url: call.url,
         baseUrl: this.base,
       });
-      answer(result.status, result.body);
+      return { status: result.status, body: result.body, headers: {} };
     } catch (error) {
-      fail(asGraphError(error));
+      return failure(asGraphError(error), call.ids);
     }
   }
+
+  /**
+   * `POST /v1.0/$batch`: each item logged, faulted, throttled and routed as a request of its own (the
+   * latency was paid once, by the batch); a fault or malformed batch fails the whole batch.
+   */
+  private runBatch(method: string, body: Body, ids: RequestIds, appId: string, entry: RequestLogEntry): GraphAnswer | 'hang' {
+    const fault = this.faults.take(method, entry.path);
+    if (fault?.status === 'hang') return 'hang';
+    if (fault) return failure(faultError(fault.status, fault), ids);
+    if (method !== 'POST') {
+      return failure(
+        new GraphHttpError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { allow: 'POST' }),
+        ids,
+      );
+    }
+    let items: BatchItem[];
+    try {
+      if (body.kind === 'malformed') throw badRequest(UNREADABLE_JSON);
+      if (body.kind === 'tooLarge') throw new GraphHttpError(413, 'RequestEntityTooLarge', 'The request body is too large.');
+      items = parseBatch(body.kind === 'json' ? body.value : undefined);
+    } catch (error) {
+      return failure(asGraphError(error), ids);
+    }
+    const statuses = new Map<string, number>();
+    const responses: BatchItemResponse[] = [];
+    for (const item of items) {
+      const itemIds: RequestIds = {
+        requestId: randomUUID(),
+        clientRequestId: headerOf(item.headers, 'client-request-id') ?? ids.clientRequestId,
+      };
+      const relative = item.url.startsWith('/') ? item.url : `/${item.url}`;
+      const url = URL.canParse(`/v1.0${relative}`, this.base) ? new URL(`/v1.0${relative}`, this.base) : undefined;
+      const segments = url && pathSegments(url.pathname);
+      const path = segments ? decodeURIComponent(url.pathname) : relative;
+      const itemEntry: RequestLogEntry = {
+        method: item.method,
+        path,
+        query: url?.search.slice(1) ?? '',
+        status: 0,
+        requestId: itemIds.requestId,
+        receivedAt: entry.receivedAt,
+        finishedAt: '',
+        authorization: entry.authorization,
+        batch: { requestId: ids.requestId, id: item.id },
+        ...(item.body === undefined ? {} : { body: redactSecrets(item.body) }),
+      };
+      this.log.push(itemEntry);
+      const failedDependency = item.dependsOn.find((d) => (statuses.get(d) ?? 0) >= 400);
+      const problem = !url || !segments ? badRequest('The request URI is not valid.') : itemProblem(item);
+      let result: GraphAnswer | 'hang';
+      if (failedDependency !== undefined) {
+        result = failure(new GraphHttpError(424, 'FailedDependency', `The request '${failedDependency}' it depends on failed.`), itemIds);
+      } else if (problem || !url || !segments) {
+        result = failure(problem ?? badRequest('The request URI is not valid.'), itemIds);
+      } else {
+        result = this.dispatch({
+          method: item.method,
+          url,
+          segments,
+          body: item.body === undefined ? { kind: 'none' } : { kind: 'json', value: item.body },
+          ids: itemIds,
+          appId,
+          path,
+        });
+      }
+      // A hung item holds the whole batch, as one slow request holds a real batch's answer.
+      if (result === 'hang') return 'hang';
+      itemEntry.status = result.status;
+      itemEntry.finishedAt = new Date().toISOString();
+      statuses.set(item.id, result.status);
+      responses.push({
+        id: item.id,
+        status: result.status,
+        headers: { ...(result.body === undefined ? {} : { 'Content-Type': GRAPH_CONTENT_TYPE }), ...result.headers },
+        ...(result.body === undefined ? {} : { body: result.body }),
+      });
+    }
+    return { status: 200, body: { responses }, headers: {} };
+  }
+}
+
+interface GraphCall {
+  method: string;
+  url: URL;
+  segments: string[];
+  /** The URL-decoded pathname, e.g. /v1.0/users/x (what faults and the throttle match). */
+  path: string;
+  body: Body;
+  ids: RequestIds;
+  appId: string;
+}
+
+interface GraphAnswer {
+  status: number;
+  body?: object;
+  headers: Readonly<Record<string, string>>;
+}
+
+function failure(error: GraphHttpError, ids: RequestIds): GraphAnswer {
+  return { status: error.status, body: errorBody(error.code, error.message, ids, new Date()), headers: error.headers };
 }
 
 function faultError(status: number, fault: FaultRule): GraphHttpError {

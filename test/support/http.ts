@@ -62,6 +62,8 @@ export interface ContainBody {
 export function isGraphWrite(entry: { method: string; path: string }): boolean {
   if (entry.method === 'GET') return false;
   if (entry.path.startsWith('/v1/workspaces/')) return false;
+  // A JSON batch is an envelope: the simulator logs each of its items as a request of its own.
+  if (entry.path.toLowerCase() === '/v1.0/$batch') return false;
   return !(
     entry.method === 'POST' &&
     /(\/(checkMemberGroups|getMemberGroups|checkMemberObjects)|\/security\/auditLog\/queries|\/security\/runHuntingQuery)$/i.test(
