@@ -72,7 +72,7 @@ export function buildServices(config: Config): Services {
     consoleLog,
   );
   const contain: ContainDeps = {
-    actions: new GraphContainmentActions(graph),
+    actions: new GraphContainmentActions(graph, { budgetMs: config.graph.retryBudgetMs }),
     directory,
     limiter: new TableBlastRadiusLimiter(
       tableClient(config.storage, LIMITS_TABLE, storage),

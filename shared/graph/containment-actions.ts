@@ -1,5 +1,7 @@
 // The two Phase 1 writes against Microsoft Graph (runbook 1.1 and 1.2), as the ContainmentActions port.
-// Both use the raw response so the record keeps the HTTP status and request-id of successes too.
+// Both use the raw response so the record keeps the HTTP status and request-id of successes too. Every
+// write goes through one GraphWriteBatcher per process (write-batcher.ts): at once when Graph has room,
+// in JSON batches with per-item retry when many containments run together.
 import { Client, ResponseType } from '@microsoft/microsoft-graph-client';
 import type { UpstreamError } from '../errors';
 import type { ContainmentAction } from '../runbook/incident';
@@ -7,6 +9,7 @@ import type { ContainmentActions, GraphWriteReceipt, GraphWriteRequest } from '.
 import { graphErrorFromException, graphErrorFromResponse, requestIdOf } from './errors';
 import { AttemptRecord } from './retry';
 import { GRAPH_VERSION } from './client';
+import { GraphWriteBatcher, type WriteBatcherOptions } from './write-batcher';
 
 function withAttempts(error: UpstreamError, record: AttemptRecord): UpstreamError {
   error.attempts = Math.max(1, record.attempts);
@@ -22,22 +25,28 @@ export function disableAccountRequest(userId: string): GraphWriteRequest {
 }
 
 export class GraphContainmentActions implements ContainmentActions {
-  constructor(private readonly client: Client) {}
+  private readonly batcher: GraphWriteBatcher;
+
+  constructor(
+    private readonly client: Client,
+    options: WriteBatcherOptions,
+  ) {
+    this.batcher = new GraphWriteBatcher(client, (request, record) => this.send(request, record), options);
+  }
 
   revokeSessions(userId: string): Promise<GraphWriteReceipt> {
-    return this.send(revokeSessionsRequest(userId));
+    return this.batcher.send(revokeSessionsRequest(userId));
   }
 
   disableAccount(userId: string): Promise<GraphWriteReceipt> {
-    return this.send(disableAccountRequest(userId));
+    return this.batcher.send(disableAccountRequest(userId));
   }
 
   describe(action: ContainmentAction, userId: string): GraphWriteRequest {
     return action === 'revokeSessions' ? revokeSessionsRequest(userId) : disableAccountRequest(userId);
   }
 
-  private async send(request: GraphWriteRequest): Promise<GraphWriteReceipt> {
-    const attempts = new AttemptRecord();
+  private async send(request: GraphWriteRequest, attempts: AttemptRecord): Promise<GraphWriteReceipt> {
     const call = this.client
       .api(request.path.slice(GRAPH_VERSION.length + 1))
       .middlewareOptions([attempts])

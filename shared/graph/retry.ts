@@ -5,16 +5,20 @@
 // turn many concurrent containments into a request storm that keeps the tenant throttled.
 import type { Context, Middleware, MiddlewareOptions } from '@microsoft/microsoft-graph-client';
 
-const RETRYABLE_STATUS = new Set([429, 503, 504]);
+export const RETRYABLE_STATUS: ReadonlySet<number> = new Set([429, 503, 504]);
 const BASE_BACKOFF_MS = 200;
 /** The least wait between two attempts, whatever Retry-After says. */
 export const MIN_RETRY_WAIT_MS = 100;
 /** No attempt is given less than this: below it, even a healthy Graph call would time out. */
-const MIN_ATTEMPT_MS = 250;
+export const MIN_ATTEMPT_MS = 250;
 
-/** Per-request record of how many attempts a call took; read it back after the call for the audit trail. */
+/**
+ * Per-request record of how many attempts a call took; read it back after the call for the audit trail.
+ * `budgetMs` narrows the handler's budget for this call (a write that already waited in a batch queue).
+ */
 export class AttemptRecord implements MiddlewareOptions {
   attempts = 0;
+  constructor(readonly budgetMs?: number) {}
 }
 
 export interface BoundedRetryOptions {
@@ -68,12 +72,13 @@ export class BoundedRetryHandler implements Middleware {
     if (!this.next) throw new Error('BoundedRetryHandler needs a next middleware');
     const record = context.middlewareControl?.getMiddlewareOptions(AttemptRecord) as AttemptRecord | undefined;
     const started = Date.now();
+    const budgetMs = Math.min(this.options.budgetMs, record?.budgetMs ?? Number.POSITIVE_INFINITY);
     for (let attempt = 1; ; attempt++) {
       if (record) record.attempts = attempt;
-      const remaining = this.options.budgetMs - (Date.now() - started);
+      const remaining = budgetMs - (Date.now() - started);
       context.options = {
         ...context.options,
-        signal: AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining))),
+        signal: AbortSignal.timeout(Math.round(Math.max(MIN_ATTEMPT_MS, Math.min(this.options.attemptTimeoutMs, remaining)))),
       };
       // Boxed, so even `throw undefined` counts as a failure.
       let failure: { error: unknown } | undefined;
@@ -87,7 +92,7 @@ export class BoundedRetryHandler implements Middleware {
       // a fresh connection is the usual cure for a hung one.
       const retryable = failure !== undefined || (response !== undefined && RETRYABLE_STATUS.has(response.status));
       const wait = retryWaitMs(attempt, response ? retryAfterMs(response.headers.get('Retry-After')) : undefined, this.random());
-      if (!retryable || Date.now() - started + wait + MIN_ATTEMPT_MS > this.options.budgetMs) {
+      if (!retryable || Date.now() - started + wait + MIN_ATTEMPT_MS > budgetMs) {
         if (failure !== undefined) throw failure.error;
         return;
       }

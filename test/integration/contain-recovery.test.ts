@@ -47,7 +47,7 @@ beforeAll(async () => {
   );
   const graph = createGraphClient(config.graph);
   deps = {
-    actions: new GraphContainmentActions(graph),
+    actions: new GraphContainmentActions(graph, { budgetMs: config.graph.retryBudgetMs }),
     directory: new GraphUserDirectory(graph, config.graph.baseUrl),
     limiter: new TableBlastRadiusLimiter(tableClient(config.storage, LIMITS_TABLE), 100, 15),
     store,
