@@ -111,7 +111,23 @@ export async function huntIncident(
       throw new HuntRetryError(`hunt incomplete, retrying: ${hunt.failing} answered ${error.status || 'nothing'} ${error.code}`);
     throw error;
   }
-  await deps.campaigns.recordPivots(campaignId, records);
+  // Without the evidence pack the attacker window is unknown and the shared-egress count runs up to the
+  // incident's creation, so a campaign of more than SHARED_IP_MIN_USERS people on one attacker IP counts
+  // its own victims and looks like egress. That verdict is provisional: the claim is given back, and the
+  // pass after diagnosis judges the IP against the real window. A trusted IP is shared whatever the window.
+  const provisional = incident.diagnosis
+    ? []
+    : records.filter((r) => r.status === 'shared' && r.pivot.kind === 'ip' && !deps.settings.trustedIps.has(r.pivot.value));
+  for (const r of provisional) {
+    hunt.notes.push(
+      `${r.pivot.value} looked shared (${r.detail ?? 'shared'}) before the attacker window was known: judged again after diagnosis`,
+    );
+  }
+  await deps.campaigns.recordPivots(
+    campaignId,
+    records.filter((r) => !provisional.includes(r)),
+  );
+  await Promise.all(provisional.map((r) => deps.campaigns.releasePivot(campaignId, pivotKey(r.pivot))));
   if (hunt.notes.length > 0) await deps.campaigns.addNotes(campaignId, hunt.notes, now);
 
   const sharedIps = new Map(
@@ -292,6 +308,14 @@ export function campaignAlert(hit: CampaignHit, origin: Incident, campaignId: st
   };
 }
 
+/**
+ * Victims contained at once by one hunt. A 500-person campaign one at a time is 500 sequential runs of
+ * the containment path (about a second each at 200 ms Graph latency); all at once would open hundreds of
+ * storage and Graph calls together. Fifty keeps every instance's storage and Graph connections busy but
+ * bounded, and the Graph adapter batches the writes these runs ask for (write-batcher.ts).
+ */
+export const CAMPAIGN_CONTAINMENT_CONCURRENCY = 50;
+
 async function containVictims(
   hits: readonly CampaignHit[],
   origin: Incident,
@@ -301,8 +325,7 @@ async function containVictims(
   invocationId: string,
 ): Promise<CampaignLink[]> {
   const actor: Actor = { invocationId, caller: `campaign ${campaignId}` };
-  const links: CampaignLink[] = [];
-  for (const hit of hits) {
+  const containOne = async (hit: CampaignHit): Promise<{ link?: CampaignLink; retry?: string }> => {
     const policy =
       containment === 'approve'
         ? {
@@ -312,17 +335,44 @@ async function containVictims(
         : deps.contain.policy;
     const [result] = await containAlert(campaignAlert(hit, origin, campaignId), { ...deps.contain, policy }, actor);
     if (result?.ok) {
-      links.push({
-        incidentId: result.incident.id,
-        userKey: result.incident.userKey,
-        upn: result.incident.user.upn,
-        role: 'victim',
-        state: result.incident.state,
-        linkedAt: deps.clock.now().toISOString(),
-      });
-    } else if (result && result.retryable) {
-      throw new HuntRetryError(`containing ${hit.upn ?? hit.userKey} failed transiently: ${result.error.message.slice(0, 200)}`);
+      return {
+        link: {
+          incidentId: result.incident.id,
+          userKey: result.incident.userKey,
+          upn: result.incident.user.upn,
+          role: 'victim',
+          state: result.incident.state,
+          linkedAt: deps.clock.now().toISOString(),
+        },
+      };
     }
+    if (result && result.retryable) return { retry: `${hit.upn ?? hit.userKey}: ${result.error.message.slice(0, 200)}` };
+    return {};
+  };
+  const outcomes = await mapBounded(hits, CAMPAIGN_CONTAINMENT_CONCURRENCY, containOne);
+  const links = outcomes.flatMap((o) => (o.link ? [o.link] : []));
+  const retries = outcomes.flatMap((o) => (o.retry ? [o.retry] : []));
+  if (retries.length > 0) {
+    // Every victim contained so far is linked before the queue retries the hunt, which replays them
+    // (one incident per campaign and person) and re-runs only what failed.
+    if (links.length > 0) await deps.campaigns.link(campaignId, links);
+    throw new HuntRetryError(
+      `containing ${retries.length} of ${hits.length} victims failed transiently: ${retries.slice(0, 3).join('; ')}`.slice(0, 1_000),
+    );
   }
   return links;
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in the items' order. */
+export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }

@@ -2,6 +2,7 @@
 // (and the hunts of the victims they find) run, and read the campaign back. One stack per file, since
 // configuration is read once per process.
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import type { SimulatorOptions } from '../../dev/simulator';
 import type { Campaign } from '../../shared/campaign/types';
 import { request, type ContainBody, type IncidentBody } from './http';
 import { bearer, readerToken } from './tokens';
@@ -14,7 +15,7 @@ export interface HuntStack {
   readerHeaders: Record<string, string>;
   /** Contains each alert (all at once), drains every queue, returns the incidents' ids. */
   contain(...alerts: object[]): Promise<string[]>;
-  incident(id: string): Promise<IncidentBody & { campaign?: { id: string }; source?: string; user?: { upn?: string } }>;
+  incident(id: string): Promise<IncidentBody & { campaign?: { id: string }; source?: string; user?: { upn?: string }; createdAt?: string }>;
   campaign(id: string): Promise<Campaign>;
   drain(): Promise<void>;
 }
@@ -22,11 +23,11 @@ export interface HuntStack {
 /** The whole fan-out (diagnosis, two hunt passes, each victim's own) takes tens of seconds on a busy machine. */
 const DRAIN_MS = 180_000;
 
-export function useHuntStack(functionKey: string, settings: Record<string, string>): { current: HuntStack } {
+export function useHuntStack(functionKey: string, settings: Record<string, string>, simulator?: SimulatorOptions): { current: HuntStack } {
   const holder = {} as { current: HuntStack };
   const headers = { 'content-type': 'application/json', 'x-functions-key': functionKey };
   beforeAll(async () => {
-    const stack = await startLocalStack({ functionKey, settings });
+    const stack = await startLocalStack({ functionKey, settings, simulator });
     const drain = () => stack.host.drainQueues(DRAIN_MS);
     const readerHeaders = { 'content-type': 'application/json', ...bearer(await readerToken(stack)) };
     holder.current = {
