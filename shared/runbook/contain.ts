@@ -278,7 +278,9 @@ class UserContainment implements ContainmentSteps {
     // limit would not bound what is sent. It is taken only now, by the delivery that owns the person and
     // is about to act, so the limit counts people and a linked or held alert never crowds out someone else.
     const slot = slotNeeded
-      ? await ctx.timed('limit', () => ctx.deps.limiter.acquire(ctx.deps.clock.now())).catch((error: unknown) => toError(error))
+      ? await ctx
+          .timed('limit', () => ctx.deps.limiter.acquire(ctx.deps.clock.now(), incident.id))
+          .catch((error: unknown) => toError(error))
       : undefined;
     const decision = decide(hold, policy, slot, options.approval);
     if (decision.kind !== 'act') {

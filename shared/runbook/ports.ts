@@ -73,16 +73,21 @@ export interface DirectoryLookup {
 
 export interface BlastRadiusSlot {
   granted: boolean;
+  /** The start of the sliding window the answer was decided over (the request time minus the window). */
   window: string;
+  /** Automatic containments counted in that window, this one included when granted. */
   count: number;
   max: number;
+  /** When refused: when the earliest counted containment stops counting. */
+  nextFreeAt?: string;
 }
 
-/** Counts automatic containments per time window, across every instance. */
+/**
+ * At most `max` automatic containments in any span of the window, across every instance. The holder is
+ * the incident the containment is for: asking again for it (a retry, a takeover) never takes a second slot.
+ */
 export interface BlastRadiusLimiter {
-  acquire(at: Date): Promise<BlastRadiusSlot>;
-  /** Gives a slot back when the containment it was taken for did not go ahead. */
-  release(window: string): Promise<void>;
+  acquire(at: Date, holder: string): Promise<BlastRadiusSlot>;
 }
 
 /** A gate row someone else holds: which incident it points to, since when, and its concurrency token. */

@@ -1,31 +1,69 @@
-// The blast-radius limiter over Table Storage: one counter row per fixed window, incremented with ETag
-// optimistic concurrency so the limit holds across any number of function instances.
-import { RestError, TableClient } from '@azure/data-tables';
-import type { BlastRadiusLimiter, BlastRadiusSlot } from '../runbook/ports';
+// The blast-radius slots (shared/store/blast-radius-slots.ts says why they are exact, and what a slow
+// storage or a dead process does) in Table Storage: one partition, a row per slot (`slot-000000` to
+// `slot-{MAX-1}`: its holder, an incident id, and when it was granted) and a row per current holder
+// (`holder-{incident id}`: its slot). Each transaction's writes (inserts, and replaces and deletes under
+// the ETag read) are one entity group transaction, so they all happen or none does.
+import { createHash } from 'node:crypto';
+import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import { StorageError } from '../errors';
+import { SlotConflict, SlotLimiter, type SlotRow, type SlotRowKey, type SlotStore, type SlotWrite } from './blast-radius-slots';
 
 export const LIMITS_TABLE = 'Limits';
-const PARTITION = 'blast-radius';
-/** Enough for a hundred concurrent instances to get an answer; past it we fail closed. */
-const MAX_ATTEMPTS = 200;
+/** The fixed-window counters of earlier versions lived in partition `blast-radius`; these rows do not mix with them. */
+export const SLOTS_PARTITION = 'blast-radius-slots';
 
 function statusOf(error: unknown): number | undefined {
   return error instanceof RestError ? error.statusCode : undefined;
 }
 
-export class TableBlastRadiusLimiter implements BlastRadiusLimiter {
+/** Says what failed without the SDK's text (it can name the storage endpoint): the incident's reason shows it. */
+function failure(what: string, error: unknown): StorageError {
+  const status = statusOf(error);
+  const why =
+    status !== undefined
+      ? `storage answered ${status}`
+      : error instanceof Error && error.name === 'AbortError'
+        ? 'timed out'
+        : 'unreachable';
+  return new StorageError(`${what} failed (${why})`);
+}
+
+/** Incident ids are ULIDs; anything else a row key cannot hold is hashed. */
+function holderKey(holder: string): string {
+  return /^[A-Za-z0-9_-]{1,200}$/.test(holder) ? `holder-${holder}` : `holder-#${createHash('sha256').update(holder).digest('hex')}`;
+}
+
+export function rowKeyOf(row: SlotRowKey): string {
+  return row.kind === 'slot' ? `slot-${String(row.index).padStart(6, '0')}` : holderKey(row.holder);
+}
+
+interface SlotEntity {
+  kind?: string;
+  index?: number;
+  holder?: string;
+  grantedAt?: string;
+}
+
+function rowOf(entity: SlotEntity & { etag?: string }): SlotRow | undefined {
+  if ((entity.kind !== 'slot' && entity.kind !== 'holder') || typeof entity.holder !== 'string' || entity.etag === undefined)
+    return undefined;
+  const index = Number(entity.index);
+  if (!Number.isSafeInteger(index) || index < 0) return undefined;
+  // A grant whose time cannot be read counts as made now (fail closed): it frees a window from now at the latest.
+  const grantedAt = Date.parse(entity.grantedAt ?? '');
+  return {
+    kind: entity.kind,
+    index,
+    holder: entity.holder,
+    grantedAt: Number.isNaN(grantedAt) ? Date.now() : grantedAt,
+    etag: entity.etag,
+  };
+}
+
+export class TableSlotStore implements SlotStore {
   private ready?: Promise<void>;
 
-  constructor(
-    private readonly client: TableClient,
-    readonly max: number,
-    readonly windowMinutes: number,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  ) {}
-
-  windowOf(at: Date): string {
-    const windowMs = this.windowMinutes * 60_000;
-    return new Date(Math.floor(at.getTime() / windowMs) * windowMs).toISOString();
-  }
+  constructor(private readonly client: TableClient) {}
 
   private ensureTable(): Promise<void> {
     this.ready ??= this.client.createTable().then(
@@ -33,66 +71,56 @@ export class TableBlastRadiusLimiter implements BlastRadiusLimiter {
       (error: unknown) => {
         if (statusOf(error) === 409) return;
         this.ready = undefined;
-        throw error;
+        throw failure('creating the blast-radius table', error);
       },
     );
     return this.ready;
   }
 
-  async acquire(at: Date): Promise<BlastRadiusSlot> {
-    const window = this.windowOf(at);
+  async read(): Promise<SlotRow[]> {
     await this.ensureTable();
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.read(window);
-      if (current === undefined) {
-        if (await this.tryCreate(window)) return { granted: true, window, count: 1, max: this.max };
-      } else if (current.count >= this.max) {
-        return { granted: false, window, count: current.count, max: this.max };
-      } else if (await this.tryWrite(window, current.count + 1, current.etag)) {
-        return { granted: true, window, count: current.count + 1, max: this.max };
+    const rows: SlotRow[] = [];
+    try {
+      const entities = this.client.listEntities<SlotEntity>({ queryOptions: { filter: odata`PartitionKey eq ${SLOTS_PARTITION}` } });
+      for await (const entity of entities) {
+        const row = rowOf(entity);
+        if (row !== undefined) rows.push(row);
       }
-      // Lost a race with another instance: back off a little, randomly, and read again.
-      await this.sleep(Math.random() * Math.min(50, 2 + attempt * 2));
-    }
-    throw new Error(`blast-radius counter for ${window} stayed contended for ${MAX_ATTEMPTS} attempts`);
-  }
-
-  async release(window: string): Promise<void> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await this.read(window);
-      if (current === undefined || current.count === 0) return;
-      if (await this.tryWrite(window, current.count - 1, current.etag)) return;
-      await this.sleep(Math.random() * Math.min(50, 2 + attempt * 2));
-    }
-  }
-
-  private async read(window: string): Promise<{ count: number; etag: string } | undefined> {
-    try {
-      const entity = await this.client.getEntity<{ count: number }>(PARTITION, window);
-      return { count: Number(entity.count) || 0, etag: entity.etag };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
+      if (statusOf(error) === 404) this.ready = undefined;
+      throw failure('reading the blast-radius slots', error);
     }
+    return rows;
   }
 
-  private async tryCreate(window: string): Promise<boolean> {
+  async commit(writes: readonly SlotWrite[]): Promise<Array<string | undefined>> {
+    await this.ensureTable();
+    const actions = writes.map((write): TransactionAction => {
+      const keys = { partitionKey: SLOTS_PARTITION, rowKey: rowKeyOf(write.row) };
+      if (write.op === 'delete') return ['delete', keys];
+      const { kind, index, holder, grantedAt } = write.row;
+      const entity = { ...keys, kind, index, holder, grantedAt: new Date(grantedAt).toISOString() };
+      return write.op === 'insert' ? ['create', entity] : ['update', entity, 'Replace', { etag: write.etag }];
+    });
     try {
-      await this.client.createEntity({ partitionKey: PARTITION, rowKey: window, count: 1 });
-      return true;
+      const response = await this.client.submitTransaction(actions);
+      return writes.map((write, i) => (write.op === 'delete' ? undefined : response.subResponses[i]?.etag));
     } catch (error) {
-      if (statusOf(error) === 409) return false;
-      throw error;
+      const status = statusOf(error);
+      // 412: a row moved on; 409: a row we meant to insert exists; 404: a row (or the table) is gone.
+      if (status === 412 || status === 409) throw new SlotConflict('another instance changed a slot first');
+      if (status === 404) {
+        this.ready = undefined;
+        throw new SlotConflict('a slot row is gone');
+      }
+      throw failure('claiming a blast-radius slot', error);
     }
   }
+}
 
-  private async tryWrite(window: string, count: number, etag: string): Promise<boolean> {
-    try {
-      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: window, count }, 'Replace', { etag });
-      return true;
-    } catch (error) {
-      if (statusOf(error) === 412) return false;
-      throw error;
-    }
+/** The limiter the containment path uses: the slots in `client`'s table, MAX per sliding window of `windowMinutes`. */
+export class TableBlastRadiusLimiter extends SlotLimiter {
+  constructor(client: TableClient, max: number, windowMinutes: number) {
+    super(new TableSlotStore(client), { max, windowMs: windowMinutes * 60_000 });
   }
 }

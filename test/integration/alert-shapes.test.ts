@@ -10,11 +10,11 @@
 // Contained users stay disabled for the rest of this file.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { TenantSimulator } from '../../dev/simulator';
 import { bearer, readerToken } from '../support/tokens';
+import { slotsTaken as countSlots } from '../support/blast-radius';
 
 const KEY = 'k';
 const SAMPLES_DIR = path.join(__dirname, '../../samples/alerts');
@@ -89,12 +89,8 @@ function containmentWritesSince(start: number): Array<{ user: string; action: 'r
   });
 }
 
-/** Blast-radius slots taken, over every window (a run may straddle a window boundary). */
-async function slotsTaken(): Promise<number> {
-  const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Limits', { allowInsecureConnection: true });
-  let taken = 0;
-  for await (const row of client.listEntities<{ count: number }>()) taken += Number(row.count);
-  return taken;
+function slotsTaken(): Promise<number> {
+  return countSlots(stack.storageConnectionString);
 }
 
 beforeAll(async () => {

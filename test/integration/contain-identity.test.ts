@@ -1,11 +1,11 @@
 // Identity through the real edges (POST /api/contain on the local host, Graph over HTTP to the tenant
 // simulator, Azurite), read off the simulator's request log: never the wrong person, one person one
 // incident, alerts linked to the person's open incident, and the severity gate decided again.
-import { TableClient } from '@azure/data-tables';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { TenantSimulator } from '../../dev/simulator';
 import { isGraphWrite, manualAlert, request, type ContainBody, type IncidentBody } from '../support/http';
 import { approverToken, bearer, readerToken } from '../support/tokens';
+import { slotsTaken as countSlots } from '../support/blast-radius';
 
 const KEY = 'identity-test-key-0123456789';
 
@@ -67,16 +67,8 @@ const revokes = (user: { id: string; userPrincipalName: string }) =>
   writesTo(user).filter((entry) => entry.path.endsWith('/revokeSignInSessions'));
 const disables = (user: { id: string; userPrincipalName: string }) => writesTo(user).filter((entry) => entry.method === 'PATCH');
 
-async function slotsTaken(): Promise<number> {
-  const client = TableClient.fromConnectionString(stack.storageConnectionString, 'Limits', { allowInsecureConnection: true });
-  let taken = 0;
-  try {
-    for await (const row of client.listEntities<{ count: number }>()) taken += Number(row.count);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return 0;
-    throw error;
-  }
-  return taken;
+function slotsTaken(): Promise<number> {
+  return countSlots(stack.storageConnectionString);
 }
 
 beforeAll(async () => {
