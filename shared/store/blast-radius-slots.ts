@@ -12,7 +12,8 @@
 // used), and inserts a holder row for the incident (or replaces the incident's own expired one). Two
 // instances that pick the same slot cannot both commit, nor can two that grant the same incident: the
 // loser re-reads and decides again. When a slot passes to a new holder, its old holder's row is deleted
-// in the same transaction, so the rows stay at most 2 x MAX. Nothing is counted or decremented.
+// afterwards if unchanged (it no longer means anything), so the rows stay about 2 x MAX. Nothing is
+// counted or decremented.
 //
 // Why no hot row and no retry storm. Within an instance, acquisitions are coalesced: one transaction at
 // a time grants a slot to everyone who asked meanwhile (up to 33 grants: an entity group transaction
@@ -51,14 +52,8 @@ export interface SlotRow {
 
 export type SlotRowKey = Pick<SlotRow, 'kind' | 'index' | 'holder'>;
 
-/**
- * One write of a transaction: insert (fails if the row exists), replace under the ETag read, or delete.
- * A delete is always of the previous holder's row beside the replace of its slot, which guards it.
- */
-export type SlotWrite =
-  | { op: 'insert'; row: Omit<SlotRow, 'etag'> }
-  | { op: 'replace'; row: Omit<SlotRow, 'etag'>; etag: string }
-  | { op: 'delete'; row: SlotRowKey };
+/** One write of a transaction: insert (fails if the row exists) or replace under the ETag read. */
+export type SlotWrite = { op: 'insert'; row: Omit<SlotRow, 'etag'> } | { op: 'replace'; row: Omit<SlotRow, 'etag'>; etag: string };
 
 /** Another writer changed a row the transaction was based on: read again. */
 export class SlotConflict extends Error {
@@ -73,6 +68,8 @@ export interface SlotStore {
    * it failed.
    */
   commit(writes: readonly SlotWrite[]): Promise<Array<string | undefined>>;
+  /** Deletes a holder row if it is still as read (ETag); tidying only, so a failure changes nothing. */
+  discard(row: SlotRow): Promise<void>;
 }
 
 export interface SlotRule {
@@ -109,6 +106,8 @@ export interface SlotPlan {
   /** Holders granted by this plan's writes. */
   granted: Set<string>;
   writes: SlotWrite[];
+  /** Rows of holders whose slot the writes give to someone else: deleted once they commit. */
+  displaced: SlotRow[];
   denied: string[];
   /** Past the transaction's size: for the next transaction. */
   deferred: string[];
@@ -125,19 +124,20 @@ function ownSlot(state: SlotState, holder: string): SlotRow | undefined {
   return slot?.holder === holder ? slot : undefined;
 }
 
+export interface PlanOptions {
+  /** Where the search for a free slot starts. */
+  offset?: number;
+  /** Most grants in one transaction. */
+  cap?: number;
+}
+
 /**
  * Decides, from the rows as known, who gets a slot at `now`: holders that hold a live one keep it, then
  * free slots go to the others in order (a holder's own expired slot first, else searched from `offset`),
  * while fewer than MAX grants are live.
  */
-export function planGrants(
-  state: SlotState,
-  holders: readonly string[],
-  now: number,
-  rule: SlotRule,
-  offset = 0,
-  cap = MAX_GRANTS_PER_TRANSACTION,
-): SlotPlan {
+export function planGrants(state: SlotState, holders: readonly string[], now: number, rule: SlotRule, options: PlanOptions = {}): SlotPlan {
+  const { offset = 0, cap = MAX_GRANTS_PER_TRANSACTION } = options;
   const live = [...state.slots.values()].filter((slot) => isLive(slot.grantedAt, now, rule.windowMs));
   const taken = new Set<number>();
   const free: number[] = [];
@@ -148,20 +148,31 @@ export function planGrants(
   }
   // Slots past MAX (left by a larger MAX before) still count while live.
   let room = Math.min(free.length, rule.max - live.length);
-  const plan: SlotPlan = { held: new Set(), granted: new Set(), writes: [], denied: [], deferred: [], live: live.length };
+  const plan: SlotPlan = {
+    held: new Set(),
+    granted: new Set(),
+    writes: [],
+    displaced: [],
+    denied: [],
+    deferred: [],
+    live: live.length,
+  };
   for (const holder of new Set(holders)) {
     const own = ownSlot(state, holder);
     if (own !== undefined && isLive(own.grantedAt, now, rule.windowMs)) plan.held.add(holder);
     else if (room <= 0) plan.denied.push(holder);
     else if (plan.granted.size >= cap) plan.deferred.push(holder);
     else {
-      const index = own !== undefined && own.index < rule.max ? own.index : free.find((i) => !taken.has(i) && !isOwnedElsewhere(i));
+      const reusable = own !== undefined && own.index < rule.max && !taken.has(own.index);
+      const index = reusable ? own.index : free.find((i) => !taken.has(i) && !isOwnedElsewhere(i));
       if (index === undefined) {
         plan.denied.push(holder);
         continue;
       }
       taken.add(index);
-      plan.writes.push(...grantWrites(state, index, holder, now));
+      const { writes, displaced } = grantWrites(state, index, holder, now);
+      plan.writes.push(...writes);
+      if (displaced !== undefined) plan.displaced.push(displaced);
       plan.granted.add(holder);
       room--;
     }
@@ -177,8 +188,12 @@ export function planGrants(
   }
 }
 
-/** The writes granting slot `index` to `holder`: the slot row, the holder's row, and the previous holder's row gone. */
-function grantWrites(state: SlotState, index: number, holder: string, now: number): SlotWrite[] {
+/**
+ * The writes granting slot `index` to `holder`: the slot row and the holder's row, and the row of the
+ * slot's previous holder, to delete once they commit (a holder row naming a slot no longer its own means
+ * nothing, so it may linger if that delete fails).
+ */
+function grantWrites(state: SlotState, index: number, holder: string, now: number): { writes: SlotWrite[]; displaced?: SlotRow } {
   const grant = { index, holder, grantedAt: now };
   const slot = state.slots.get(index);
   const own = state.holders.get(holder);
@@ -191,8 +206,7 @@ function grantWrites(state: SlotState, index: number, holder: string, now: numbe
       : { op: 'replace', row: { kind: 'holder', ...grant }, etag: own.etag },
   ];
   const previous = slot === undefined || slot.holder === holder ? undefined : state.holders.get(slot.holder);
-  if (previous !== undefined && previous.index === index) writes.push({ op: 'delete', row: previous });
-  return writes;
+  return { writes, displaced: previous !== undefined && previous.index === index ? previous : undefined };
 }
 
 interface Waiter {
@@ -251,11 +265,12 @@ export class SlotLimiter implements BlastRadiusLimiter {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       this.state ??= stateOf(await this.store.read());
       const state = this.state;
-      const plan = planGrants(state, holders, now, this.rule, this.offset);
+      const plan = planGrants(state, holders, now, this.rule, { offset: this.offset });
       if (plan.writes.length > 0) {
         try {
           const etags = await this.store.commit(plan.writes);
           plan.writes.forEach((write, i) => remember(state, write, etags[i]));
+          for (const row of plan.displaced) this.discard(row);
         } catch (error) {
           this.state = undefined;
           if (error instanceof SlotConflict) continue;
@@ -267,6 +282,16 @@ export class SlotLimiter implements BlastRadiusLimiter {
       return this.answer(batch, plan, now);
     }
     throw new StorageError(`the blast-radius slots stayed contended for ${MAX_ATTEMPTS} attempts`);
+  }
+
+  /** Off the critical path: the answer does not wait for it, and a failure leaves a row that means nothing. */
+  private discard(row: SlotRow): void {
+    void this.store.discard(row).then(
+      () => {
+        if (this.state?.holders.get(row.holder)?.etag === row.etag) this.state.holders.delete(row.holder);
+      },
+      () => undefined,
+    );
   }
 
   private answer(batch: readonly Waiter[], plan: SlotPlan, now: number): Waiter[] {
@@ -287,7 +312,7 @@ export class SlotLimiter implements BlastRadiusLimiter {
 
 /** Applies a committed write to what the instance knows; a row whose new ETag is unknown is forgotten (read next time). */
 function remember(state: SlotState, write: SlotWrite, etag: string | undefined): void {
-  const row = write.op === 'delete' || etag === undefined ? undefined : { ...write.row, etag };
+  const row = etag === undefined ? undefined : { ...write.row, etag };
   if (write.row.kind === 'slot') {
     if (row === undefined) state.slots.delete(write.row.index);
     else state.slots.set(write.row.index, row);

@@ -1,8 +1,9 @@
 // The blast-radius slots (shared/store/blast-radius-slots.ts says why they are exact, and what a slow
 // storage or a dead process does) in Table Storage: one partition, a row per slot (`slot-000000` to
 // `slot-{MAX-1}`: its holder, an incident id, and when it was granted) and a row per current holder
-// (`holder-{incident id}`: its slot). Each transaction's writes (inserts, and replaces and deletes under
-// the ETag read) are one entity group transaction, so they all happen or none does.
+// (`holder-{incident id}`: its slot). Each transaction's writes (inserts, and replaces under the ETag
+// read) are one entity group transaction, so they all happen or none does; the row of a holder whose
+// slot passed on is deleted after, under its ETag.
 import { createHash } from 'node:crypto';
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import { StorageError } from '../errors';
@@ -97,14 +98,13 @@ export class TableSlotStore implements SlotStore {
     await this.ensureTable();
     const actions = writes.map((write): TransactionAction => {
       const keys = { partitionKey: SLOTS_PARTITION, rowKey: rowKeyOf(write.row) };
-      if (write.op === 'delete') return ['delete', keys];
       const { kind, index, holder, grantedAt } = write.row;
       const entity = { ...keys, kind, index, holder, grantedAt: new Date(grantedAt).toISOString() };
       return write.op === 'insert' ? ['create', entity] : ['update', entity, 'Replace', { etag: write.etag }];
     });
     try {
       const response = await this.client.submitTransaction(actions);
-      return writes.map((write, i) => (write.op === 'delete' ? undefined : response.subResponses[i]?.etag));
+      return writes.map((_, i) => response.subResponses[i]?.etag);
     } catch (error) {
       const status = statusOf(error);
       // 412: a row moved on; 409: a row we meant to insert exists; 404: a row (or the table) is gone.
@@ -114,6 +114,14 @@ export class TableSlotStore implements SlotStore {
         throw new SlotConflict('a slot row is gone');
       }
       throw failure('claiming a blast-radius slot', error);
+    }
+  }
+
+  async discard(row: SlotRow): Promise<void> {
+    try {
+      await this.client.deleteEntity(SLOTS_PARTITION, rowKeyOf(row), { etag: row.etag });
+    } catch (error) {
+      throw failure('tidying a blast-radius holder row', error);
     }
   }
 }
