@@ -51,8 +51,9 @@ export async function recordOutcome(
   const outcome = containmentOutcome(current.incident, outcomes, facts, ctx.now());
   const next = outcome.incident;
   const events = [...outcome.events.map((event) => ctx.stamp(event)), ...notes];
-  // The follow-ups only need what we already know, and the phases they start are idempotent per
-  // incident, so they are queued while the outcome is written.
+  // After T0, before the answer: the caller is told a durable outcome (a 200 for an outcome not yet
+  // recorded would leave nobody to redeliver). The follow-ups only need what we already know, and the
+  // phases they start are idempotent per incident, so they are queued while the outcome is written.
   const [stored] = await Promise.all([
     ctx.timed('record', () => ctx.deps.store.update(next, current.etag, events)),
     next.followUpsQueuedAt === undefined ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
@@ -111,6 +112,7 @@ export async function finish(
   if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing') {
     const incident = current.incident;
     if (!alreadyQueued) await ctx.timed('enqueue', () => enqueueFollowUps(ctx, incident));
+    // The mark is what lets a redelivery tell "follow-ups lost" from "follow-ups sent" (redelivered).
     const queuedAt = ctx.now();
     const marked = await ctx.timed('record', () =>
       ctx.deps.store.update({ ...incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt }, current.etag, [
