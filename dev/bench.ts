@@ -91,9 +91,8 @@ async function sendAlert(stack: LocalStack, upn: string, alertId: string): Promi
   return response.status;
 }
 
-async function projectPass(stack: LocalStack, tag: string, count: number, concurrency: number): Promise<Pass> {
+async function projectPass(stack: LocalStack, tag: string, upns: readonly string[], concurrency: number): Promise<Pass> {
   const simulator = stack.simulator!;
-  const upns = addPeople(simulator, tag, count);
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
   const wallMs = await pool(upns, concurrency, async (upn) => {
@@ -105,7 +104,7 @@ async function projectPass(stack: LocalStack, tag: string, count: number, concur
   return {
     latencies: latencies.sort((a, b) => a - b),
     contained: containedInTenant(simulator, upns),
-    total: count,
+    total: upns.length,
     wallMs,
     notes: [...statuses].map(([status, n]) => `HTTP ${status} x${n}`),
   };
@@ -247,7 +246,14 @@ async function run(options: BenchOptions): Promise<void> {
   const stack = await startLocalStack({
     simulator: { latencyMs: rt },
     // The benchmark measures latency, not the safety limit: let every alert through the breaker.
-    settings: { BLAST_RADIUS_MAX: '1000000', PRIVILEGED_USERS: 'approve' },
+    // A snapshot refreshed every 5 s (a quarter of its maximum age), so the people added below are in it
+    // before the passes; APPROVAL_AUTH=function-key lets the bench read /api/health with the host key.
+    settings: {
+      BLAST_RADIUS_MAX: '1000000',
+      PRIVILEGED_USERS: 'approve',
+      SAFETY_SNAPSHOT_MAX_AGE_SECONDS: '20',
+      APPROVAL_AUTH: 'function-key',
+    },
     log: steps.sink,
     serve: (definition) => definition.kind === 'http',
   });
@@ -265,17 +271,35 @@ async function run(options: BenchOptions): Promise<void> {
     lost += 1 - firstContained;
     steps.take();
 
+    // The passes' people exist before the next snapshot refresh: a warm snapshot holds them.
+    const warmUpns = addPeople(simulator, `${run}-warm`, 20);
+    const c20Upns = addPeople(simulator, `${run}-c20`, options.alerts);
+    const c100Upns = addPeople(simulator, `${run}-c100`, options.burst);
+    const added = Date.now();
+    const snapshotDeadline = performance.now() + 60_000;
+    let snapshot = 'no safety snapshot in /api/health';
+    while (performance.now() < snapshotDeadline) {
+      const health = await fetch(`${stack.baseUrl}/api/health`, { headers: { 'x-functions-key': stack.hostKey } });
+      const report = ((await health.json()) as { safetySnapshot?: { takenAt?: string; users?: number } }).safetySnapshot;
+      if (report?.takenAt && Date.parse(report.takenAt) > added) {
+        snapshot = `safety snapshot taken ${report.takenAt} with ${report.users} users`;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    console.log(`\n  ${snapshot}`);
+
     // Warm-up (not counted): connections to the simulator and Azurite for both sides.
-    await projectPass(stack, `${run}-warm`, 20, 20);
+    await projectPass(stack, `${run}-warm`, warmUpns, 20);
     await sequentialPass(simulator, `${run}-warm-seq`, 20, 20);
     steps.take();
     await refillThrottling(simulator);
 
-    const p20 = await projectPass(stack, `${run}-c20`, options.alerts, 20);
+    const p20 = await projectPass(stack, `${run}-c20`, c20Upns, 20);
     const steps20 = steps.take();
     const s20 = await sequentialPass(simulator, `${run}-c20-seq`, options.alerts, 20);
     await refillThrottling(simulator);
-    const p100 = await projectPass(stack, `${run}-c100`, options.burst, 100);
+    const p100 = await projectPass(stack, `${run}-c100`, c100Upns, 100);
     const steps100 = steps.take();
     const s100 = await sequentialPass(simulator, `${run}-c100-seq`, options.burst, 100);
     await refillThrottling(simulator);
