@@ -91,6 +91,8 @@ param recoveryTapMinutes int = 60
 param writeBack string = 'none'
 
 @description('SENTINEL_BASE_URL: Azure Resource Manager endpoint Sentinel comments go through (sovereign clouds have their own).')
+// A literal, the same default as shared/config.ts (settings-agreement checks them); sovereign clouds set their own.
+#disable-next-line no-hardcoded-env-urls
 param sentinelBaseUrl string = 'https://management.azure.com'
 
 @description('PUBLIC_BASE_URL: the app\'s public URL (a custom domain) for console links in write-back comments; empty: the app\'s default host name.')

@@ -429,6 +429,8 @@ if (!bicep) {
         analyticRuleIds: [ANALYTIC_RULE, OTHER_RULE],
         sentinelServicePrincipalId: '',
         functionIdentityPrincipalId: '',
+        // Sentinel Responder for write-back only when WRITE_BACK=sentinel (not set here).
+        writeBackPrincipalId: '',
       });
       // With caller tokens the playbook sends a token; the hunt's reader role only for log-analytics.
       expect(sentinelParamsToken).toMatchObject({
