@@ -27,6 +27,11 @@ beforeAll(async () => {
     // Under test is the limit, not Graph latency on a loaded machine.
     GRAPH_TIMEOUT_MS: '600000',
     GRAPH_RETRY_BUDGET_MS: '600000',
+    // Nor storage latency: on a loaded machine a slot commit can outlast the 5 s deadline and still
+    // commit, and when the read after it times out too, that slot is spent and the incident held with
+    // limiter_unavailable, by design (fail closed; test/unit/blast-radius-slots.test.ts shows it). Then
+    // 9 are contained, not 10. Exactness across instances is what this test is about.
+    STORAGE_TIMEOUT_MS: '600000',
   };
   hosts = await Promise.all([startHostProcess(settings, KEY), startHostProcess(settings, KEY)]);
 }, 180_000);
@@ -54,6 +59,12 @@ it('two host processes, 100 concurrent distinct-person alerts split between them
   );
   expect(responses.filter((response) => response.status !== 200).map((response) => response.text)).toEqual([]);
   const incidents = responses.map((response) => response.json.incidents[0]);
+  const outcomes: Record<string, number> = {};
+  for (const incident of incidents) {
+    const outcome = `${incident.state}${incident.hold ? `/${incident.hold}` : ''}`;
+    outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+  }
+  expect(outcomes).toEqual({ contained: 10, 'awaiting_approval/blast_radius': 90 });
   const contained = incidents.filter((incident) => incident.state === 'contained');
   expect(contained).toHaveLength(10);
   const held = incidents.filter((incident) => incident.state === 'awaiting_approval');

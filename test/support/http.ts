@@ -33,6 +33,8 @@ export interface IncidentBody {
   linked?: boolean;
   user?: { upn?: string; objectId?: string };
   reason?: string;
+  /** Why a held incident waits (blast_radius, limiter_unavailable, ...). */
+  hold?: string;
   requiresOnPremDisable?: boolean;
   directoryRoles?: string[];
   followUpsQueuedAt?: string;
