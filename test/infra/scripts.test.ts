@@ -30,8 +30,14 @@ interface World {
   log: string;
 }
 
+const worlds: string[] = [];
+afterAll(() => {
+  for (const dir of worlds) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 function world(initial: Record<string, unknown> = {}): World {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aitm-scripts-'));
+  worlds.push(dir);
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.writeFileSync(
     path.join(dir, 'bin/az'),
