@@ -3,21 +3,8 @@
 import { getJson } from './api';
 import { h, replace } from './dom';
 import { duration, label, utc } from './format';
+import { INCIDENT_STATES } from '../../shared/runbook/incident-states';
 import type { IncidentSummary } from './types';
-
-export const STATES = [
-  'containing',
-  'contained',
-  'partially_contained',
-  'skipped_protected',
-  'awaiting_approval',
-  'failed',
-  'diagnosed',
-  'eradicating',
-  'eradicated',
-  'recovered',
-  'closed',
-] as const;
 
 interface Page {
   incidents: IncidentSummary[];
@@ -35,7 +22,7 @@ export function listView(query: URLSearchParams, onError: (error: unknown) => vo
     'select',
     { id: 'filter-state', name: 'state' },
     h('option', { value: '' }, 'any state'),
-    ...STATES.map((s) => h('option', { value: s }, label(s))),
+    ...INCIDENT_STATES.map((s) => h('option', { value: s }, label(s))),
   );
   stateSelect.value = state;
   const userInput = h('input', { id: 'filter-user', name: 'user', type: 'search', value: user });

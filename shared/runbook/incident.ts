@@ -4,21 +4,10 @@ import type { AlertOrigin, AlertSource, AlertUser } from '../alerts/types';
 import type { Severity } from '../alerts/severity';
 import type { SafetyPath } from '../policy/safety-snapshot';
 import type { AttackerWindow, FindingKind, FindingTarget, SourceName, SourceOutcome, Verdict } from '../diagnosis/types';
+import type { IncidentState } from './incident-states';
 
-export const INCIDENT_STATES = [
-  'containing',
-  'contained',
-  'partially_contained',
-  'skipped_protected',
-  'awaiting_approval',
-  'failed',
-  'diagnosed',
-  'eradicating',
-  'eradicated',
-  'recovered',
-  'closed',
-] as const;
-export type IncidentState = (typeof INCIDENT_STATES)[number];
+// The states live alone so the browser console can import them without this module's type graph.
+export { INCIDENT_STATES, type IncidentState } from './incident-states';
 
 export type ContainmentAction = 'revokeSessions' | 'disableAccount';
 

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { INCIDENT_STATES } from '../../shared/runbook/incident';
 import { ARTIFACTS, launchBrowser, type Browser } from '../support/browser';
 import { request, type ContainBody } from '../support/http';
 import { bearer, readerToken } from '../support/tokens';
@@ -105,6 +106,11 @@ test('the seeded analyst signs in and sees the demo incident in the list, newest
   await expect(demoRow.locator('td').nth(4).innerText()).resolves.toMatch(/^[0-9A-Z]{26}$/);
   await browser.screenshot(page, '01-incidents');
 
+  // The filter offers exactly the states the API accepts (the bundle reads the runbook's own list).
+  const offered = await page
+    .locator('#filter-state option')
+    .evaluateAll((options) => options.map((option) => option.getAttribute('value')));
+  expect(offered).toEqual(['', ...INCIDENT_STATES]);
   await page.locator('#filter-state').selectOption('awaiting_approval');
   await page.locator('.filters button[type="submit"]').click();
   await page.waitForURL(/state=awaiting_approval/);
