@@ -16,6 +16,7 @@ import { acknowledge, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { factRole } from './field-names';
 import { fieldAny, fieldCI, isObject, list, path, text } from './json';
+import { alertRaised } from './raised';
 import { invalidField, missingField, requiredId, titleText } from './refusals';
 import type { AlertUser } from './types';
 import { cleanText, toIsoTime, unique, userFromIdentifier } from './values';
@@ -150,6 +151,7 @@ export function parseAzureMonitorAlert(body: unknown, raw: string): ParsedAlert 
   const windowStart = fieldAny(condition, 'windowStartTime') ?? fieldCI(context, 'SearchIntervalStartTimeUtc');
   const windowEnd = fieldAny(condition, 'windowEndTime') ?? fieldCI(context, 'SearchIntervalEndTimeUtc');
   const guid = alertId.match(/\/alerts\/([0-9a-f-]{36})$/i)?.[1] ?? alertId;
+  const firstActivityAt = toIsoTime(text(windowStart)) ?? toIsoTime(text(fieldCI(essentials, 'firedDateTime')));
   return {
     source: 'azure-monitor',
     alertKey: `azure-monitor:${guid.toLowerCase()}`,
@@ -166,13 +168,13 @@ export function parseAzureMonitorAlert(body: unknown, raw: string): ParsedAlert 
         .join(' / '),
       200,
     ),
-    firstActivityAt: toIsoTime(text(windowStart)) ?? toIsoTime(text(fieldCI(essentials, 'firedDateTime'))),
+    firstActivityAt,
     lastActivityAt: toIsoTime(text(windowEnd)),
     users,
     ips: facts.ips,
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
-    alertRaisedAt: toIsoTime(text(fieldCI(essentials, 'firedDateTime'))),
+    ...alertRaised('Azure Monitor firedDateTime', fieldCI(essentials, 'firedDateTime'), firstActivityAt),
   };
 }

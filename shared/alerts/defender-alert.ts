@@ -7,6 +7,7 @@ import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { fieldCI, list, text } from './json';
 import { readGraphEvidence } from './graph-evidence';
+import { alertRaised } from './raised';
 import { defenderAlertOrigin, defenderIncidentOrigin } from './origin';
 import { optionalId, requiredId, requiredSeverity, titleText } from './refusals';
 import { cleanText, toIsoTime } from './values';
@@ -49,6 +50,7 @@ export function parseDefenderAlert(body: unknown, raw: string): ParsedAlert {
   const service = text(fieldCI(body, 'serviceSource'));
   const detectionSource = text(fieldCI(body, 'detectionSource'));
   const detector = optionalId(fieldCI(body, 'detectorId'));
+  const firstActivityAt = toIsoTime(text(fieldCI(body, 'firstActivityDateTime')));
   return {
     source: 'defender-alert',
     alertKey: `defender-alert:${providerAlertId.toLowerCase()}`,
@@ -64,14 +66,14 @@ export function parseDefenderAlert(body: unknown, raw: string): ParsedAlert {
         .join(', '),
       200,
     ),
-    firstActivityAt: toIsoTime(text(fieldCI(body, 'firstActivityDateTime'))),
+    firstActivityAt,
     lastActivityAt: toIsoTime(text(fieldCI(body, 'lastActivityDateTime'))),
     users,
     ips: facts.ips,
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
-    alertRaisedAt: toIsoTime(text(fieldCI(body, 'createdDateTime'))) ?? toIsoTime(text(fieldCI(body, 'firstActivityDateTime'))),
+    ...alertRaised('Defender alert createdDateTime', fieldCI(body, 'createdDateTime'), firstActivityAt),
     origin: {
       defenderAlert: defenderAlertOrigin(id),
       defenderIncident: defenderIncidentOrigin(optionalId(fieldCI(body, 'incidentId'))),

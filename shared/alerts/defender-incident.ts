@@ -8,6 +8,7 @@ import { AlertFacts, LIMITS } from './facts';
 import { readDefenderAlert } from './defender-alert';
 import { fieldCI, isObject, list, text } from './json';
 import { defenderIncidentOrigin } from './origin';
+import { alertRaised } from './raised';
 import { missingField, requiredId, requiredSeverity, titleText } from './refusals';
 import { cleanText, toIsoTime, unique } from './values';
 
@@ -54,6 +55,7 @@ export function parseDefenderIncident(body: unknown, raw: string): ParsedAlert {
   );
   const first = times(alerts, 'firstActivityDateTime');
   const last = times(alerts, 'lastActivityDateTime');
+  const firstActivityAt = first.length > 0 ? new Date(Math.min(...first)).toISOString() : undefined;
   const services = unique(alerts.map((alert) => cleanText(text(fieldCI(alert, 'serviceSource')), 60)));
   return {
     source: 'defender-incident',
@@ -62,15 +64,14 @@ export function parseDefenderIncident(body: unknown, raw: string): ParsedAlert {
     severity,
     title: titleText(fieldCI(body, 'displayName')) ?? 'Defender incident',
     detection: services.length > 0 ? services.slice(0, 10).join(', ') : undefined,
-    firstActivityAt: first.length > 0 ? new Date(Math.min(...first)).toISOString() : undefined,
+    firstActivityAt,
     lastActivityAt: last.length > 0 ? new Date(Math.max(...last)).toISOString() : undefined,
     users,
     ips: facts.ips,
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
-    alertRaisedAt:
-      toIsoTime(text(fieldCI(body, 'createdDateTime'))) ?? (first.length > 0 ? new Date(Math.min(...first)).toISOString() : undefined),
+    ...alertRaised('Defender incident createdDateTime', fieldCI(body, 'createdDateTime'), firstActivityAt),
     origin: { defenderIncident: defenderIncidentOrigin(id) },
   };
 }

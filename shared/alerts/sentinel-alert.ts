@@ -11,6 +11,7 @@ import { AlertFacts, LIMITS } from './facts';
 import { factRole } from './field-names';
 import { embeddedJson, field, fieldAny, fieldCI, isObject, text } from './json';
 import { invalidField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
+import { alertRaised } from './raised';
 import { readSentinelEntities } from './sentinel-entities';
 import { cleanText, toIsoTime } from './values';
 
@@ -93,6 +94,7 @@ export function parseSentinelAlert(body: unknown, raw: string): ParsedAlert {
   const fromMicrosoftProduct = vendor === undefined || /^microsoft$/i.test(vendor);
   const defenderCopy = vendorAlertId !== undefined && !fromSentinelRule && fromMicrosoftProduct;
 
+  const firstActivityAt = toIsoTime(text(fieldAny(alert, 'StartTimeUtc', 'StartTime')));
   return {
     source: 'sentinel-alert',
     alertKey: defenderCopy ? `defender-alert:${vendorAlertId.toLowerCase()}` : `sentinel-alert:${systemAlertId.toLowerCase()}`,
@@ -100,13 +102,13 @@ export function parseSentinelAlert(body: unknown, raw: string): ParsedAlert {
     severity,
     title: titleText(fieldAny(alert, 'AlertDisplayName', 'AlertName', 'DisplayName')) ?? 'Sentinel alert',
     detection: cleanText([product, component ?? provider].filter((part) => part !== undefined).join(' / '), 200),
-    firstActivityAt: toIsoTime(text(fieldAny(alert, 'StartTimeUtc', 'StartTime'))),
+    firstActivityAt,
     lastActivityAt: toIsoTime(text(fieldAny(alert, 'EndTimeUtc', 'EndTime'))),
     users,
     ips: facts.ips,
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
-    alertRaisedAt: toIsoTime(text(fieldAny(alert, 'TimeGenerated', 'StartTimeUtc', 'StartTime'))),
+    ...alertRaised('SecurityAlert TimeGenerated', fieldAny(alert, 'TimeGenerated'), firstActivityAt),
   };
 }

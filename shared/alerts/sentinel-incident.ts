@@ -11,6 +11,7 @@ import { acknowledgeClosed, type ParsedAlert } from './acknowledged';
 import { AlertFacts, LIMITS } from './facts';
 import { field, fieldCI, isObject, list, path, text } from './json';
 import { missingField, optionalId, requiredId, requiredSeverity, titleText } from './refusals';
+import { alertRaised } from './raised';
 import { defenderIncidentOrigin, sentinelIncidentResourceId } from './origin';
 import { readSentinelEntities } from './sentinel-entities';
 import { cleanText, toIsoTime, unique } from './values';
@@ -85,6 +86,7 @@ export function parseSentinelIncident(body: unknown, raw: string): ParsedAlert {
       .slice(0, 20)
       .map((product) => cleanText(text(product), 100)),
   );
+  const firstActivityAt = toIsoTime(text(field(properties, 'firstActivityTimeUtc')));
   return {
     source: 'sentinel-incident',
     alertKey: defenderId !== undefined ? `defender-incident:${defenderId.toLowerCase()}` : `sentinel-incident:${name.toLowerCase()}`,
@@ -92,14 +94,14 @@ export function parseSentinelIncident(body: unknown, raw: string): ParsedAlert {
     severity,
     title: titleText(field(properties, 'title')) ?? 'Sentinel incident',
     detection: products.length > 0 ? products.join(', ') : undefined,
-    firstActivityAt: toIsoTime(text(field(properties, 'firstActivityTimeUtc'))),
+    firstActivityAt,
     lastActivityAt: toIsoTime(text(field(properties, 'lastActivityTimeUtc'))),
     users,
     ips: facts.ips,
     userAgents: facts.userAgents,
     asns: facts.asns,
     raw,
-    alertRaisedAt: toIsoTime(text(field(properties, 'createdTimeUtc'))) ?? toIsoTime(text(field(properties, 'firstActivityTimeUtc'))),
+    ...alertRaised('Sentinel incident createdTimeUtc', field(properties, 'createdTimeUtc'), firstActivityAt),
     origin: {
       sentinelIncident: sentinelIncidentResourceId(body, incident, name),
       defenderIncident: defenderIncidentOrigin(defenderId),

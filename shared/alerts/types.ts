@@ -34,8 +34,10 @@ export interface NormalizedAlert {
   asns: number[];
   /** The payload as received, truncated for the record. */
   raw: string;
-  /** When the source raised it: the payload's own creation time, else its first activity (time to contain starts here). */
+  /** When the source raised it: the payload's own creation time, else its first activity (time to contain starts here; ./raised.ts). */
   alertRaisedAt?: string;
+  /** Which field alertRaisedAt was read from ("Sentinel incident createdTimeUtc", "first activity"), for the record. */
+  alertRaisedFrom?: string;
   /** Where the alert lives in its source, for comments written back to it; absent when the payload names no such place. */
   origin?: AlertOrigin;
 }

@@ -1,12 +1,12 @@
-// When the alert was raised, by the alert's own clock: the start of "time to contain from the alert".
-// Read from the payload kept on the incident: its creation time where the shape has one (Sentinel
-// incident createdTimeUtc, SecurityAlert TimeGenerated, Graph security createdDateTime, Azure Monitor
-// firedDateTime), else its first activity as the alert parser reads it. A payload cut short for the
-// record, or a shape with neither (a manual replay), gives "not known".
+// When the alert was raised, for the report: the alert parser's own answer (shared/alerts/raised.ts), the
+// one the containment metric took at receipt, never a second reading of the payload. The time recorded on
+// the incident stands first, since the payload kept for the record is cut at 16 KiB and may not parse;
+// the kept payload, parsed again, says which field the time came from and when the first activity was.
+// A shape with neither time (a manual replay) gives "not known".
 import { isAcknowledgement } from '../alerts/acknowledged';
-import { fieldAny, fieldCI, isObject, list, path, text } from '../alerts/json';
 import { parseAlert } from '../alerts/parse-alert';
-import { toIsoTime } from '../alerts/values';
+import type { NormalizedAlert } from '../alerts/types';
+import type { Incident } from '../runbook/incident';
 
 export interface AlertTimes {
   raisedAt?: string;
@@ -15,41 +15,22 @@ export interface AlertTimes {
   firstActivityAt?: string;
 }
 
-/** A Logic App envelope ({headers, body}) or a one-item Graph collection, as the parser unwraps them. */
-function unwrap(json: unknown): unknown {
-  const body = fieldCI(json, 'body');
-  if (isObject(json) && isObject(body) && fieldCI(json, 'headers') !== undefined) return body;
-  const value = fieldCI(json, 'value');
-  if (isObject(json) && Array.isArray(value) && value.length === 1) return list(value)[0];
-  return json;
+export function alertTimes(incident: Pick<Incident, 'alertRaw' | 'alertRaisedAt'>): AlertTimes {
+  const kept = parseKept(incident.alertRaw);
+  const raisedAt = incident.alertRaisedAt ?? kept?.alertRaisedAt;
+  return {
+    raisedAt,
+    raisedFrom: raisedAt !== undefined && raisedAt === kept?.alertRaisedAt ? kept.alertRaisedFrom : undefined,
+    firstActivityAt: kept?.firstActivityAt,
+  };
 }
 
-const CREATION_FIELDS: ReadonlyArray<{ from: string; read: (body: unknown) => unknown }> = [
-  { from: 'Sentinel incident createdTimeUtc', read: (b) => path(b, 'object', 'properties', 'createdTimeUtc') },
-  { from: 'Sentinel incident createdTimeUtc', read: (b) => path(b, 'properties', 'createdTimeUtc') },
-  { from: 'Azure Monitor firedDateTime', read: (b) => path(b, 'data', 'essentials', 'firedDateTime') },
-  { from: 'alert createdDateTime', read: (b) => fieldAny(b, 'createdDateTime') },
-  { from: 'SecurityAlert TimeGenerated', read: (b) => fieldAny(b, 'TimeGenerated') },
-];
-
-export function alertTimes(raw: string): AlertTimes {
-  let json: unknown;
+function parseKept(raw: string): NormalizedAlert | undefined {
   try {
-    json = JSON.parse(raw);
+    const parsed = parseAlert({ json: JSON.parse(raw), text: raw });
+    return isAcknowledgement(parsed) ? undefined : parsed;
   } catch {
-    return {};
+    // Cut short for the record, or a shape the parser no longer accepts: the recorded time is all there is.
+    return undefined;
   }
-  let firstActivityAt: string | undefined;
-  try {
-    const parsed = parseAlert({ json, text: raw });
-    if (!isAcknowledgement(parsed)) firstActivityAt = parsed.firstActivityAt;
-  } catch {
-    // A payload the parser no longer accepts still may carry a creation time.
-  }
-  const body = unwrap(json);
-  for (const candidate of CREATION_FIELDS) {
-    const at = toIsoTime(text(candidate.read(body)));
-    if (at !== undefined) return { raisedAt: at, raisedFrom: candidate.from, firstActivityAt };
-  }
-  return firstActivityAt === undefined ? {} : { raisedAt: firstActivityAt, raisedFrom: 'first activity', firstActivityAt };
 }

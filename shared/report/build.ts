@@ -137,7 +137,7 @@ function pendingPhases(incident: Incident): PendingPhase[] {
 }
 
 function buildTimeline(incident: Incident, events: readonly TimelineEvent[]): ReportTimeline {
-  const times = alertTimes(incident.alertRaw);
+  const times = alertTimes(incident);
   const receivedAt = incident.createdAt;
   const decisions: ReportDecision[] = events
     .filter((e) => !isAutomation(e.actor))

@@ -9,11 +9,16 @@ import { DEFENDER_TABLES, LOG_ANALYTICS_TABLES } from '../../dev/kusto/schemas';
 import type { DiagnosisRecord, Incident, TimelineEvent } from '../../shared/runbook/incident';
 import type { StoredFinding } from '../../shared/runbook/ports';
 import type { Campaign } from '../../shared/campaign/types';
+import { parseAlert } from '../../shared/alerts/parse-alert';
 import { alertTimes } from '../../shared/report/alert-times';
 import { buildReport, type ReportInput } from '../../shared/report/build';
 import { detectionQueries } from '../../shared/report/detections';
 import { formatDuration, span } from '../../shared/report/durations';
 import { fenced, inline, renderMarkdown } from '../../shared/report/markdown';
+import { alertOf } from '../support/alerts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deep edits of sample JSON
+type Json = Record<string, any>;
 
 const T0 = '2026-03-14T12:00:00.000Z';
 const HOSTILE_UA = 'Evil\'"`|<script>alert(1)</script>\\ ```';
@@ -191,16 +196,10 @@ describe('durations', () => {
   });
 
   it('the report quotes time to contain from the alert and from receipt, and T0 -> T1 -> T2 -> T3', () => {
-    const raw = JSON.stringify({
-      object: {
-        type: 'Microsoft.SecurityInsights/Incidents',
-        properties: { createdTimeUtc: '2026-03-14T11:58:00Z', firstActivityTimeUtc: '2026-03-14T09:00:00Z' },
-      },
-    });
     const report = buildReport(
       input({
         incident: incident({
-          alertRaw: raw,
+          alertRaisedAt: '2026-03-14T11:58:00.000Z',
           t1: '2026-03-14T12:30:00.000Z',
           t2: '2026-03-14T13:30:00.000Z',
           t3: '2026-03-14T13:40:00.000Z',
@@ -224,30 +223,50 @@ describe('durations', () => {
 
 describe('alert times', () => {
   const sample = (name: string) => readFileSync(path.join(__dirname, '../../samples/alerts', name), 'utf8');
+  const parsed = (raw: string) => alertOf(parseAlert({ json: JSON.parse(raw), text: raw }));
 
   it.each([
-    ['sentinel-incident.json', 'Sentinel incident createdTimeUtc'],
-    ['sentinel-incident-rest.json', 'Sentinel incident createdTimeUtc'],
-    ['sentinel-alert-securityalert.json', 'SecurityAlert TimeGenerated'],
-    ['defender-alert-v2.json', 'alert createdDateTime'],
-    ['defender-incident.json', 'alert createdDateTime'],
-    ['azure-monitor-log-alert.json', 'Azure Monitor firedDateTime'],
-  ])('%s: raised at its own creation time (%s)', (name, from) => {
-    const times = alertTimes(sample(name));
-    expect(times.raisedFrom).toBe(from);
-    expect(Date.parse(times.raisedAt!)).not.toBeNaN();
+    ['sentinel-incident.json', '2026-11-27T17:40:03.000Z', 'Sentinel incident createdTimeUtc'],
+    ['sentinel-incident-rest.json', '2026-11-27T18:20:11.000Z', 'Sentinel incident createdTimeUtc'],
+    ['sentinel-alert-securityalert.json', '2026-11-27T18:03:44.512Z', 'SecurityAlert TimeGenerated'],
+    ['defender-alert-v2.json', '2026-11-27T17:36:10.420Z', 'Defender alert createdDateTime'],
+    ['defender-incident.json', '2026-11-27T17:36:12.040Z', 'Defender incident createdDateTime'],
+    ['azure-monitor-log-alert.json', '2026-11-27T18:20:41.667Z', 'Azure Monitor firedDateTime'],
+  ])('%s: raised at its own creation time, the same for the metric and the report', (name, at, from) => {
+    const raw = sample(name);
+    expect(parsed(raw)).toMatchObject({ alertRaisedAt: at, alertRaisedFrom: from });
+    expect(alertTimes({ alertRaw: raw })).toMatchObject({ raisedAt: at, raisedFrom: from });
+  });
+
+  it.each([
+    ['sentinel-incident.json', (b: Json) => delete b.object.properties.createdTimeUtc, '2026-11-27T17:04:11.000Z'],
+    ['sentinel-alert-securityalert.json', (b: Json) => delete b.TimeGenerated, '2026-11-27T17:58:03.000Z'],
+    ['defender-alert-v2.json', (b: Json) => delete b.createdDateTime, '2026-11-27T17:04:11.000Z'],
+    ['defender-incident.json', (b: Json) => delete b.createdDateTime, '2026-11-27T17:04:11.000Z'],
+    ['azure-monitor-log-alert.json', (b: Json) => delete b.data.essentials.firedDateTime, '2026-11-27T18:05:00.000Z'],
+  ])('%s without its creation time: raised at its first activity, for the metric and the report alike', (name, cut, at) => {
+    const body = JSON.parse(sample(name)) as Json;
+    cut(body);
+    const raw = JSON.stringify(body);
+    expect(parsed(raw)).toMatchObject({ alertRaisedAt: at, alertRaisedFrom: 'first activity', firstActivityAt: at });
+    expect(alertTimes({ alertRaw: raw })).toEqual({ raisedAt: at, raisedFrom: 'first activity', firstActivityAt: at });
   });
 
   it('the Sentinel incident also gives its first activity', () => {
-    expect(alertTimes(sample('sentinel-incident.json'))).toMatchObject({
+    expect(alertTimes({ alertRaw: sample('sentinel-incident.json') })).toMatchObject({
       raisedAt: '2026-11-27T17:40:03.000Z',
       firstActivityAt: '2026-11-27T17:04:11.000Z',
     });
   });
 
+  it('the time recorded at receipt stands when the payload kept for the record was cut short', () => {
+    const alertRaw = sample('defender-incident.json').slice(0, 200);
+    expect(alertTimes({ alertRaw, alertRaisedAt: '2026-11-27T17:36:12.040Z' })).toEqual({ raisedAt: '2026-11-27T17:36:12.040Z' });
+  });
+
   it('a manual alert or a payload cut short for the record has no time: not known', () => {
-    expect(alertTimes(sample('manual.json'))).toEqual({});
-    expect(alertTimes(sample('sentinel-incident.json').slice(0, 200))).toEqual({});
+    expect(alertTimes({ alertRaw: sample('manual.json') })).toEqual({});
+    expect(alertTimes({ alertRaw: sample('sentinel-incident.json').slice(0, 200) })).toEqual({});
     const report = renderMarkdown(buildReport(input()));
     expect(report).toMatch(/\| Alert raised \| not known \|/);
     expect(report).toMatch(/\| Time to contain, from the alert \(alert raised -> T0\) \| not known \|/);
