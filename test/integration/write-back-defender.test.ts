@@ -10,12 +10,9 @@ import { parseConfig } from '../../shared/config';
 import { DefenderComments } from '../../shared/graph/alert-comments';
 import { createGraphClient } from '../../shared/graph/client';
 import { commentIdFor, commentText, writeBack } from '../../shared/runbook/write-back';
-import type { Incident } from '../../shared/runbook/incident';
-import { tableClient } from '../../shared/store/table-clients';
-import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+import type { TableIncidentStore } from '../../shared/store/table-incident-store';
 import { request, type ContainBody } from '../support/http';
-import { bearer, readerToken } from '../support/tokens';
+import { incidentStore, storedIncident, timelineEvent } from '../support/write-back';
 
 const FUNCTION_KEY = 'write-back-defender-test-key-0123';
 const sample = readFileSync(path.join(__dirname, '../../samples/alerts/defender-alert-v2.json'), 'utf8');
@@ -30,12 +27,8 @@ let comments: DefenderComments;
 beforeAll(async () => {
   stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { WRITE_BACK: 'defender' } });
   simulator = stack.simulator!;
+  store = incidentStore(stack);
   const config = parseConfig({ AzureWebJobsStorage: stack.storageConnectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
-  store = new TableIncidentStore(
-    tableClient(config.storage, INCIDENTS_TABLE),
-    tableClient(config.storage, ALERT_GATE_TABLE),
-    tableClient(config.storage, INCIDENT_INDEX_TABLE),
-  );
   comments = new DefenderComments(createGraphClient(config.graph));
 });
 
@@ -43,26 +36,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function eventFor(id: string, kind: string, mark: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const response = await request<{ timeline: Array<{ kind: string; summary: string; detail?: Record<string, unknown> }> }>(
-      `${stack.baseUrl}/api/incidents/${id}`,
-      { headers: bearer(await readerToken(stack)) },
-    );
-    const found = response.json.timeline.find((event) => event.kind === kind && event.detail?.mark === mark);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${kind} for ${mark} on incident ${id} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 it('comments on the source Defender alert through Graph at T0', async () => {
   const response = await request<ContainBody>(`${stack.baseUrl}/api/contain`, { method: 'POST', headers, body: sample });
   expect(response.status).toBe(200);
   const incident = response.json.incidents[0];
   expect(incident.state).toBe('contained');
-  const written = await eventFor(incident.id, 'write_back_written', 'T0');
+  const written = await timelineEvent(stack, incident.id, 'write_back_written', 'T0');
   const posts = simulator.requestLog.filter(
     (entry) =>
       entry.method === 'POST' &&
@@ -78,28 +57,15 @@ it('comments on the source Defender alert through Graph at T0', async () => {
 }, 60_000);
 
 it('finds the comment an earlier attempt posted (its answer lost) and posts nothing', async () => {
-  const at = new Date().toISOString();
-  const incident: Incident = {
+  const incident = await storedIncident(store, {
     id: '01JDZ0000000000000000WBD01',
-    state: 'eradicated',
-    user: { upn: 'casey.nguyen@wingtip-lab.example' },
-    userKey: 'casey.nguyen@wingtip-lab.example',
+    source: 'defender-incident',
     alertKey: 'defender-incident:7731',
     alertId: 'Defender incident 7731',
-    source: 'defender-incident',
-    severity: 'high',
-    title: 'AiTM',
-    ips: [],
-    userAgents: [],
-    mode: 'enforce',
-    createdAt: at,
-    updatedAt: at,
-    t1: at,
-    actions: [],
-    alertRaw: '{}',
     origin: { defenderIncident: '7731' },
-  };
-  await store.create(incident, []);
+    state: 'eradicated',
+    t1: new Date().toISOString(),
+  });
   const target = comments.target(incident.origin)!;
   expect(target).toBe('/security/incidents/7731');
   await comments.comment(target, commentIdFor(incident.id, 'T1'), commentText(incident, 'T1'));
@@ -114,28 +80,13 @@ it('finds the comment an earlier attempt posted (its answer lost) and posts noth
 });
 
 it('records a Graph 404 for an alert Defender does not know, with the request id', async () => {
-  const at = new Date().toISOString();
-  const incident: Incident = {
+  const incident = await storedIncident(store, {
     id: '01JDZ0000000000000000WBD02',
-    state: 'contained',
-    user: { upn: 'casey.nguyen@wingtip-lab.example' },
-    userKey: 'casey.nguyen@wingtip-lab.example',
+    source: 'defender-alert',
     alertKey: 'defender-alert:unknown',
     alertId: 'da-unknown',
-    source: 'defender-alert',
-    severity: 'high',
-    title: 'AiTM',
-    ips: [],
-    userAgents: [],
-    mode: 'enforce',
-    createdAt: at,
-    updatedAt: at,
-    t0: at,
-    actions: [],
-    alertRaw: '{}',
     origin: { defenderAlert: 'da-not-seeded-0001' },
-  };
-  await store.create(incident, []);
+  });
   const deps = { store, comments, clock: { now: () => new Date() } };
   const result = await writeBack({ version: 1, incidentId: incident.id, mark: 'T0' }, deps, { invocationId: 'y', finalAttempt: false });
   expect(result.outcome).toBe('failed');

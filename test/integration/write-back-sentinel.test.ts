@@ -6,25 +6,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { RequestLogEntry, TenantSimulator } from '../../dev/simulator';
-import { parseConfig } from '../../shared/config';
 import { commentIdFor, writeBack } from '../../shared/runbook/write-back';
 import { SentinelIncidentComments, SENTINEL_API_VERSION } from '../../shared/sentinel/incident-comments';
-import { tableClient } from '../../shared/store/table-clients';
-import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
 import type { Incident } from '../../shared/runbook/incident';
+import type { TableIncidentStore } from '../../shared/store/table-incident-store';
 import { manualAlert, request, type ContainBody } from '../support/http';
-import { bearer, readerToken } from '../support/tokens';
+import { incidentStore, storedIncident, timelineEvent } from '../support/write-back';
 
 const FUNCTION_KEY = 'write-back-sentinel-test-key-0123';
 const PUBLIC_BASE_URL = 'https://aitm-contain.example.test';
 const sample = readFileSync(path.join(__dirname, '../../samples/alerts/sentinel-incident.json'), 'utf8');
 const SENTINEL_INCIDENT = (JSON.parse(sample) as { object: { id: string } }).object.id;
 const headers = { 'content-type': 'application/json', 'x-functions-key': FUNCTION_KEY };
-
-interface TimelineBody {
-  timeline: Array<{ kind: string; summary: string; detail?: Record<string, unknown> }>;
-}
 
 let stack: LocalStack;
 let simulator: TenantSimulator;
@@ -36,12 +29,7 @@ beforeAll(async () => {
     settings: { WRITE_BACK: 'sentinel', PUBLIC_BASE_URL, GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000' },
   });
   simulator = stack.simulator!;
-  const config = parseConfig({ AzureWebJobsStorage: stack.storageConnectionString });
-  store = new TableIncidentStore(
-    tableClient(config.storage, INCIDENTS_TABLE),
-    tableClient(config.storage, ALERT_GATE_TABLE),
-    tableClient(config.storage, INCIDENT_INDEX_TABLE),
-  );
+  store = incidentStore(stack);
 });
 
 afterAll(async () => {
@@ -54,54 +42,21 @@ function sentinel(baseUrl = stack.simulator!.baseUrl): SentinelIncidentComments 
   return new SentinelIncidentComments({ baseUrl, budgetMs: 5_000, attemptTimeoutMs: 2_000, sleep: () => Promise.resolve() }, undefined);
 }
 
-async function timeline(id: string): Promise<TimelineBody['timeline']> {
-  const response = await request<TimelineBody>(`${stack.baseUrl}/api/incidents/${id}`, { headers: bearer(await readerToken(stack)) });
-  expect(response.status).toBe(200);
-  return response.json.timeline;
-}
-
-/** Polls the incident's timeline (the queue trigger runs on its own schedule) until `kind` appears for `mark`. */
-async function eventFor(id: string, kind: string, mark: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = (await timeline(id)).find((event) => event.kind === kind && event.detail?.mark === mark);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${kind} for ${mark} on incident ${id} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 function commentPuts(incidentResourceId: string): RequestLogEntry[] {
   return simulator.requestLog.filter(
     (entry) => entry.method === 'PUT' && entry.path.toLowerCase().startsWith(`${incidentResourceId.toLowerCase()}/comments/`),
   );
 }
 
-/** A stored incident the adapter-level cases write about, created through the real store. */
-async function storedIncident(id: string, origin: Incident['origin']): Promise<Incident> {
-  const at = new Date().toISOString();
-  const incident: Incident = {
+/** A contained incident from the Sentinel incident, for the cases that call writeBack directly. */
+function containedFromSentinel(id: string): Promise<Incident> {
+  return storedIncident(store, {
     id,
-    state: 'contained',
-    user: { upn: 'casey.nguyen@wingtip-lab.example' },
-    userKey: 'casey.nguyen@wingtip-lab.example',
+    source: 'sentinel-incident',
     alertKey: `sentinel-incident:${id.toLowerCase()}`,
     alertId: id,
-    source: 'sentinel-incident',
-    severity: 'high',
-    title: 'AiTM',
-    ips: [],
-    userAgents: [],
-    mode: 'enforce',
-    createdAt: at,
-    updatedAt: at,
-    t0: at,
-    actions: [],
-    alertRaw: '{}',
-    origin,
-  };
-  await store.create(incident, []);
-  return incident;
+    origin: { sentinelIncident: SENTINEL_INCIDENT },
+  });
 }
 
 it('comments on the source Sentinel incident at T0 and when diagnosis completes, with the console link', async () => {
@@ -110,7 +65,7 @@ it('comments on the source Sentinel incident at T0 and when diagnosis completes,
   const incident = response.json.incidents[0];
   expect(incident.state).toBe('contained');
 
-  const t0 = await eventFor(incident.id, 'write_back_written', 'T0');
+  const t0 = await timelineEvent(stack, incident.id, 'write_back_written', 'T0');
   const [put] = commentPuts(SENTINEL_INCIDENT).filter((entry) => entry.path.endsWith(commentIdFor(incident.id, 'T0')));
   expect(put).toBeDefined();
   expect(put.query).toBe(`api-version=${SENTINEL_API_VERSION}`);
@@ -128,7 +83,7 @@ it('comments on the source Sentinel incident at T0 and when diagnosis completes,
     commentId: commentIdFor(incident.id, 'T0'),
   });
 
-  const diagnosed = await eventFor(incident.id, 'write_back_written', 'diagnosed', 60_000);
+  const diagnosed = await timelineEvent(stack, incident.id, 'write_back_written', 'diagnosed', 60_000);
   const comments = simulator.tenant.security.sentinelIncident(SENTINEL_INCIDENT)!;
   const summary = comments.get(commentIdFor(incident.id, 'diagnosed'))!;
   expect(summary.message).toMatch(/diagnosis complete for avery\.chen@wingtip-lab\.example: \d+ suspicious/);
@@ -144,13 +99,13 @@ it('records "not written: no source id" when the alert named no Sentinel inciden
     body: manualAlert('blake.morris@wingtip-lab.example', 'write-back-no-source'),
   });
   expect(response.status).toBe(200);
-  const skipped = await eventFor(response.json.incidents[0].id, 'write_back_skipped', 'T0');
+  const skipped = await timelineEvent(stack, response.json.incidents[0].id, 'write_back_skipped', 'T0');
   expect(skipped.summary).toBe('Microsoft Sentinel comment (T0 contained) not written: no source id');
   expect(simulator.requestLog.filter((entry) => entry.path.startsWith('/subscriptions/')).length).toBe(before);
 }, 60_000);
 
 it('retries a throttled comment and writes it once', async () => {
-  const incident = await storedIncident('01JDZ0000000000000000WB001', { sentinelIncident: SENTINEL_INCIDENT });
+  const incident = await containedFromSentinel('01JDZ0000000000000000WB001');
   simulator.addFault({ method: 'PUT', path: /\/comments\//i, status: 429, retryAfterSeconds: 0, times: 1 });
   const result = await writeBack(
     { version: 1, incidentId: incident.id, mark: 'T0' },
@@ -167,7 +122,7 @@ it('retries a throttled comment and writes it once', async () => {
 });
 
 it('a redelivery after the comment was recorded sends nothing; one after a lost answer updates the same comment', async () => {
-  const incident = await storedIncident('01JDZ0000000000000000WB002', { sentinelIncident: SENTINEL_INCIDENT });
+  const incident = await containedFromSentinel('01JDZ0000000000000000WB002');
   const id = commentIdFor(incident.id, 'T1');
   // The earlier attempt's PUT landed, but its answer (and so the timeline record) was lost.
   await sentinel().comment(SENTINEL_INCIDENT, id, 'earlier attempt');
@@ -183,7 +138,7 @@ it('a redelivery after the comment was recorded sends nothing; one after a lost 
 });
 
 it('records a refusal with the service, status, code and request id, and what the app lacks', async () => {
-  const incident = await storedIncident('01JDZ0000000000000000WB003', { sentinelIncident: SENTINEL_INCIDENT });
+  const incident = await containedFromSentinel('01JDZ0000000000000000WB003');
   simulator.addFault({ method: 'PUT', path: /\/comments\//i, status: 403, code: 'AuthorizationFailed' });
   const deps = { store, comments: sentinel(), clock: { now: () => new Date() } };
   const result = await writeBack({ version: 1, incidentId: incident.id, mark: 'T3' }, deps, { invocationId: 'c', finalAttempt: false });
@@ -203,7 +158,7 @@ it('records a refusal with the service, status, code and request id, and what th
 });
 
 it('hands a transient failure back to the queue until the last attempt, which records it', async () => {
-  const incident = await storedIncident('01JDZ0000000000000000WB004', { sentinelIncident: SENTINEL_INCIDENT });
+  const incident = await containedFromSentinel('01JDZ0000000000000000WB004');
   simulator.addFault({ method: 'PUT', path: /\/comments\//i, status: 503 });
   const deps = { store, comments: sentinel(), clock: { now: () => new Date() } };
   const message = { version: 1 as const, incidentId: incident.id, mark: 'diagnosed' as const };

@@ -1,0 +1,66 @@
+// Test helper for the write-back integration tests: the stack's own incident store (tables in Azurite), an
+// incident created through it for the cases that call writeBack directly, and a wait for a queued
+// write-back's timeline event (the queue trigger runs on its own schedule, so the test polls the API).
+import type { LocalStack } from '../../dev/stack';
+import { parseConfig } from '../../shared/config';
+import type { Incident } from '../../shared/runbook/incident';
+import { tableClient } from '../../shared/store/table-clients';
+import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
+import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+import { request } from './http';
+import { bearer, readerToken } from './tokens';
+
+export function incidentStore(stack: LocalStack): TableIncidentStore {
+  const { storage } = parseConfig({ AzureWebJobsStorage: stack.storageConnectionString });
+  return new TableIncidentStore(
+    tableClient(storage, INCIDENTS_TABLE),
+    tableClient(storage, ALERT_GATE_TABLE),
+    tableClient(storage, INCIDENT_INDEX_TABLE),
+  );
+}
+
+/** Where the alert came from is the case's; the rest is a person contained just now (`facts` may say otherwise). */
+export type StoredIncidentFacts = Pick<Incident, 'id' | 'source' | 'alertKey' | 'alertId' | 'origin'> & Partial<Incident>;
+
+export async function storedIncident(store: TableIncidentStore, facts: StoredIncidentFacts): Promise<Incident> {
+  const at = new Date().toISOString();
+  const incident: Incident = {
+    state: 'contained',
+    user: { upn: 'casey.nguyen@wingtip-lab.example' },
+    userKey: 'casey.nguyen@wingtip-lab.example',
+    severity: 'high',
+    title: 'AiTM',
+    ips: [],
+    userAgents: [],
+    mode: 'enforce',
+    createdAt: at,
+    updatedAt: at,
+    t0: at,
+    actions: [],
+    alertRaw: '{}',
+    ...facts,
+  };
+  await store.create(incident, []);
+  return incident;
+}
+
+export interface TimelineEntry {
+  kind: string;
+  summary: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Polls the incident's timeline through the API until `kind` appears for `mark`, or fails after `timeoutMs`. */
+export async function timelineEvent(stack: LocalStack, id: string, kind: string, mark: string, timeoutMs = 30_000): Promise<TimelineEntry> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await request<{ timeline: TimelineEntry[] }>(`${stack.baseUrl}/api/incidents/${id}`, {
+      headers: bearer(await readerToken(stack)),
+    });
+    if (response.status !== 200) throw new Error(`GET /api/incidents/${id}: ${response.status} ${response.text.slice(0, 300)}`);
+    const found = response.json.timeline.find((event) => event.kind === kind && event.detail?.mark === mark);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`no ${kind} for ${mark} on incident ${id} within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
