@@ -499,6 +499,47 @@ describe('request log', () => {
   });
 });
 
+describe('Graph security comments', () => {
+  interface Commented {
+    id: string;
+    comments: Array<{ comment: string; createdByDisplayName: string; createdDateTime: string }>;
+  }
+  const comment = { '@odata.type': 'microsoft.graph.security.alertComment', comment: 'contained by aitm-contain' };
+
+  it.each([
+    ['alerts_v2', 'ca7f2e9b1d4c6a8e0f3b5d7c9e1a2b4c6d', 'alert'],
+    ['incidents', '7731', 'incident'],
+  ])(
+    'security/%s/{id}: a comment posted is answered with the collection and read back on that record only',
+    async (collection, id, what) => {
+      const added = await call<Collection<{ '@odata.type': string; comment: string }>>(
+        `/v1.0/security/${collection}/${id}/comments`,
+        jsonInit('POST', comment),
+      );
+      expect(added.res.status).toBe(200);
+      expect(added.body['@odata.context']).toMatch(/#Collection\(microsoft\.graph\.security\.alertComment\)$/);
+      expect(added.body.value).toEqual([
+        expect.objectContaining({ '@odata.type': '#microsoft.graph.security.alertComment', comment: comment.comment }),
+      ]);
+      const read = await call<Commented>(`/v1.0/security/${collection}/${id}?$select=id,comments`);
+      expect(read.res.status).toBe(200);
+      expect(read.body).toEqual({
+        id,
+        comments: [{ comment: comment.comment, createdByDisplayName: 'aitm-contain', createdDateTime: NOW.toISOString() }],
+      });
+      // The other resource's comments are its own.
+      const other = collection === 'alerts_v2' ? sim.tenant.security.incidentComments : sim.tenant.security.alertComments;
+      expect([...other.values()].flat()).toEqual([]);
+
+      const unknown = await call(`/v1.0/security/${collection}/not-seeded-0001/comments`, jsonInit('POST', comment));
+      expect(unknown.res.status).toBe(404);
+      expect(unknown.body.error).toMatchObject({ code: 'NotFound', message: `The ${what} 'not-seeded-0001' was not found.` });
+      const empty = await call(`/v1.0/security/${collection}/${id}/comments`, jsonInit('POST', { comment: ' ' }));
+      expect(empty.res.status).toBe(400);
+    },
+  );
+});
+
 describe('control routes', () => {
   it('adds and clears faults, with a regex path sent as JSON', async () => {
     const added = await call<Collection<unknown>>(

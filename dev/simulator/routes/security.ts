@@ -34,35 +34,33 @@ function addComment(ctx: RouteContext, comments: SecurityComment[]): { status: n
   };
 }
 
+/** The Graph security resources that carry comments: the same two routes serve each. */
+interface CommentedResource {
+  /** The collection below /security. */
+  collection: 'alerts_v2' | 'incidents';
+  /** What a 404 calls it. */
+  what: 'alert' | 'incident';
+  comments: (ctx: RouteContext) => Map<string, SecurityComment[]>;
+}
+
+function commentRoutes({ collection, what, comments }: CommentedResource): GraphRoute[] {
+  return [
+    {
+      method: 'GET',
+      path: `security/${collection}/{id}`,
+      query: ['$select'],
+      handle: (ctx) => ({ status: 200, body: { id: ctx.params.id, comments: commentsOf(comments(ctx), ctx.params.id, what) } }),
+    },
+    {
+      method: 'POST',
+      path: `security/${collection}/{id}/comments`,
+      query: [],
+      handle: (ctx) => addComment(ctx, commentsOf(comments(ctx), ctx.params.id, what)),
+    },
+  ];
+}
+
 export const securityRoutes: readonly GraphRoute[] = [
-  {
-    method: 'GET',
-    path: 'security/alerts_v2/{alertId}',
-    query: ['$select'],
-    handle: (ctx) => ({
-      status: 200,
-      body: { id: ctx.params.alertId, comments: commentsOf(ctx.tenant.security.alertComments, ctx.params.alertId, 'alert') },
-    }),
-  },
-  {
-    method: 'POST',
-    path: 'security/alerts_v2/{alertId}/comments',
-    query: [],
-    handle: (ctx) => addComment(ctx, commentsOf(ctx.tenant.security.alertComments, ctx.params.alertId, 'alert')),
-  },
-  {
-    method: 'GET',
-    path: 'security/incidents/{incidentId}',
-    query: ['$select'],
-    handle: (ctx) => ({
-      status: 200,
-      body: { id: ctx.params.incidentId, comments: commentsOf(ctx.tenant.security.incidentComments, ctx.params.incidentId, 'incident') },
-    }),
-  },
-  {
-    method: 'POST',
-    path: 'security/incidents/{incidentId}/comments',
-    query: [],
-    handle: (ctx) => addComment(ctx, commentsOf(ctx.tenant.security.incidentComments, ctx.params.incidentId, 'incident')),
-  },
+  ...commentRoutes({ collection: 'alerts_v2', what: 'alert', comments: (ctx) => ctx.tenant.security.alertComments }),
+  ...commentRoutes({ collection: 'incidents', what: 'incident', comments: (ctx) => ctx.tenant.security.incidentComments }),
 ];
