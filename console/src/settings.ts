@@ -1,14 +1,8 @@
-// What GET /api/console/config.json says (shared/http/console.ts ConsoleSettings): how to sign in.
-export type SignIn =
-  | { mode: 'simulator'; signInUrl: string; audience: string; analysts: Array<{ analyst: 'approver' | 'reader'; label: string }> }
-  | { mode: 'entra'; clientId: string; authority: string; scopes: string[] }
-  | { mode: 'unavailable'; reason: string };
+// Loads what GET /api/console/config.json says: how to sign in (its type is the server's own,
+// shared/http/console-settings.ts).
+import type { ConsoleSettings } from '../../shared/http/console-settings';
 
-export interface ConsoleSettings {
-  signIn: SignIn;
-  approverRole: string;
-  readerRole: string;
-}
+export type { ConsoleSettings };
 
 export async function loadSettings(): Promise<ConsoleSettings> {
   const response = await fetch('/api/console/config.json', { cache: 'no-store' });

@@ -4,6 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config';
+import type { ConsoleSettings, ConsoleSignIn } from './console-settings';
 
 export interface ConsoleAsset {
   body: Buffer;
@@ -68,17 +69,6 @@ async function readAssets(dir: string): Promise<ReadonlyMap<string, ConsoleAsset
     });
   }
   return assets;
-}
-
-export type ConsoleSignIn =
-  | { mode: 'simulator'; signInUrl: string; audience: string; analysts: Array<{ analyst: 'approver' | 'reader'; label: string }> }
-  | { mode: 'entra'; clientId: string; authority: string; scopes: string[] }
-  | { mode: 'unavailable'; reason: string };
-
-export interface ConsoleSettings {
-  signIn: ConsoleSignIn;
-  approverRole: string;
-  readerRole: string;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
