@@ -139,15 +139,19 @@ export interface PlanOptions {
 export function planGrants(state: SlotState, holders: readonly string[], now: number, rule: SlotRule, options: PlanOptions = {}): SlotPlan {
   const { offset = 0, cap = MAX_GRANTS_PER_TRANSACTION } = options;
   const live = [...state.slots.values()].filter((slot) => isLive(slot.grantedAt, now, rule.windowMs));
+  const asking = new Set(holders);
   const taken = new Set<number>();
+  // The free slots searched from `offset`, only as many as could be granted: MAX may be large (a lab
+  // lets everything through with a million), and a plan must not cost O(MAX).
+  const wanted = Math.min(asking.size, cap);
   const free: number[] = [];
-  for (let step = 0; step < rule.max; step++) {
+  for (let step = 0; step < rule.max && free.length < wanted + state.slots.size; step++) {
     const index = (offset + step) % rule.max;
     const slot = state.slots.get(index);
     if (slot === undefined || !isLive(slot.grantedAt, now, rule.windowMs)) free.push(index);
   }
   // Slots past MAX (left by a larger MAX before) still count while live.
-  let room = Math.min(free.length, rule.max - live.length);
+  let room = Math.max(0, rule.max - live.length);
   const plan: SlotPlan = {
     held: new Set(),
     granted: new Set(),
@@ -157,7 +161,7 @@ export function planGrants(state: SlotState, holders: readonly string[], now: nu
     deferred: [],
     live: live.length,
   };
-  for (const holder of new Set(holders)) {
+  for (const holder of asking) {
     const own = ownSlot(state, holder);
     if (own !== undefined && isLive(own.grantedAt, now, rule.windowMs)) plan.held.add(holder);
     else if (room <= 0) plan.denied.push(holder);
@@ -178,13 +182,13 @@ export function planGrants(state: SlotState, holders: readonly string[], now: nu
     }
   }
   plan.live += plan.granted.size;
-  if (live.length > 0) plan.nextFreeAt = Math.min(...live.map((slot) => slot.grantedAt)) + rule.windowMs + 1;
+  if (live.length > 0) plan.nextFreeAt = live.reduce((earliest, slot) => Math.min(earliest, slot.grantedAt), Infinity) + rule.windowMs + 1;
   return plan;
 
   /** A free slot whose holder is also asking now keeps it for them. */
   function isOwnedElsewhere(index: number): boolean {
     const holder = state.slots.get(index)?.holder;
-    return holder !== undefined && holders.includes(holder) && ownSlot(state, holder)?.index === index;
+    return holder !== undefined && asking.has(holder) && ownSlot(state, holder)?.index === index;
   }
 }
 

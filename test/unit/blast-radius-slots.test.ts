@@ -127,6 +127,19 @@ describe('planGrants', () => {
     expect(plan.live).toBe(3);
     expect(plan.nextFreeAt).toBe(rule.windowMs + 1);
   });
+
+  it('costs what is asked and known, not MAX: with MAX at 2^40 a plan wraps past the end and skips live slots', () => {
+    const huge = { max: 2 ** 40, windowMs: rule.windowMs };
+    const last = huge.max - 1;
+    const state = stateOf([...granted(last, 'a', 0), ...granted(0, 'b', 0)]);
+    const plan = planGrants(state, ['c', 'd', 'a'], 10, huge, { offset: last });
+    expect([...plan.held]).toEqual(['a']);
+    expect(plan.writes.filter((write) => write.row.kind === 'slot').map((write) => [write.row.holder, write.row.index])).toEqual([
+      ['c', 1],
+      ['d', 2],
+    ]);
+    expect(plan.live).toBe(4);
+  });
 });
 
 describe('SlotLimiter', () => {
