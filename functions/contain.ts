@@ -49,6 +49,13 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
           latencyMs: { parse: parseMs, ...result.timings, total: totalMs },
         }),
       );
+      // After the answer the invocation is over: the host's console, as for checks outside any invocation.
+      if (result.ok && result.afterAnswer !== undefined) {
+        const incidentId = result.incident.id;
+        void result.afterAnswer.then((failed) => {
+          if (failed) console.warn(JSON.stringify({ event: 'follow_ups_mark_failed', incidentId, error: failed.message }));
+        });
+      }
     }
     return containResponse(alert, results);
   } catch (error) {

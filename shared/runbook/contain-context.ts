@@ -67,6 +67,8 @@ export type UserContainmentResult =
       identityNote?: string;
       retryable: boolean;
       timings: StepTimings;
+      /** Bookkeeping left to run after the answer; settles with its failure, if any, and never rejects. */
+      afterAnswer?: Promise<Error | undefined>;
     }
   | { ok: false; user: AlertUser; error: Error; retryable: boolean; timings: StepTimings };
 

@@ -1,11 +1,14 @@
 // The incident records containment writes: a held or stopped incident, the outcome of the writes (with
 // the follow-ups queued beside it), and the follow-ups marked queued so a redelivery can finish a lost
-// step. Every write is ETag-guarded; losing one means someone else moved the incident on.
-import { BusyError } from '../errors';
+// step (after the answer, when the outcome is recorded). Every write is ETag-guarded; losing one means
+// someone else moved the incident on.
+import { BusyError, toError } from '../errors';
 import type { UserFacts } from '../policy/containment-policy';
 import { needsRetry, type ActionOutcome, type Incident, type StoredIncident, type TimelineEvent } from './incident';
 import type { FollowUpQueueName } from './ports';
 import type { ContainContext, UserContainmentResult } from './contain-context';
+
+type ContainedResult = Extract<UserContainmentResult, { ok: true }>;
 import type { Stop } from './contain-decision';
 import { containmentOutcome } from './contain-outcome';
 
@@ -54,12 +57,42 @@ export async function recordOutcome(
   // After T0, before the answer: the caller is told a durable outcome (a 200 for an outcome not yet
   // recorded would leave nobody to redeliver). The follow-ups only need what we already know, and the
   // phases they start are idempotent per incident, so they are queued while the outcome is written.
+  const queue = next.followUpsQueuedAt === undefined;
   const [stored] = await Promise.all([
     ctx.timed('record', () => ctx.deps.store.update(next, current.etag, events)),
-    next.followUpsQueuedAt === undefined ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
+    queue ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
   ]);
   if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);
-  return finish(ctx, stored, replayed, true);
+  if (!queue || stored.incident.state === 'containing') return finish(ctx, stored, replayed, true);
+  // Off the critical path: the follow-ups are queued (awaited above) and the outcome is recorded; the
+  // mark only lets a later redelivery tell "queued" from "lost", and a mark that never lands costs that
+  // redelivery a second enqueue, which the phases absorb (idempotent per incident).
+  const queuedAt = ctx.now();
+  const marked = markQueued(ctx, stored, queuedAt);
+  return { ...answer(ctx, { ...stored, incident: { ...stored.incident, followUpsQueuedAt: queuedAt } }, replayed), afterAnswer: marked };
+}
+
+/** How often the mark is re-applied on a fresh row when a follow-up phase recorded on the incident first. */
+const MARK_ATTEMPTS = 3;
+
+/** Marks the follow-ups queued, on the row as it now is; settles with the failure, if any, never rejects. */
+async function markQueued(ctx: ContainContext, stored: StoredIncident, queuedAt: string): Promise<Error | undefined> {
+  let current: StoredIncident | undefined = stored;
+  try {
+    for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
+      if (current === undefined || current.incident.followUpsQueuedAt !== undefined) return undefined;
+      const incident: Incident = { ...current.incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt };
+      if (await ctx.deps.store.update(incident, current.etag, [queuedEvent(ctx)])) return undefined;
+      current = await ctx.deps.store.get(stored.incident.id);
+    }
+    return new BusyError('the incident kept changing', 2);
+  } catch (error) {
+    return toError(error);
+  }
+}
+
+function queuedEvent(ctx: ContainContext): TimelineEvent {
+  return ctx.event('follow_ups_queued', `Queued ${FOLLOW_UPS.join(' and ')}`, { detail: { queues: FOLLOW_UPS } });
 }
 
 export async function enqueueFollowUps(
@@ -115,9 +148,7 @@ export async function finish(
     // The mark is what lets a redelivery tell "follow-ups lost" from "follow-ups sent" (redelivered).
     const queuedAt = ctx.now();
     const marked = await ctx.timed('record', () =>
-      ctx.deps.store.update({ ...incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt }, current.etag, [
-        ctx.event('follow_ups_queued', `Queued ${FOLLOW_UPS.join(' and ')}`, { detail: { queues: FOLLOW_UPS } }),
-      ]),
+      ctx.deps.store.update({ ...incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt }, current.etag, [queuedEvent(ctx)]),
     );
     // Another delivery marked it first; both enqueued, and the phases are idempotent per incident.
     current = marked ?? (await ctx.deps.store.get(incident.id)) ?? current;
@@ -125,7 +156,7 @@ export async function finish(
   return answer(ctx, current, replayed);
 }
 
-export function answer(ctx: ContainContext, stored: StoredIncident, replayed: boolean, linked?: boolean): UserContainmentResult {
+export function answer(ctx: ContainContext, stored: StoredIncident, replayed: boolean, linked?: boolean): ContainedResult {
   const incident = stored.incident;
   return {
     ok: true,
