@@ -92,7 +92,7 @@ export async function huntIncident(
   await deps.campaigns.link(campaignId, [
     { incidentId: incident.id, userKey: incident.userKey, upn: incident.user.upn, role, state: incident.state, linkedAt: now },
   ]);
-  const linked = (await deps.campaigns.get(campaignId))?.incidents ?? [];
+  const linked = await deps.campaigns.links(campaignId);
 
   const claimed: Pivot[] = [];
   for (const p of pivots) {
@@ -316,6 +316,9 @@ export function campaignAlert(hit: CampaignHit, origin: Incident, campaignId: st
  */
 export const CAMPAIGN_CONTAINMENT_CONCURRENCY = 50;
 
+/** From this many victims on, the safety snapshot is refreshed before containing them (it costs a few reads). */
+const SNAPSHOT_REFRESH_AT_VICTIMS = 5;
+
 async function containVictims(
   hits: readonly CampaignHit[],
   origin: Incident,
@@ -352,6 +355,11 @@ async function containVictims(
     if (result && result.retryable) return { retry: `${hit.upn ?? hit.userKey}: ${result.error.message.slice(0, 200)}` };
     return {};
   };
+  // The victims were found in sign-in logs, often people the safety snapshot took before their accounts
+  // existed or changed: a refresh (a delta read, a few requests) first lets the snapshot clear them,
+  // where otherwise each would take the live safety reads, several Graph reads per victim. A failed
+  // refresh only means the live reads, as ever.
+  if (hits.length >= SNAPSHOT_REFRESH_AT_VICTIMS) await deps.contain.snapshot?.refresh();
   const outcomes = await mapBounded(hits, CAMPAIGN_CONTAINMENT_CONCURRENCY, containOne);
   const links = outcomes.flatMap((o) => (o.link ? [o.link] : []));
   const retries = outcomes.flatMap((o) => (o.retry ? [o.retry] : []));

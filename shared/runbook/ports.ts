@@ -64,6 +64,8 @@ export interface SafetySnapshotReader {
 export interface SafetySnapshotSource {
   state(): SnapshotState;
   maxAgeSeconds: number;
+  /** Refreshes now (joining a refresh under way); never rejects: a failure leaves the state saying so. */
+  refresh(): Promise<void>;
 }
 
 /** A directory read by one identifier (object id or UPN): who it names, or undefined for nobody (404). */
@@ -323,6 +325,8 @@ export interface CampaignStore {
   link(campaignId: string, links: readonly CampaignLink[]): Promise<void>;
   addNotes(campaignId: string, notes: readonly string[], at: string): Promise<void>;
   get(campaignId: string): Promise<Campaign | undefined>;
+  /** The incidents linked to the campaign, without the rest of it. */
+  links(campaignId: string): Promise<CampaignLink[]>;
   list(limit: number): Promise<Array<Pick<Campaign, 'id' | 'status' | 'createdAt' | 'updatedAt'>>>;
   campaignOf(incidentId: string): Promise<string | undefined>;
 }

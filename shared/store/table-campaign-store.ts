@@ -4,7 +4,7 @@
 // first incident to index a pivot decides its campaign, so two incidents of one phishing wave that hunt
 // at the same time end in the same campaign.
 import { createHash } from 'node:crypto';
-import { RestError, TableClient } from '@azure/data-tables';
+import { odata, RestError, TableClient } from '@azure/data-tables';
 import { mergeHit } from '../campaign/judge';
 import { pivotKey } from '../campaign/pivots';
 import type { Campaign, CampaignHit, CampaignLink, PivotRecord } from '../campaign/types';
@@ -17,6 +17,8 @@ const CAMPAIGN_ROW = 'campaign';
 const PIVOT_PREFIX = 'pivot|';
 const HIT_PREFIX = 'hit|';
 const LINK_PREFIX = 'link|';
+/** The first key past every LINK_PREFIX key ('}' follows '|'). */
+const LINK_END = 'link}';
 const NOTE_PREFIX = 'note|';
 /** Table properties hold at most 64 KiB of UTF-16; evidence is capped well below. */
 const MAX_DATA = 30_000;
@@ -275,7 +277,7 @@ export class TableCampaignStore implements CampaignStore {
     const notes: string[] = [];
     try {
       const rows = this.campaigns.listEntities<{ data?: string }>({
-        queryOptions: { filter: `PartitionKey eq '${campaignId.replace(/'/g, "''")}'` },
+        queryOptions: { filter: odata`PartitionKey eq ${campaignId}` },
       });
       for await (const row of rows) {
         const key = row.rowKey ?? '';
@@ -299,11 +301,30 @@ export class TableCampaignStore implements CampaignStore {
     };
   }
 
+  async links(campaignId: string): Promise<CampaignLink[]> {
+    await this.ensureTables();
+    const links: CampaignLink[] = [];
+    // The link rows only: a campaign's hits carry evidence and number in the hundreds, and every victim's
+    // own hunt asks who is linked.
+    const filter = odata`PartitionKey eq ${campaignId} and RowKey ge ${LINK_PREFIX} and RowKey lt ${LINK_END}`;
+    try {
+      for await (const row of this.campaigns.listEntities<{ data?: string }>({ queryOptions: { filter } })) {
+        const link = decode<CampaignLink>(row);
+        if (link) links.push(link);
+      }
+    } catch (error) {
+      throw storageError('reading the campaign links', error);
+    }
+    return links;
+  }
+
   async list(limit: number): Promise<CampaignRow[]> {
     await this.ensureTables();
     const found: CampaignRow[] = [];
     try {
-      for await (const row of this.campaigns.listEntities<{ data?: string }>({ queryOptions: { filter: `RowKey eq '${CAMPAIGN_ROW}'` } })) {
+      for await (const row of this.campaigns.listEntities<{ data?: string }>({
+        queryOptions: { filter: odata`RowKey eq ${CAMPAIGN_ROW}` },
+      })) {
         const campaign = decode<CampaignRow>(row);
         if (campaign) found.push(campaign);
       }

@@ -91,5 +91,11 @@ describe('TableCampaignStore', () => {
     expect(campaign?.notes).toEqual(['Graph v1.0 sign-ins are interactive only']);
     expect((await store.list(100)).some((c) => c.id === campaignId)).toBe(true);
     expect(await store.campaignOf('INC1')).toBe(campaignId);
+    // The links alone: what every victim's hunt asks, without the hits, pivots and notes beside them.
+    expect(await store.links(campaignId)).toEqual([
+      { incidentId: 'INC1', userKey: 'id-1', role: 'victim', state: 'awaiting_approval', linkedAt: at },
+    ]);
+    const { campaignId: other } = await store.join(['ip:198.51.100.78'], ulid(), ulid(), at);
+    expect(await store.links(other)).toEqual([]);
   });
 });
