@@ -6,11 +6,12 @@ import { startLocalStack, type LocalStack } from '../../dev/stack';
 import type { TenantSimulator } from '../../dev/simulator';
 import { isGraphWrite, request, type ContainBody, type IncidentBody } from '../support/http';
 import { bearer, readerToken } from '../support/tokens';
+import { REAL_TIMERS } from '../support/fake-date';
 
 const KEY = 'snapshot-test-key-0123456789';
 const EMERGENCY_GROUP = '3f9e2d1c-0b4a-4e5f-8a7b-6c5d4e3f2a10';
-/** Refreshed every quarter of this: often enough for the test, far from the edge under load. */
-const MAX_AGE_SECONDS = 12;
+/** Refreshed every quarter of this (2 s): often enough for the test, far from the edge under load. */
+const MAX_AGE_SECONDS = 8;
 
 interface Incident extends IncidentBody {
   hold?: string;
@@ -170,14 +171,24 @@ it('falls back to the live reads when the snapshot is older than SAFETY_SNAPSHOT
   const user = newUser('snapshot.stale');
   await nextRefresh();
   // The next refresh never answers: no failure, only age.
+  const logged = simulator.requestLog.length;
   simulator.addFault({ method: 'GET', path: '/v1.0/users/delta', status: 'hang' });
   try {
+    // Once a refresh hangs, no other starts (one at a time), so the snapshot can only age: Date (and only
+    // Date: the host runs in this process) moves past the maximum age instead of the test waiting it out.
+    const hung = () => simulator.requestLog.slice(logged).some((entry) => entry.path === '/v1.0/users/delta' && entry.finishedAt === '');
+    for (let waited = 0; !hung(); waited += 100) {
+      if (waited > 60_000) throw new Error('no refresh reached the hanging delta read');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], advanceTimers: true, now: Date.now() + (MAX_AGE_SECONDS + 2) * 1000 });
     await until((s) => (s.ageSeconds ?? 0) > MAX_AGE_SECONDS && s.failure === undefined, `grew older than ${MAX_AGE_SECONDS} s`);
     const response = await contain(alert('snapshot-stale-1', user.userPrincipalName, user.id));
     const incident = response.json.incidents[0];
     expect(incident).toMatchObject({ state: 'contained', safety: { path: 'live' } });
     expect(incident.safety?.why).toMatch(/s old/);
   } finally {
+    jest.useRealTimers();
     simulator.clearFaults();
   }
 });
