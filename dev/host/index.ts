@@ -108,6 +108,9 @@ export async function startFunctionHost(options: FunctionHostOptions): Promise<F
       const counts = await Promise.all(pollers.map(async (p) => [p.queueName, await p.visibleMessageCount()] as const));
       const idle = invocations.running === 0 && invocations.changes === changesBefore;
       if (idle && counts.every(([, count]) => count === 0)) return;
+      pollers.forEach((poller, i) => {
+        if (counts[i][1] > 0) poller.pollNow();
+      });
       if (Date.now() >= deadline) {
         const detail = counts.map(([name, count]) => `${name}=${count}`).join(', ');
         throw new Error(`queues not drained after ${timeoutMs} ms (${detail}; running handlers=${invocations.running})`);

@@ -55,6 +55,15 @@ export class QueuePoller {
   }
 
   /**
+   * Ends the wait of an empty queue's back-off, if one is running, so the next receive happens now. For
+   * drainQueues: its caller wants the work done, and a poller backed off to maxPollingInterval would add
+   * up to that much idle time per queue hop of a chain (diagnosis, then the hunts it queues, ...).
+   */
+  pollNow(): void {
+    this.#wake?.();
+  }
+
+  /**
    * Messages a receive could get now. A delayed message (a verification at T0 + 60 min) is invisible
    * until its time, as in Azure, so it is not work left to drain; peek sees visible messages only.
    */
