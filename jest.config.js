@@ -6,6 +6,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // Slowest first, on a fresh clone too (test/support/slowest-first.js).
+  testSequencer: '<rootDir>/test/support/slowest-first.js',
   // One property-test seed per run, printed (test/support/property-seed.ts says how to replay or vary it).
   globalSetup: '<rootDir>/test/support/fast-check-global.ts',
   setupFiles: ['<rootDir>/test/support/fast-check-seed.ts'],
