@@ -304,7 +304,7 @@ async function run(options: BenchOptions): Promise<void> {
     const firstMs = performance.now() - firstStarted;
     const firstContained = containedInTenant(simulator, [firstUpn]);
     lost += 1 - firstContained;
-    steps.take();
+    const firstSteps = steps.take();
 
     // The passes' people exist before the next snapshot refresh: a warm snapshot holds them.
     const warmUpns = addPeople(simulator, `${run}-warm`, 20);
@@ -356,6 +356,8 @@ async function run(options: BenchOptions): Promise<void> {
     console.log(
       `  ${`first alert after start`.padEnd(34)}${figure(firstMs)}${''.padEnd(22)}<= 2.2 RT ${meets(firstMs / rt, 2.2)}  (HTTP ${firstStatus}, contained ${firstContained}/1)`,
     );
+    const firstLine = Object.entries(firstSteps[0] ?? {}).map(([step, value]) => `${step} ${value}`);
+    console.log(`  ${''.padEnd(34)}its steps (ms): ${firstLine.join(', ') || 'not logged'}`);
     for (const [label, pass] of [
       [`20 concurrent, webhook`, p20],
       [`20 concurrent, sequential`, s20],
