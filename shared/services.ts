@@ -38,7 +38,12 @@ export interface Services {
   followUps: () => Promise<FollowUpServices>;
   /** Application Insights custom metrics when APPLICATIONINSIGHTS_CONNECTION_STRING is set; else records nothing (and loads nothing). */
   metrics: IncidentMetrics;
+  /** Creates the tables and queues containment writes to, so the first alert after start finds them. */
+  prepareStorage: () => Promise<void>;
 }
+
+/** The queues a containment sends to: the follow-ups and the verifications. */
+const CONTAINMENT_QUEUES = ['diagnose', 'hunt', 'verify'] as const;
 
 /** Where checks outside any invocation log (the protected-accounts watch): one JSON line each. */
 const consoleLog: HealthLog = (level, fields) => {
@@ -110,6 +115,9 @@ export function buildServices(config: Config): Services {
     metrics: config.telemetryConnectionString
       ? new ApplicationInsightsMetrics({ connectionString: config.telemetryConnectionString, caFile: config.telemetryCaFile })
       : NO_METRICS,
+    prepareStorage: async () => {
+      await Promise.all([store.prepare(), queues.prepare(CONTAINMENT_QUEUES)]);
+    },
     followUps: () =>
       (followUps ??= import('./follow-up-services').then(({ buildFollowUpServices }) =>
         buildFollowUpServices(config, { graph, store, campaigns, queues, directory, contain, clock }),
@@ -130,11 +138,15 @@ export function getServices(): Services {
  * SAFETY_SNAPSHOT_MAX_AGE_SECONDS. `log` receives their lines (the local host passes its own log).
  */
 export function startBackgroundChecks(log?: HealthLog): { first: Promise<void>; stop: () => void } {
-  const { config, health } = getServices();
+  const { config, health, prepareStorage } = getServices();
   const accounts = health.protectedAccounts.start(config.protectedAccountsCheckMinutes * 60_000, { log });
   const snapshot = health.snapshot?.start({ log });
+  // Not required: each table and queue is also created on first use, so a failure here is only said.
+  const storage = prepareStorage().catch((error: unknown) =>
+    (log ?? consoleLog)('warning', { event: 'storage_prepare_failed', error: error instanceof Error ? error.message : 'unknown' }),
+  );
   return {
-    first: Promise.all([accounts.first, snapshot?.first]).then(() => undefined),
+    first: Promise.all([accounts.first, snapshot?.first, storage]).then(() => undefined),
     stop: () => {
       accounts.stop();
       snapshot?.stop();

@@ -18,6 +18,11 @@ export class StorageFollowUpQueues implements FollowUpQueues {
     private readonly timeoutMs: number = DEFAULT_STORAGE_TIMEOUT_MS,
   ) {}
 
+  /** Creates these queues now (at start), so the first alert does not pay for it. */
+  async prepare(queues: readonly QueueName[]): Promise<void> {
+    await Promise.all(queues.map((queue) => this.ensure(queue, this.clientFor(queue))));
+  }
+
   /** Queues are created lazily, once per process, so a fresh storage account needs no setup step. */
   private ensure(queue: QueueName, client: QueueClient): Promise<void> {
     let ready = this.ready.get(queue);

@@ -116,6 +116,11 @@ export class TableIncidentStore implements IncidentStore, FindingStore {
     }
   }
 
+  /** Creates the tables now (at start), so the first alert does not pay for it. */
+  prepare(): Promise<void> {
+    return this.ensureTables();
+  }
+
   /** Creates the tables once per process; "already exists" is success. */
   private ensureTables(): Promise<void> {
     this.ready ??= Promise.all(

@@ -1,7 +1,11 @@
 // GET /api/health through the local host: protected entries resolved against the simulated directory
 // (an entry naming nobody is unresolved and logged as an error), storage and Graph reachable with
 // latency, and a settings summary that carries no secret.
+import { TableServiceClient } from '@azure/data-tables';
+import { QueueServiceClient } from '@azure/storage-queue';
 import { startLocalStack, type LocalStack } from '../../dev/stack';
+import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
+import { ALERT_GATE_TABLE, INCIDENTS_TABLE } from '../../shared/store/table-incident-store';
 import { request } from '../support/http';
 import { bearer, readerToken } from '../support/tokens';
 
@@ -39,6 +43,16 @@ afterAll(async () => {
 // Health is a read: an analyst with the reader role, not the alert source's key.
 const health = async (headers?: Record<string, string>) =>
   request<HealthBody>(`${stack.baseUrl}/api/health`, { headers: headers ?? bearer(await readerToken(stack)) });
+
+it('at start, before any alert, the tables and queues a containment writes to exist (the first alert does not create them)', async () => {
+  const tables = TableServiceClient.fromConnectionString(stack.storageConnectionString, { allowInsecureConnection: true });
+  const names: string[] = [];
+  for await (const table of tables.listTables()) if (table.name) names.push(table.name);
+  expect(names).toEqual(expect.arrayContaining([INCIDENTS_TABLE, ALERT_GATE_TABLE, INCIDENT_INDEX_TABLE]));
+  const queues: string[] = [];
+  for await (const queue of QueueServiceClient.fromConnectionString(stack.storageConnectionString).listQueues()) queues.push(queue.name);
+  expect(queues).toEqual(expect.arrayContaining(['diagnose', 'hunt', 'verify']));
+});
 
 it('needs a reader: no credential and the contain function key are 401', async () => {
   expect((await health({})).status).toBe(401);
