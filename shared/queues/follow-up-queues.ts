@@ -12,6 +12,11 @@ export function encodeQueueMessage(message: unknown): string {
 
 export class StorageFollowUpQueues implements FollowUpQueues {
   private readonly ready = new Map<QueueName, Promise<void>>();
+  /**
+   * One client per queue for the life of the process: each client has its own HTTP pipeline and
+   * connections, so a client per message opened a connection per message (five per containment).
+   */
+  private readonly clients = new Map<QueueName, QueueClient>();
 
   constructor(
     private readonly clientFor: (queue: QueueName) => QueueClient,
@@ -20,7 +25,16 @@ export class StorageFollowUpQueues implements FollowUpQueues {
 
   /** Creates these queues now (at start), so the first alert does not pay for it. */
   async prepare(queues: readonly QueueName[]): Promise<void> {
-    await Promise.all(queues.map((queue) => this.ensure(queue, this.clientFor(queue))));
+    await Promise.all(queues.map((queue) => this.ensure(queue, this.client(queue))));
+  }
+
+  private client(queue: QueueName): QueueClient {
+    let client = this.clients.get(queue);
+    if (client === undefined) {
+      client = this.clientFor(queue);
+      this.clients.set(queue, client);
+    }
+    return client;
   }
 
   /** Queues are created lazily, once per process, so a fresh storage account needs no setup step. */
@@ -40,7 +54,7 @@ export class StorageFollowUpQueues implements FollowUpQueues {
   }
 
   async enqueue<Q extends QueueName>(queue: Q, message: QueueMessages[Q], options: EnqueueOptions = {}): Promise<void> {
-    const client = this.clientFor(queue);
+    const client = this.client(queue);
     try {
       await this.ensure(queue, client);
       // A delayed message (a deferred look later, a verification at T0 + n minutes) is sent invisible:
