@@ -38,7 +38,7 @@ export interface Services {
   followUps: () => Promise<FollowUpServices>;
   /** Application Insights custom metrics when APPLICATIONINSIGHTS_CONNECTION_STRING is set; else records nothing (and loads nothing). */
   metrics: IncidentMetrics;
-  /** Creates the tables and queues containment writes to, so the first alert after start finds them. */
+  /** Creates the tables and queues containment writes to and reads the blast-radius slots, so the first alert after start finds them. */
   prepareStorage: () => Promise<void>;
 }
 
@@ -76,14 +76,15 @@ export function buildServices(config: Config): Services {
     config.safetySnapshotMaxAgeSeconds,
     consoleLog,
   );
+  const limiter = new TableBlastRadiusLimiter(
+    tableClient(config.storage, LIMITS_TABLE, storage),
+    config.blastRadius.max,
+    config.blastRadius.windowMinutes,
+  );
   const contain: ContainDeps = {
     actions: new GraphContainmentActions(graph, { budgetMs: config.graph.retryBudgetMs }),
     directory,
-    limiter: new TableBlastRadiusLimiter(
-      tableClient(config.storage, LIMITS_TABLE, storage),
-      config.blastRadius.max,
-      config.blastRadius.windowMinutes,
-    ),
+    limiter,
     store,
     queues,
     policy: {
@@ -116,7 +117,7 @@ export function buildServices(config: Config): Services {
       ? new ApplicationInsightsMetrics({ connectionString: config.telemetryConnectionString, caFile: config.telemetryCaFile })
       : NO_METRICS,
     prepareStorage: async () => {
-      await Promise.all([store.prepare(), queues.prepare(CONTAINMENT_QUEUES)]);
+      await Promise.all([store.prepare(), queues.prepare(CONTAINMENT_QUEUES), limiter.prepare()]);
     },
     followUps: () =>
       (followUps ??= import('./follow-up-services').then(({ buildFollowUpServices }) =>

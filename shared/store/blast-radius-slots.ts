@@ -236,6 +236,14 @@ export class SlotLimiter implements BlastRadiusLimiter {
     private readonly offset: number = randomInt(rule.max),
   ) {}
 
+  /** Reads the rows now (at start), so the first acquisition commits without reading first. */
+  async prepare(): Promise<void> {
+    if (this.state !== undefined) return;
+    const rows = await this.store.read();
+    // A transaction may have run meanwhile: what it remembered is newer than this read.
+    this.state ??= stateOf(rows);
+  }
+
   acquire(at: Date, holder: string): Promise<BlastRadiusSlot> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ at: at.getTime(), holder, resolve, reject });

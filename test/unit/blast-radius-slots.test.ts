@@ -157,6 +157,18 @@ describe('SlotLimiter', () => {
     expect(busiestSpan(store.grants, W)).toBe(10);
   });
 
+  it('prepared at start, the first acquisition commits without reading; a prepare after a transaction keeps what it wrote', async () => {
+    const store = new MemorySlots();
+    const limiter = new SlotLimiter(store, { max: 10, windowMs: W }, 0);
+    await limiter.prepare();
+    expect([store.reads, store.transactions]).toEqual([1, 0]);
+    expect(await limiter.acquire(new Date('2026-12-02T02:07:00Z'), 'incident-0')).toMatchObject({ granted: true });
+    expect([store.reads, store.transactions]).toEqual([1, 1]);
+    await limiter.prepare();
+    expect(await limiter.acquire(new Date('2026-12-02T02:07:01Z'), 'incident-1')).toMatchObject({ granted: true, count: 2 });
+    expect([store.reads, store.transactions]).toEqual([1, 2]);
+  });
+
   it('coalesces: 100 concurrent requests on one instance are answered in a few transactions, exactly MAX granted', async () => {
     const store = new MemorySlots();
     const limiter = new SlotLimiter(store, { max: 10, windowMs: W });
