@@ -81,7 +81,9 @@ async function markQueued(ctx: ContainContext, stored: StoredIncident, queuedAt:
   try {
     for (let attempt = 0; attempt < MARK_ATTEMPTS; attempt++) {
       if (current === undefined || current.incident.followUpsQueuedAt !== undefined) return undefined;
-      const incident: Incident = { ...current.incident, followUpsQueuedAt: queuedAt, updatedAt: queuedAt };
+      // On a row a phase wrote since, its later updatedAt stands.
+      const updatedAt = current.incident.updatedAt > queuedAt ? current.incident.updatedAt : queuedAt;
+      const incident: Incident = { ...current.incident, followUpsQueuedAt: queuedAt, updatedAt };
       if (await ctx.deps.store.update(incident, current.etag, [queuedEvent(ctx)])) return undefined;
       current = await ctx.deps.store.get(stored.incident.id);
     }
