@@ -92,22 +92,47 @@ async function sendAlert(stack: LocalStack, upn: string, alertId: string): Promi
   return response.status;
 }
 
+/** Busy CPU of the whole machine (all cores), in ms. */
+function machineBusyMs(): number {
+  return os.cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+}
+
+/**
+ * Where the CPU went per alert during a pass: this process (host, simulator and bench client share it)
+ * and the rest of the machine (Azurite, and whatever else runs: on an idle machine, Azurite).
+ */
+function cpuNote(count: number, work: () => Promise<number>): Promise<{ wallMs: number; note: string }> {
+  const [process0, machine0] = [process.cpuUsage(), machineBusyMs()];
+  return work().then((wallMs) => {
+    const used = process.cpuUsage(process0);
+    const own = (used.user + used.system) / 1000;
+    const machine = machineBusyMs() - machine0;
+    const busy = (100 * machine) / (wallMs * os.cpus().length);
+    return {
+      wallMs,
+      note: `CPU per alert: ${(own / count).toFixed(1)} ms in this process (host + simulator + client), ${(Math.max(0, machine - own) / count).toFixed(1)} ms elsewhere (Azurite and anything else); machine ${busy.toFixed(0)}% busy`,
+    };
+  });
+}
+
 async function projectPass(stack: LocalStack, tag: string, upns: readonly string[], concurrency: number): Promise<Pass> {
   const simulator = stack.simulator!;
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
-  const wallMs = await pool(upns, concurrency, async (upn) => {
-    const started = performance.now();
-    const status = await sendAlert(stack, upn, `bench-${tag}-${upn}`);
-    latencies.push(performance.now() - started);
-    statuses.set(status, (statuses.get(status) ?? 0) + 1);
-  });
+  const { wallMs, note } = await cpuNote(upns.length, () =>
+    pool(upns, concurrency, async (upn) => {
+      const started = performance.now();
+      const status = await sendAlert(stack, upn, `bench-${tag}-${upn}`);
+      latencies.push(performance.now() - started);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }),
+  );
   return {
     latencies: latencies.sort((a, b) => a - b),
     contained: containedInTenant(simulator, upns),
     total: upns.length,
     wallMs,
-    notes: [...statuses].map(([status, n]) => `HTTP ${status} x${n}`),
+    notes: [...[...statuses].map(([status, n]) => `HTTP ${status} x${n}`), note],
   };
 }
 
