@@ -334,6 +334,7 @@ async function run(options: BenchOptions): Promise<void> {
     // The passes' people exist before the next snapshot refresh: a warm snapshot holds them.
     const warmUpns = addPeople(simulator, `${run}-warm`, 20);
     const c20Upns = addPeople(simulator, `${run}-c20`, options.alerts);
+    const c1Upns = addPeople(simulator, `${run}-c1`, 20);
     const c100Upns = addPeople(simulator, `${run}-c100`, options.burst);
     const added = Date.now();
     const snapshotDeadline = performance.now() + 60_000;
@@ -355,6 +356,10 @@ async function run(options: BenchOptions): Promise<void> {
     steps.take();
     await refillThrottling(simulator);
 
+    // One at a time: the webhook's own path, with nothing beside it contending for the cores and Azurite.
+    const p1 = await projectPass(stack, `${run}-c1`, c1Upns, 1);
+    const s1 = await sequentialPass(simulator, `${run}-c1-seq`, 20, 1);
+    steps.take();
     const p20 = await projectPass(stack, `${run}-c20`, c20Upns, 20);
     const steps20 = steps.take();
     const s20 = await sequentialPass(simulator, `${run}-c20-seq`, options.alerts, 20);
@@ -363,12 +368,15 @@ async function run(options: BenchOptions): Promise<void> {
     const steps100 = steps.take();
     const s100 = await sequentialPass(simulator, `${run}-c100-seq`, options.burst, 100);
     await refillThrottling(simulator);
-    lost += p20.total - p20.contained + (p100.total - p100.contained);
+    lost += p1.total - p1.contained + p20.total - p20.contained + (p100.total - p100.contained);
 
     const [p50, p99, s50, s99] = [p20, s20].flatMap((pass) => [percentile(pass.latencies, 50), percentile(pass.latencies, 99)]);
     const [q50, q99, t50, t99] = [p100, s100].flatMap((pass) => [percentile(pass.latencies, 50), percentile(pass.latencies, 99)]);
     const ratio = s50 / p50;
     console.log(`\n  ${''.padEnd(34)}${'webhook (project)'.padEnd(22)}${'sequential runbook'.padEnd(22)}target`);
+    const [o50, o99] = [percentile(p1.latencies, 50), percentile(p1.latencies, 99)];
+    console.log(`  ${'1 at a time, 20 alerts      p50'.padEnd(34)}${figure(o50)}${figure(percentile(s1.latencies, 50))}(no target)`);
+    console.log(`  ${'p99'.padStart(34 - 2).padEnd(34)}${figure(o99)}${figure(percentile(s1.latencies, 99))}`);
     console.log(
       `  ${`20 concurrent, ${options.alerts} alerts   p50`.padEnd(34)}${figure(p50)}${figure(s50)}<= 1.15 RT ${meets(p50 / rt, 1.15)}`,
     );
