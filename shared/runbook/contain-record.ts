@@ -9,6 +9,29 @@ import type { FollowUpQueueName } from './ports';
 import type { ContainContext, UserContainmentResult } from './contain-context';
 
 type ContainedResult = Extract<UserContainmentResult, { ok: true }>;
+
+/**
+ * A new incident not written yet: its one record, made once containment is decided (held) or done
+ * (the outcome), carries these events before that record's own.
+ */
+export interface Unrecorded {
+  incident: Incident;
+  events: TimelineEvent[];
+}
+
+/** An incident as recorded (with its ETag), or one whose first record is still to be made. */
+export type Recordable = StoredIncident | Unrecorded;
+
+function isUnrecorded(current: Recordable): current is Unrecorded {
+  return !('etag' in current);
+}
+
+/** The first record of an unrecorded incident, or the next record of a recorded one (undefined: the ETag was lost). */
+function write(ctx: ContainContext, current: Recordable, next: Incident, events: TimelineEvent[]): Promise<StoredIncident | undefined> {
+  return ctx.timed('record', () =>
+    isUnrecorded(current) ? ctx.deps.store.create(next, [...current.events, ...events]) : ctx.deps.store.update(next, current.etag, events),
+  );
+}
 import type { Stop } from './contain-decision';
 import { containmentOutcome } from './contain-outcome';
 
@@ -21,12 +44,7 @@ export async function recordNew(ctx: ContainContext, incident: Incident, events:
 }
 
 /** Records why containment stops here (held, skipped, failed) on an incident already recorded. */
-export async function recordStop(
-  ctx: ContainContext,
-  stored: StoredIncident,
-  stop: Stop,
-  replayed: boolean,
-): Promise<UserContainmentResult> {
+export async function recordStop(ctx: ContainContext, stored: Recordable, stop: Stop, replayed: boolean): Promise<UserContainmentResult> {
   const next: Incident = {
     ...stored.incident,
     state: stop.state,
@@ -37,7 +55,7 @@ export async function recordStop(
   };
   if (next.retryable === undefined) delete next.retryable;
   if (next.hold === undefined) delete next.hold;
-  const updated = await ctx.timed('record', () => ctx.deps.store.update(next, stored.etag, [ctx.stamp(stop.event)]));
+  const updated = await write(ctx, stored, next, [ctx.stamp(stop.event)]);
   if (!updated) throw new BusyError('incident changed while containment ran; retry', 2);
   return finish(ctx, updated, replayed);
 }
@@ -45,7 +63,7 @@ export async function recordStop(
 /** Records the outcome (state, T0, one event per action) in one transaction while the follow-ups are queued. */
 export async function recordOutcome(
   ctx: ContainContext,
-  current: StoredIncident,
+  current: Recordable,
   outcomes: ActionOutcome[],
   facts: UserFacts,
   replayed: boolean,
@@ -59,7 +77,7 @@ export async function recordOutcome(
   // phases they start are idempotent per incident, so they are queued while the outcome is written.
   const queue = next.followUpsQueuedAt === undefined;
   const [stored] = await Promise.all([
-    ctx.timed('record', () => ctx.deps.store.update(next, current.etag, events)),
+    write(ctx, current, next, events),
     queue ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
   ]);
   if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);

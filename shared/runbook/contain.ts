@@ -31,7 +31,7 @@ import {
   type UserContainmentResult,
 } from './contain-context';
 import { decide, gateHold, stopFor, takesSlot, unresolvedStop } from './contain-decision';
-import { enqueueFollowUps, recordNew, recordOutcome, recordStop } from './contain-record';
+import { enqueueFollowUps, recordNew, recordOutcome, recordStop, type Recordable } from './contain-record';
 import { notSent, sendActions } from './contain-writes';
 
 export { DEFAULT_CONTAIN_TIMING, gateKeyFor } from './contain-context';
@@ -228,14 +228,10 @@ class UserContainment implements ContainmentSteps {
       const held = { ...incident, state: stop.state, reason: stop.reason, hold: stop.hold, ...this.factFields(facts) };
       return recordNew(ctx, held, [...events, ctx.stamp(stop.event)]);
     }
-    // The incident row is written while the blast-radius slot is taken (act): both are storage round
-    // trips and neither depends on the other.
-    return this.act(
-      incident,
-      ctx.timed('record', () => ctx.deps.store.create(incident, events)),
-      facts,
-      { replayed, counted: false },
-    );
+    // Written once, when containment is decided (held) or done (the outcome), not before the writes as
+    // well: the claim rows already name this incident, so a process that dies in between leaves a claim
+    // that a redelivery takes over (contain-claims.ts), and one record is one storage transaction less.
+    return this.act(incident, { incident, events }, facts, { replayed, counted: false });
   }
 
   /**
@@ -261,15 +257,10 @@ class UserContainment implements ContainmentSteps {
 
   /**
    * 4. Decide and act: the gates, a blast-radius slot (only for a person about to be contained
-   * automatically), then both writes at once, to the resolved object id, with the incident row (when
-   * still in flight) and, for snapshot facts, the user read beside them; then the outcome recorded.
+   * automatically), then both writes at once, to the resolved object id, with the user read beside them
+   * for snapshot facts; then the outcome recorded (a new incident's first record, or its next).
    */
-  private async act(
-    incident: Incident,
-    incidentWrite: Promise<StoredIncident> | StoredIncident,
-    facts: UserFacts,
-    options: ProceedOptions,
-  ): Promise<UserContainmentResult> {
+  private async act(incident: Incident, current: Recordable, facts: UserFacts, options: ProceedOptions): Promise<UserContainmentResult> {
     const { ctx } = this;
     const policy = ctx.deps.policy;
     const hold = gateHold(incident.user, facts, incident.severity, policy, options.approval);
@@ -284,8 +275,7 @@ class UserContainment implements ContainmentSteps {
       : undefined;
     const decision = decide(hold, policy, slot, options.approval);
     if (decision.kind !== 'act') {
-      const stored = await incidentWrite;
-      const known = { ...stored, incident: { ...stored.incident, ...this.factFields(facts) } };
+      const known = { ...current, incident: { ...current.incident, ...this.factFields(facts) } };
       // Dry run: the exact requests are recorded and none is sent.
       const recorded =
         decision.kind === 'dry_run'
@@ -293,20 +283,18 @@ class UserContainment implements ContainmentSteps {
           : known;
       return recordStop(ctx, recorded, decision, options.replayed);
     }
-    // Critical path (one Graph round trip): revoke and disable at once, to the resolved object id. The
-    // incident row (being created) and the user read run beside them; nothing waits for either, and a
-    // process that dies here leaves a claim a redelivery takes over (contain-claims.ts), re-sending both.
+    // Critical path (one Graph round trip): revoke and disable at once, to the resolved object id, with
+    // the user read beside them (for snapshot facts); a process that dies here leaves a claim (and, for a
+    // takeover, a `containing` incident) that a redelivery takes over (contain-claims.ts), re-sending both.
     const pending = pendingActions(incident);
-    const [outcomes, recorded, user] = await Promise.all([
+    const [outcomes, user] = await Promise.all([
       ctx.timed('graph', () => sendActions(ctx, incident.userKey, pending)),
-      settled(Promise.resolve(incidentWrite)),
       this.fromSnapshot ? settled(ctx.timed('user', () => ctx.deps.directory.user(incident.userKey))) : undefined,
     ]);
-    if (recorded instanceof Error) throw recorded;
     const { facts: known, notes } = this.withUser(facts, user);
     const counted = {
-      ...recorded,
-      incident: { ...recorded.incident, ...this.factFields(known), countedInBlastRadius: options.counted || slotNeeded || undefined },
+      ...current,
+      incident: { ...current.incident, ...this.factFields(known), countedInBlastRadius: options.counted || slotNeeded || undefined },
     };
     return recordOutcome(ctx, counted, outcomes, known, options.replayed, notes);
   }
