@@ -162,7 +162,7 @@ export async function finish(
   alreadyQueued = false,
 ): Promise<UserContainmentResult> {
   let current = stored;
-  if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing') {
+  if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing' && !namesTwoPeople(current.incident)) {
     const incident = current.incident;
     if (!alreadyQueued) await ctx.timed('enqueue', () => enqueueFollowUps(ctx, incident));
     // The mark is what lets a redelivery tell "follow-ups lost" from "follow-ups sent" (redelivered).
@@ -174,6 +174,15 @@ export async function finish(
     current = marked ?? (await ctx.deps.store.get(incident.id)) ?? current;
   }
   return answer(ctx, current, replayed);
+}
+
+/**
+ * An alert whose identifiers name two people is neither diagnosed nor hunted: both phases read one
+ * person's mailbox, sign-ins and grants, and which person it is (if either) is for a human to find out
+ * first; such an incident cannot be approved, only rejected.
+ */
+function namesTwoPeople(incident: Incident): boolean {
+  return incident.hold === 'identity_mismatch';
 }
 
 export function answer(ctx: ContainContext, stored: StoredIncident, replayed: boolean, linked?: boolean): ContainedResult {

@@ -140,6 +140,8 @@ it('holds an identity mismatch on the snapshot path: two people, nothing read or
   expect(response.json.incidents[0]).toMatchObject({ state: 'awaiting_approval', safety: { path: 'snapshot' } });
   const held = await detail(response.json.incidents[0].id);
   expect(held.json.hold).toBe('identity_mismatch');
+  // Nor later: nothing is queued that would read either person's mailbox or sign-ins.
+  await stack.host.drainQueues(15_000);
   expect([...requestsFor(one), ...requestsFor(two)]).toEqual([]);
 });
 
