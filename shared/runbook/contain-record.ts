@@ -7,6 +7,8 @@ import type { UserFacts } from '../policy/containment-policy';
 import { needsRetry, type ActionOutcome, type Incident, type StoredIncident, type TimelineEvent } from './incident';
 import type { FollowUpQueueName } from './ports';
 import type { ContainContext, UserContainmentResult } from './contain-context';
+import type { Stop } from './contain-decision';
+import { containmentOutcome } from './contain-outcome';
 
 type ContainedResult = Extract<UserContainmentResult, { ok: true }>;
 
@@ -32,8 +34,6 @@ function write(ctx: ContainContext, current: Recordable, next: Incident, events:
     isUnrecorded(current) ? ctx.deps.store.create(next, [...current.events, ...events]) : ctx.deps.store.update(next, current.etag, events),
   );
 }
-import type { Stop } from './contain-decision';
-import { containmentOutcome } from './contain-outcome';
 
 const FOLLOW_UPS: readonly FollowUpQueueName[] = ['diagnose', 'hunt'];
 
@@ -43,7 +43,7 @@ export async function recordNew(ctx: ContainContext, incident: Incident, events:
   return finish(ctx, stored, false);
 }
 
-/** Records why containment stops here (held, skipped, failed) on an incident already recorded. */
+/** Records why containment stops here (held, skipped, failed): the incident's next record, or its first. */
 export async function recordStop(ctx: ContainContext, stored: Recordable, stop: Stop, replayed: boolean): Promise<UserContainmentResult> {
   const next: Incident = {
     ...stored.incident,
