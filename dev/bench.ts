@@ -450,10 +450,16 @@ async function campaignFigure(options: BenchOptions): Promise<{ line: string; lo
     if (!seeded.ok) throw new Error(`seeding the campaign failed: ${seeded.status} ${await seeded.text()}`);
     const victims = ((await seeded.json()) as { value: Array<{ userPrincipalName: string }> }).value.map((v) => v.userPrincipalName);
     simulator.clearRequestLog();
+    // The victims' diagnoses and hunts run meanwhile in this process: a read the storage deadline cut
+    // short answers 503 + Retry-After, and is asked again as any API client would.
     const read = async <T>(path: string): Promise<T> => {
-      const response = await fetch(`${stack.baseUrl}/api/${path}`, { headers: { 'x-functions-key': stack.hostKey } });
-      if (!response.ok) throw new Error(`GET /api/${path}: ${response.status}`);
-      return (await response.json()) as T;
+      for (let attempt = 1; ; attempt++) {
+        const response = await fetch(`${stack.baseUrl}/api/${path}`, { headers: { 'x-functions-key': stack.hostKey } });
+        if (response.ok) return (await response.json()) as T;
+        await response.arrayBuffer();
+        if (response.status !== 503 || attempt >= 5) throw new Error(`GET /api/${path}: ${response.status}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     };
     // A 503 says "retry" (the store was slow): retried a few times, as the playbook's HTTP action would.
     let origin: string | undefined;
