@@ -24,7 +24,12 @@ export async function containHandler(request: HttpRequest, context: InvocationCo
       return { status: 200, jsonBody: { acknowledged: true, shape: alert.shape, reason: alert.reason, incidents: [] } };
     }
     const parseMs = Math.round(performance.now() - started);
-    const results = await containAlert(alert, contain, { invocationId: context.invocationId, caller: caller.id });
+    const results = await containAlert(
+      alert,
+      contain,
+      { invocationId: context.invocationId, caller: caller.id },
+      { answerBeforeMark: true },
+    );
     const totalMs = Math.round(performance.now() - started);
     for (const result of results) {
       // Once per incident: a replay or a linked alert is not another containment.

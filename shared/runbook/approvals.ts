@@ -36,11 +36,7 @@ export async function approveIncident(
   if (stored.incident.hold === 'identity_mismatch') {
     throw new ConflictError(`incident ${id} cannot be approved: ${stored.incident.reason ?? 'the alert names two different people'}`);
   }
-  const result = await approveHeldIncident(stored, deps, actor, decision.comment);
-  // Only the webhook answers before the follow-ups' mark lands (contain-record.ts); here it is awaited, and a
-  // mark that failed is harmless: a redelivery queues the phases again, idempotent per incident.
-  if (result.ok) await result.afterAnswer;
-  return result;
+  return approveHeldIncident(stored, deps, actor, decision.comment);
 }
 
 export async function rejectIncident(deps: ContainDeps, id: string, actor: Actor, decision: Decision = {}): Promise<Incident> {

@@ -130,6 +130,8 @@ export class ContainContext {
     readonly deps: ContainDeps,
     private readonly actor: Actor,
     readonly timings: StepTimings,
+    /** The webhook answers before the follow-ups' mark lands (contain-record.ts); every other caller waits for it. */
+    readonly answerBeforeMark = false,
   ) {
     this.timing = deps.timing ?? DEFAULT_CONTAIN_TIMING;
     this.gateKey = gateKeyFor(subject.alertKey, subject.user);

@@ -81,12 +81,14 @@ export async function recordOutcome(
     queue ? ctx.timed('enqueue', () => enqueueFollowUps(ctx, next)) : undefined,
   ]);
   if (!stored) throw new BusyError('incident changed while containment ran; retry', 2);
-  if (!queue || stored.incident.state === 'containing') return finish(ctx, stored, replayed, true);
-  // Off the critical path: the follow-ups are queued (awaited above) and the outcome is recorded; the
-  // mark only lets a later redelivery tell "queued" from "lost", and a mark that never lands costs that
-  // redelivery a second enqueue, which the phases absorb (idempotent per incident).
+  if (!queue || stored.incident.state === 'containing') return answer(ctx, stored, replayed);
+  // The follow-ups are queued (awaited above) and the outcome is recorded; the mark only lets a later
+  // redelivery tell "queued" from "lost", and a mark that never lands costs that redelivery a second
+  // enqueue, which the phases absorb (idempotent per incident). So the webhook answers without waiting
+  // for it; an approval, the hunt or a verification keeps it inside its own invocation.
   const queuedAt = ctx.now();
   const marked = markQueued(ctx, stored, queuedAt);
+  if (!ctx.answerBeforeMark) await marked;
   return { ...answer(ctx, { ...stored, incident: { ...stored.incident, followUpsQueuedAt: queuedAt } }, replayed), afterAnswer: marked };
 }
 
@@ -155,16 +157,11 @@ async function scheduleVerification(ctx: ContainContext, incident: Incident): Pr
 }
 
 /** Queues diagnosis and the pivot hunt (unless already sent), and marks them queued so a redelivery can finish a lost step. */
-export async function finish(
-  ctx: ContainContext,
-  stored: StoredIncident,
-  replayed: boolean,
-  alreadyQueued = false,
-): Promise<UserContainmentResult> {
+export async function finish(ctx: ContainContext, stored: StoredIncident, replayed: boolean): Promise<UserContainmentResult> {
   let current = stored;
   if (current.incident.followUpsQueuedAt === undefined && current.incident.state !== 'containing' && !namesTwoPeople(current.incident)) {
     const incident = current.incident;
-    if (!alreadyQueued) await ctx.timed('enqueue', () => enqueueFollowUps(ctx, incident));
+    await ctx.timed('enqueue', () => enqueueFollowUps(ctx, incident));
     // The mark is what lets a redelivery tell "follow-ups lost" from "follow-ups sent" (redelivered).
     const queuedAt = ctx.now();
     const marked = await ctx.timed('record', () =>

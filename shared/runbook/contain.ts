@@ -41,11 +41,19 @@ export type { Actor, ContainDeps, ContainTiming, StepTimings, UserContainmentRes
  * Every user is handled independently: one failing does not stop the others. Two users of one alert
  * who turn out to be the same person are one incident (one result).
  */
-export async function containAlert(alert: NormalizedAlert, deps: ContainDeps, actor: Actor): Promise<UserContainmentResult[]> {
+export async function containAlert(
+  alert: NormalizedAlert,
+  deps: ContainDeps,
+  actor: Actor,
+  options: { answerBeforeMark?: boolean } = {},
+): Promise<UserContainmentResult[]> {
   const people = new Map<string, Promise<UserContainmentResult>>();
   const results = await Promise.all(
     alert.users.map((user) =>
-      guarded(user, (timings) => new UserContainment(new ContainContext({ ...alert, user }, deps, actor, timings), people).run()),
+      guarded(user, (timings) => {
+        const ctx = new ContainContext({ ...alert, user }, deps, actor, timings, options.answerBeforeMark);
+        return new UserContainment(ctx, people).run();
+      }),
     ),
   );
   const seen = new Set<string>();

@@ -338,9 +338,6 @@ async function containVictims(
           }
         : deps.contain.policy;
     const [result] = await containAlert(campaignAlert(hit, origin, campaignId), { ...deps.contain, policy }, actor);
-    // Only the webhook answers before the follow-ups' mark lands (contain-record.ts); here it is awaited, and a
-    // mark that failed is harmless: a redelivery queues the phases again, idempotent per incident.
-    if (result?.ok) await result.afterAnswer;
     if (result?.ok) {
       return {
         link: {

@@ -167,12 +167,7 @@ export async function recontainIfReenabled(
   };
   const actor: Actor = { invocationId, caller: 'aitm-contain (verify)' };
   const [result] = await containAlert(alert, deps.contain, actor);
-  // Only the webhook answers before the follow-ups' mark lands (contain-record.ts); here it is awaited, and a
-  // mark that failed is harmless: a redelivery queues the phases again, idempotent per incident.
-  if (result?.ok) {
-    await result.afterAnswer;
-    return result.incident.id;
-  }
+  if (result?.ok) return result.incident.id;
   throw result ? result.error : new Error('re-containment returned no result');
 }
 
