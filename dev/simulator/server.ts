@@ -277,14 +277,26 @@ class Simulator implements TenantSimulator, ControlTarget {
   }
 
   /** The Log Analytics stand-in: logged, delayed and faulted like Graph calls. */
-  private async handleLogAnalytics(
+  /**
+   * How the Log Analytics and Sentinel stand-ins begin a call, as Graph calls do: logged (passwords
+   * redacted), delayed by the latency, then the fault it meets; undefined when the client left or the
+   * fault hangs (nothing is answered).
+   */
+  private async beginCall(
     req: IncomingMessage,
     res: ServerResponse,
     method: string,
     url: URL,
-    segments: string[],
     ids: RequestIds,
-  ): Promise<void> {
+  ): Promise<
+    | {
+        entry: RequestLogEntry;
+        answer: (status: number, body: object, headers?: Readonly<Record<string, string>>) => void;
+        body: Body;
+        fault?: FaultRule & { status: number };
+      }
+    | undefined
+  > {
     const entry = this.logRequest(req, method, decodeURIComponent(url.pathname), url, ids);
     res.setHeader('x-ms-request-id', ids.requestId);
     const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
@@ -293,10 +305,24 @@ class Simulator implements TenantSimulator, ControlTarget {
       send(res, status, body, CONTROL_CONTENT_TYPE, headers);
     };
     const body = await readBody(req);
-    if (body.kind === 'json') entry.body = body.value;
-    if (!(await pause(this.latency, res))) return;
+    if (body.kind === 'json') entry.body = redactSecrets(body.value);
+    if (!(await pause(this.latency, res))) return undefined;
     const fault = this.faults.take(method, entry.path);
-    if (fault?.status === 'hang') return;
+    if (fault?.status === 'hang') return undefined;
+    return { entry, answer, body, fault: fault && { ...fault, status: fault.status } };
+  }
+
+  private async handleLogAnalytics(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+    url: URL,
+    segments: string[],
+    ids: RequestIds,
+  ): Promise<void> {
+    const call = await this.beginCall(req, res, method, url, ids);
+    if (call === undefined) return;
+    const { answer, body, fault } = call;
     const fail = (error: GraphHttpError) => answer(error.status, logAnalyticsErrorBody(error, ids.requestId), error.headers);
     if (fault) return fail(faultError(fault.status, fault));
     if (segments.length !== 4 || segments[3].toLowerCase() !== 'query')
@@ -345,19 +371,10 @@ class Simulator implements TenantSimulator, ControlTarget {
 
   /** The Sentinel (ARM) stand-in: logged, delayed and faulted like Graph calls; errors in ARM's shape. */
   private async handleSentinel(req: IncomingMessage, res: ServerResponse, method: string, url: URL, ids: RequestIds): Promise<void> {
-    const entry = this.logRequest(req, method, decodeURIComponent(url.pathname), url, ids);
-    res.setHeader('x-ms-request-id', ids.requestId);
-    const answer = (status: number, body: object, headers: Readonly<Record<string, string>> = {}): void => {
-      entry.status = status;
-      entry.finishedAt = new Date().toISOString();
-      send(res, status, body, CONTROL_CONTENT_TYPE, headers);
-    };
+    const call = await this.beginCall(req, res, method, url, ids);
+    if (call === undefined) return;
+    const { entry, answer, body, fault } = call;
     const fail = (error: GraphHttpError) => answer(error.status, { error: { code: error.code, message: error.message } }, error.headers);
-    const body = await readBody(req);
-    if (body.kind === 'json') entry.body = redactSecrets(body.value);
-    if (!(await pause(this.latency, res))) return;
-    const fault = this.faults.take(method, entry.path);
-    if (fault?.status === 'hang') return;
     if (fault) return fail(faultError(fault.status, fault));
     if (body.kind === 'malformed' || body.kind === 'tooLarge') return fail(badRequest('The request body must be a JSON document.'));
     try {
