@@ -239,7 +239,7 @@ class UserContainment implements ContainmentSteps {
     // Written once, when containment is decided (held) or done (the outcome), not before the writes as
     // well: the claim rows already name this incident, so a process that dies in between leaves a claim
     // that a redelivery takes over (contain-claims.ts), and one record is one storage transaction less.
-    return this.act(incident, { incident, events }, facts, { replayed, counted: false });
+    return this.act({ incident, events }, facts, { replayed, counted: false });
   }
 
   /**
@@ -260,7 +260,7 @@ class UserContainment implements ContainmentSteps {
       }
     }
     const known = { ...incident, ...(incident.resolvedAt === undefined ? this.resolvedFields(facts) : {}) };
-    return this.act(known, { ...stored, incident: known }, facts, options);
+    return this.act({ ...stored, incident: known }, facts, options);
   }
 
   /**
@@ -268,8 +268,9 @@ class UserContainment implements ContainmentSteps {
    * automatically), then both writes at once, to the resolved object id, with the user read beside them
    * for snapshot facts; then the outcome recorded (a new incident's first record, or its next).
    */
-  private async act(incident: Incident, current: Recordable, facts: UserFacts, options: ProceedOptions): Promise<UserContainmentResult> {
+  private async act(current: Recordable, facts: UserFacts, options: ProceedOptions): Promise<UserContainmentResult> {
     const { ctx } = this;
+    const incident = current.incident;
     const policy = ctx.deps.policy;
     const hold = gateHold(incident.user, facts, incident.severity, policy, options.approval);
     const slotNeeded = takesSlot(hold, policy, options);
