@@ -265,7 +265,7 @@ function campaignInChild(options: BenchOptions): Promise<{ line: string; lost: n
   const args = ['--latency', options.latencyMs, '--alerts', options.alerts, '--burst', options.burst, '--campaign', options.campaign];
   const child = spawn(
     process.execPath,
-    [require.resolve('ts-node/dist/bin.js'), '--transpile-only', __filename, CAMPAIGN_ONLY, ...args.map(String)],
+    ['--require', require.resolve('../scripts/register-ts.js'), __filename, CAMPAIGN_ONLY, ...args.map(String)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';

@@ -1,6 +1,6 @@
 // Time to a full evidence pack for the demo victim, with the tenant simulator answering every Graph call
 // after a set latency (default 200 ms):
-//   npx ts-node --transpile-only dev/diagnose-bench.ts [--runs 5] [--latency 200]
+//   node -r ./scripts/register-ts.js dev/diagnose-bench.ts [--runs 5] [--latency 200]
 // Each run contains Avery Chen again (a new manual alert), then waits for the queued diagnosis. It prints
 // the handler's own time (what the pack costs) and the time from the webhook's answer until the pack is
 // readable over HTTP (that adds the queue trigger's polling).

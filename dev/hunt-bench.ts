@@ -1,6 +1,6 @@
 // Pivot-hunt latency for the seeded campaign, through the simulator answering every Graph, Log Analytics
 // and advanced hunting call after a set latency (default 200 ms):
-//   npx ts-node --transpile-only dev/hunt-bench.ts [--backend log-analytics|defender|none] [--latency 200]
+//   node -r ./scripts/register-ts.js dev/hunt-bench.ts [--backend log-analytics|defender|none] [--latency 200]
 // Contains Avery Chen's alert (the hunt queued with it), waits for every queue to drain (diagnosis, the
 // evidence pass, the held victims' own hunts), and reports each hunt handler's own time and the calls made.
 import { startLocalStack } from './stack';

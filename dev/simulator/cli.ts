@@ -1,5 +1,5 @@
 // Runs the tenant simulator on its own, for curl users and the local demo:
-//   npx ts-node dev/simulator/cli.ts [--port 7080] [--latency-ms 0]
+//   node -r ./scripts/register-ts.js dev/simulator/cli.ts [--port 7080] [--latency-ms 0]
 import { startTenantSimulator } from './server';
 
 function option(name: string): number | undefined {

@@ -106,7 +106,7 @@ it('exports time to contain (from the alert and from receipt) and the outcome of
 
 it('does not load the monitor SDK when no connection string is set', () => {
   const script = [
-    "require('ts-node').register({ transpileOnly: true });",
+    "require('./scripts/register-ts');",
     "const { buildServices } = require('./shared/services');",
     "const { parseConfig } = require('./shared/config');",
     "const services = buildServices(parseConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' }));",

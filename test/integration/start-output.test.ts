@@ -16,7 +16,7 @@ interface Started {
 
 function start(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'dev/start.ts'], {
+    const child = spawn(process.execPath, ['--require', require.resolve('../../scripts/register-ts.js'), 'dev/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', GRAPH_BASE_URL: '', AzureWebJobsStorage: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

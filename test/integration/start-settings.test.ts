@@ -7,7 +7,7 @@ const ROOT = path.join(__dirname, '../..');
 
 function start(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('ts-node/dist/bin.js'), '--transpile-only', 'dev/start.ts'], {
+    const child = spawn(process.execPath, ['--require', require.resolve('../../scripts/register-ts.js'), 'dev/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +38,7 @@ it('the Azure worker cannot load the function entry points with a bad setting: t
     // What the worker does with package.json "main": require each compiled function file.
     const child = spawn(
       process.execPath,
-      [require.resolve('ts-node/dist/bin.js'), '--transpile-only', '-e', "require('./functions/contain')"],
+      ['--require', require.resolve('../../scripts/register-ts.js'), '-e', "require('./functions/contain')"],
       {
         cwd: ROOT,
         env: {

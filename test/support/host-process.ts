@@ -1,5 +1,5 @@
 // One local function host in a process of its own (a second "instance" of the app), for tests that need
-// several hosts sharing one Azurite and one tenant simulator: run with ts-node, settings as JSON in
+// several hosts sharing one Azurite and one tenant simulator: run with scripts/register-ts.js, settings as JSON in
 // HOST_SETTINGS and the contain key in HOST_FUNCTION_KEY. It prints `listening <base URL>` once it
 // serves, its host log lines after it, and stops when its stdin closes (the test ended or died).
 import { startLocalStack } from '../../dev/stack';

@@ -15,7 +15,7 @@ const ROOT = path.join(__dirname, '../..');
 export function startHostProcess(settings: Record<string, string>, functionKey: string, startupTimeoutMs = 90_000): Promise<HostProcess> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join('test', 'support', 'host-process.ts')],
+    ['--require', require.resolve('../../scripts/register-ts.js'), path.join('test', 'support', 'host-process.ts')],
     {
       cwd: ROOT,
       env: { ...process.env, HOST_SETTINGS: JSON.stringify(settings), HOST_FUNCTION_KEY: functionKey },
