@@ -151,7 +151,11 @@ describe('deployable package (npm run package)', () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'aitm-package-'));
     packageDir = path.join(work, 'app');
     // Outside the repository, so a dependency missing from the package cannot be found in ../node_modules.
-    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), '--out', packageDir], { cwd: ROOT, stdio: 'pipe' });
+    // The emitted files are the same with or without tsc's type check, which npm test runs on its own.
+    execFileSync(process.execPath, [path.join(ROOT, 'scripts/package.js'), '--out', packageDir, '--no-typecheck'], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    });
     report = load(packageDir);
   }, 120_000);
 
