@@ -53,6 +53,8 @@ interface Pass {
   wallMs: number;
   /** HTTP statuses (webhook) or failed calls (sequential), for the record. */
   notes: string[];
+  /** The whole machine's busy CPU per alert during the pass (webhook passes only). */
+  cpuPerAlertMs?: number;
 }
 
 /** Runs `work` over `items` with `concurrency` workers, each taking the next item when done. */
@@ -101,7 +103,7 @@ function machineBusyMs(): number {
  * Where the CPU went per alert during a pass: this process (host, simulator and bench client share it)
  * and the rest of the machine (Azurite, and whatever else runs: on an idle machine, Azurite).
  */
-function cpuNote(count: number, work: () => Promise<number>): Promise<{ wallMs: number; note: string }> {
+function cpuNote(count: number, work: () => Promise<number>): Promise<{ wallMs: number; note: string; perAlertMs: number }> {
   const [process0, machine0] = [process.cpuUsage(), machineBusyMs()];
   return work().then((wallMs) => {
     const used = process.cpuUsage(process0);
@@ -110,6 +112,7 @@ function cpuNote(count: number, work: () => Promise<number>): Promise<{ wallMs: 
     const busy = (100 * machine) / (wallMs * os.cpus().length);
     return {
       wallMs,
+      perAlertMs: machine / count,
       note: `CPU per alert: ${(own / count).toFixed(1)} ms in this process (host + simulator + client), ${(Math.max(0, machine - own) / count).toFixed(1)} ms elsewhere (Azurite and anything else); machine ${busy.toFixed(0)}% busy`,
     };
   });
@@ -119,7 +122,7 @@ async function projectPass(stack: LocalStack, tag: string, upns: readonly string
   const simulator = stack.simulator!;
   const latencies: number[] = [];
   const statuses = new Map<number, number>();
-  const { wallMs, note } = await cpuNote(upns.length, () =>
+  const { wallMs, note, perAlertMs } = await cpuNote(upns.length, () =>
     pool(upns, concurrency, async (upn) => {
       const started = performance.now();
       const status = await sendAlert(stack, upn, `bench-${tag}-${upn}`);
@@ -133,7 +136,23 @@ async function projectPass(stack: LocalStack, tag: string, upns: readonly string
     total: upns.length,
     wallMs,
     notes: [...[...statuses].map(([status, n]) => `HTTP ${status} x${n}`), note],
+    cpuPerAlertMs: perAlertMs,
   };
+}
+
+/**
+ * What the 20-concurrent targets ask of this machine (Little's law): `concurrency` alerts always in flight,
+ * each answered in a mean of `meanRt` round trips, is a throughput; at the CPU an alert took in the pass
+ * (host, simulator, client and Azurite all share the cores here), that throughput needs this many cores.
+ * Meeting p50 <= 1.15 RT and p99 <= 1.6 RT puts the mean between about the two.
+ */
+function capacityLine(concurrency: number, meanRts: readonly number[], rtMs: number, pass: Pass): string {
+  const cpu = pass.cpuPerAlertMs ?? 0;
+  const needs = meanRts.map((meanRt) => {
+    const perSecond = concurrency / ((meanRt * rtMs) / 1000);
+    return `${perSecond.toFixed(0)} alerts/s at a mean of ${meanRt} RT needs ${((perSecond * cpu) / 1000).toFixed(1)} cores`;
+  });
+  return `  capacity: ${concurrency} in flight at ${cpu.toFixed(1)} ms of CPU per alert (that pass, all processes): ${needs.join(', ')}; this machine has ${os.cpus().length}`;
 }
 
 /**
@@ -402,6 +421,7 @@ async function run(options: BenchOptions): Promise<void> {
       );
     }
 
+    console.log(capacityLine(20, [1.15, 1.6], rt, p20));
     console.log(`\n  where the webhook's time goes (the host's step timings per containment):`);
     for (const line of stepTable([
       ['20 concurrent', steps20],
