@@ -51,9 +51,13 @@ export const AZURITE_LENDER = '__aitmAzuriteLender';
 export type LentAzurite = AzuriteEndpoints & { stop(): Promise<void> };
 export type AzuriteLender = () => Promise<LentAzurite>;
 
-/** The lender of the running process, if it has one. */
-export function azuriteLender(): AzuriteLender | undefined {
-  return (globalThis as { [AZURITE_LENDER]?: AzuriteLender })[AZURITE_LENDER];
+/**
+ * Storage for a local stack, or for a test that needs only storage: an account from the running process's
+ * lender when it has one, else an Azurite of its own (whose stop() then really stops it).
+ */
+export function lendOrStartAzurite(): Promise<LentAzurite> {
+  const lend = (globalThis as { [AZURITE_LENDER]?: AzuriteLender })[AZURITE_LENDER];
+  return lend ? lend() : startAzurite();
 }
 
 // The documented, public key of Azurite's built-in development account; not a secret.

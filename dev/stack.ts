@@ -4,7 +4,7 @@
 // stack trusts the simulator's token issuer for analysts' user tokens, so approvals take the real path.
 import { randomBytes } from 'node:crypto';
 import { parseConfig, SETTING_NAMES } from '../shared/config';
-import { azuriteLender, startAzurite, type LentAzurite } from './azurite';
+import { lendOrStartAzurite, type LentAzurite } from './azurite';
 import { warmUpKusto } from './kusto/parser';
 import type { FunctionDefinition } from '../functions/registry';
 import { readHostJson, startFunctionHost, type FunctionHost } from './host';
@@ -156,8 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     let azurite: LentAzurite | undefined;
     if (wantsAzurite(settings.AzureWebJobsStorage, settings)) {
-      const lend = azuriteLender();
-      azurite = await (lend ? lend() : startAzurite());
+      azurite = await lendOrStartAzurite();
       stops.push(() => azurite!.stop());
     }
     let simulator: TenantSimulator | undefined;

@@ -3,16 +3,16 @@
 // hits of one person from several passes merge.
 import { TableClient } from '@azure/data-tables';
 import { ulid } from 'ulid';
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { lendOrStartAzurite, type LentAzurite } from '../../dev/azurite';
 import type { Pivot } from '../../shared/campaign/pivots';
 import type { CampaignHit, PivotRecord } from '../../shared/campaign/types';
 import { CAMPAIGN_INDEX_TABLE, CAMPAIGNS_TABLE, TableCampaignStore } from '../../shared/store/table-campaign-store';
 
-let azurite: AzuriteInstance;
+let azurite: LentAzurite;
 let store: TableCampaignStore;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await lendOrStartAzurite();
   const client = (name: string) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true });
   store = new TableCampaignStore(client(CAMPAIGNS_TABLE), client(CAMPAIGN_INDEX_TABLE));
 });

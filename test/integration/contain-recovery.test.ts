@@ -1,7 +1,7 @@
 // A delivery that died halfway must not strand an alert: the next delivery takes over once the holder
 // is stale, at either gate (the delivery-shape row, the person row). A settled incident is answered at
 // once. Real adapters (Azurite, the simulator over HTTP), with the runbook's timing shortened.
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
+import { lendOrStartAzurite, type LentAzurite } from '../../dev/azurite';
 import { startTenantSimulator, type TenantSimulator } from '../../dev/simulator';
 import { parseConfig } from '../../shared/config';
 import { createGraphClient } from '../../shared/graph/client';
@@ -12,10 +12,10 @@ import { StorageFollowUpQueues } from '../../shared/queues/follow-up-queues';
 import { containAlert, gateKeyFor, type ContainDeps } from '../../shared/runbook/contain';
 import type { NormalizedAlert } from '../../shared/alerts/types';
 import { queueClient, tableClient } from '../../shared/store/table-clients';
-import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+import type { TableIncidentStore } from '../../shared/store/table-incident-store';
+import { incidentStore } from '../support/incident-store';
 
-let azurite: AzuriteInstance;
+let azurite: LentAzurite;
 let simulator: TenantSimulator;
 let deps: ContainDeps;
 let store: TableIncidentStore;
@@ -38,13 +38,9 @@ function alertFor(upn: string, alertId: string): NormalizedAlert {
 }
 
 beforeAll(async () => {
-  [azurite, simulator] = await Promise.all([startAzurite(), startTenantSimulator()]);
+  [azurite, simulator] = await Promise.all([lendOrStartAzurite(), startTenantSimulator()]);
   const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
-  store = new TableIncidentStore(
-    tableClient(config.storage, INCIDENTS_TABLE),
-    tableClient(config.storage, ALERT_GATE_TABLE),
-    tableClient(config.storage, INCIDENT_INDEX_TABLE),
-  );
+  store = incidentStore(azurite.connectionString);
   const graph = createGraphClient(config.graph);
   deps = {
     actions: new GraphContainmentActions(graph, { budgetMs: config.graph.retryBudgetMs }),

@@ -4,7 +4,7 @@
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { randomUUID } from 'node:crypto';
-import { AzuriteInstance, startAzurite } from '../../dev/azurite';
+import { lendOrStartAzurite, type LentAzurite } from '../../dev/azurite';
 import { FunctionHost, HostJson, startFunctionHost } from '../../dev/host';
 import type { FunctionDefinition } from '../../functions/registry';
 
@@ -108,7 +108,7 @@ const definitions: FunctionDefinition[] = [
   },
 ];
 
-let azurite: AzuriteInstance;
+let azurite: LentAzurite;
 let host: FunctionHost;
 let queues: QueueServiceClient;
 const logLines: string[] = [];
@@ -122,7 +122,7 @@ function base64(text: string): string {
 }
 
 beforeAll(async () => {
-  azurite = await startAzurite();
+  azurite = await lendOrStartAzurite();
   host = await startFunctionHost({
     definitions,
     keys: { host: [HOST_KEY], functions: { echo: [ECHO_KEY], item: [ITEM_KEY] } },

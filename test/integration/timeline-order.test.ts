@@ -1,25 +1,18 @@
 // The timeline lists events in the order they were recorded (a sequence per incident), not by the
 // millisecond: T0 is never listed before the action events it depends on, and concurrent appends
 // without an ETag neither lose nor reorder events. Against Azurite, through the real table adapter.
-import { startAzurite, type AzuriteInstance } from '../../dev/azurite';
-import { parseConfig } from '../../shared/config';
+import { lendOrStartAzurite, type LentAzurite } from '../../dev/azurite';
 import type { Incident, TimelineEvent } from '../../shared/runbook/incident';
-import { tableClient } from '../../shared/store/table-clients';
-import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+import type { TableIncidentStore } from '../../shared/store/table-incident-store';
+import { incidentStore } from '../support/incident-store';
 
 const AT = '2026-12-01T10:00:00.000Z';
-let azurite: AzuriteInstance;
+let azurite: LentAzurite;
 let store: TableIncidentStore;
 
 beforeAll(async () => {
-  azurite = await startAzurite();
-  const config = parseConfig({ AzureWebJobsStorage: azurite.connectionString });
-  store = new TableIncidentStore(
-    tableClient(config.storage, INCIDENTS_TABLE),
-    tableClient(config.storage, ALERT_GATE_TABLE),
-    tableClient(config.storage, INCIDENT_INDEX_TABLE),
-  );
+  azurite = await lendOrStartAzurite();
+  store = incidentStore(azurite.connectionString);
 });
 
 afterAll(async () => {

@@ -12,7 +12,8 @@ import { createGraphClient } from '../../shared/graph/client';
 import { commentIdFor, commentText, writeBack } from '../../shared/runbook/write-back';
 import type { TableIncidentStore } from '../../shared/store/table-incident-store';
 import { request, type ContainBody } from '../support/http';
-import { incidentStore, storedIncident, timelineEvent } from '../support/write-back';
+import { incidentStore } from '../support/incident-store';
+import { storedIncident, timelineEvent } from '../support/write-back';
 
 const FUNCTION_KEY = 'write-back-defender-test-key-0123';
 const sample = readFileSync(path.join(__dirname, '../../samples/alerts/defender-alert-v2.json'), 'utf8');
@@ -27,7 +28,7 @@ let comments: DefenderComments;
 beforeAll(async () => {
   stack = await startLocalStack({ functionKey: FUNCTION_KEY, settings: { WRITE_BACK: 'defender' } });
   simulator = stack.simulator!;
-  store = incidentStore(stack);
+  store = incidentStore(stack.storageConnectionString);
   const config = parseConfig({ AzureWebJobsStorage: stack.storageConnectionString, GRAPH_BASE_URL: simulator.baseUrl, GRAPH_AUTH: 'none' });
   comments = new DefenderComments(createGraphClient(config.graph));
 });

@@ -11,7 +11,8 @@ import { SentinelIncidentComments, SENTINEL_API_VERSION } from '../../shared/sen
 import type { Incident } from '../../shared/runbook/incident';
 import type { TableIncidentStore } from '../../shared/store/table-incident-store';
 import { manualAlert, request, type ContainBody } from '../support/http';
-import { incidentStore, storedIncident, timelineEvent } from '../support/write-back';
+import { incidentStore } from '../support/incident-store';
+import { storedIncident, timelineEvent } from '../support/write-back';
 
 const FUNCTION_KEY = 'write-back-sentinel-test-key-0123';
 const PUBLIC_BASE_URL = 'https://aitm-contain.example.test';
@@ -29,7 +30,7 @@ beforeAll(async () => {
     settings: { WRITE_BACK: 'sentinel', PUBLIC_BASE_URL, GRAPH_RETRY_BUDGET_MS: '3000', GRAPH_TIMEOUT_MS: '2000' },
   });
   simulator = stack.simulator!;
-  store = incidentStore(stack);
+  store = incidentStore(stack.storageConnectionString);
 });
 
 afterAll(async () => {

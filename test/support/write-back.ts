@@ -1,23 +1,11 @@
-// Test helper for the write-back integration tests: the stack's own incident store (tables in Azurite), an
-// incident created through it for the cases that call writeBack directly, and a wait for a queued
-// write-back's timeline event (the queue trigger runs on its own schedule, so the test polls the API).
+// Test helper for the write-back integration tests: an incident created through the stack's own incident
+// store for the cases that call writeBack directly, and a wait for a queued write-back's timeline event
+// (the queue trigger runs on its own schedule, so the test polls the API).
 import type { LocalStack } from '../../dev/stack';
-import { parseConfig } from '../../shared/config';
 import type { Incident } from '../../shared/runbook/incident';
-import { tableClient } from '../../shared/store/table-clients';
-import { INCIDENT_INDEX_TABLE } from '../../shared/store/incident-index';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from '../../shared/store/table-incident-store';
+import type { TableIncidentStore } from '../../shared/store/table-incident-store';
 import { request } from './http';
 import { bearer, readerToken } from './tokens';
-
-export function incidentStore(stack: LocalStack): TableIncidentStore {
-  const { storage } = parseConfig({ AzureWebJobsStorage: stack.storageConnectionString });
-  return new TableIncidentStore(
-    tableClient(storage, INCIDENTS_TABLE),
-    tableClient(storage, ALERT_GATE_TABLE),
-    tableClient(storage, INCIDENT_INDEX_TABLE),
-  );
-}
 
 /** Where the alert came from is the case's; the rest is a person contained just now (`facts` may say otherwise). */
 export type StoredIncidentFacts = Pick<Incident, 'id' | 'source' | 'alertKey' | 'alertId' | 'origin'> & Partial<Incident>;
