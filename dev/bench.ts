@@ -14,6 +14,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { describeColdStart, measureColdStart, type ColdStart } from './bench-cold';
 import { percentile } from './bench-stats';
+import { RUN_TYPESCRIPT } from './run-typescript';
 import { startLocalStack, type LocalStack } from './stack';
 import type { TenantSimulator } from './simulator';
 
@@ -282,11 +283,9 @@ async function main(): Promise<void> {
  */
 function campaignInChild(options: BenchOptions): Promise<{ line: string; lost: number }> {
   const args = ['--latency', options.latencyMs, '--alerts', options.alerts, '--burst', options.burst, '--campaign', options.campaign];
-  const child = spawn(
-    process.execPath,
-    ['--require', require.resolve('../scripts/register-ts.js'), __filename, CAMPAIGN_ONLY, ...args.map(String)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const child = spawn(process.execPath, [...RUN_TYPESCRIPT, __filename, CAMPAIGN_ONLY, ...args.map(String)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => (output += chunk));

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { RUN_TYPESCRIPT } from '../../dev/run-typescript';
 import { SCENARIO_CALLER } from '../../dev/simulator';
 
 const ROOT = path.join(__dirname, '../..');
@@ -16,7 +17,7 @@ interface Started {
 
 function start(env: Record<string, string>): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('../../scripts/register-ts.js'), 'dev/start.ts'], {
+    const child = spawn(process.execPath, [...RUN_TYPESCRIPT, 'dev/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', GRAPH_BASE_URL: '', AzureWebJobsStorage: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

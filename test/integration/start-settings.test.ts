@@ -2,12 +2,13 @@
 // of serving and answering the first alert with a 500.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { RUN_TYPESCRIPT } from '../../dev/run-typescript';
 
 const ROOT = path.join(__dirname, '../..');
 
 function start(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--require', require.resolve('../../scripts/register-ts.js'), 'dev/start.ts'], {
+    const child = spawn(process.execPath, [...RUN_TYPESCRIPT, 'dev/start.ts'], {
       cwd: ROOT,
       env: { ...process.env, PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,20 +37,16 @@ it.each([
 it('the Azure worker cannot load the function entry points with a bad setting: the error names it', async () => {
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
     // What the worker does with package.json "main": require each compiled function file.
-    const child = spawn(
-      process.execPath,
-      ['--require', require.resolve('../../scripts/register-ts.js'), '-e', "require('./functions/contain')"],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          AzureWebJobsStorage: 'UseDevelopmentStorage=true',
-          PROTECTED_ACCOUNTS: 'bg-admin',
-          CONTAINMENT_MODE: 'enforce',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    const child = spawn(process.execPath, [...RUN_TYPESCRIPT, '-e', "require('./functions/contain')"], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        PROTECTED_ACCOUNTS: 'bg-admin',
+        CONTAINMENT_MODE: 'enforce',
       },
-    );
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);

@@ -2,6 +2,7 @@
 // storage and Graph the settings name with every other host started so.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { RUN_TYPESCRIPT } from '../../dev/run-typescript';
 
 export interface HostProcess {
   baseUrl: string;
@@ -13,15 +14,11 @@ export interface HostProcess {
 const ROOT = path.join(__dirname, '../..');
 
 export function startHostProcess(settings: Record<string, string>, functionKey: string, startupTimeoutMs = 90_000): Promise<HostProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--require', require.resolve('../../scripts/register-ts.js'), path.join('test', 'support', 'host-process.ts')],
-    {
-      cwd: ROOT,
-      env: { ...process.env, HOST_SETTINGS: JSON.stringify(settings), HOST_FUNCTION_KEY: functionKey },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const child: ChildProcess = spawn(process.execPath, [...RUN_TYPESCRIPT, path.join('test', 'support', 'host-process.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, HOST_SETTINGS: JSON.stringify(settings), HOST_FUNCTION_KEY: functionKey },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const log: string[] = [];
   let stderr = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
