@@ -7,7 +7,7 @@ import { parseConfig, SETTING_NAMES } from '../shared/config';
 import { lendOrStartAzurite, type LentAzurite } from './azurite';
 import { warmUpKusto } from './kusto/parser';
 import type { FunctionDefinition } from '../functions/registry';
-import { readHostJson, startFunctionHost, type FunctionHost } from './host';
+import { readHostJson, startFunctionHost, type FunctionHost, type HostJson } from './host';
 import { loadLocalSettings } from './settings';
 import { startTenantSimulator, type SimulatorOptions, type TenantSimulator } from './simulator';
 
@@ -27,6 +27,11 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Which function definitions the host serves; default: all (the bench serves the HTTP group only). */
   serve?: (definition: FunctionDefinition) => boolean;
+  /**
+   * Queue trigger settings over host.json's (e.g. a shorter visibilityTimeout, so a test that makes a
+   * message fail once sees its retry in a second, not ten); default: host.json's as they are.
+   */
+  queues?: NonNullable<HostJson['extensions']>['queues'];
 }
 
 export interface LocalStack {
@@ -78,6 +83,11 @@ export function simulatorTokenSettings(
 
 /** The workspace id the simulator's Log Analytics stand-in is addressed by (any id is answered). */
 export const SIMULATED_WORKSPACE_ID = '7d3e1b2a-5c4f-4e6d-8a9b-0c1d2e3f4a5b';
+
+function withQueueSettings(hostJson: HostJson, queues: LocalStackOptions['queues']): HostJson {
+  if (queues === undefined) return hostJson;
+  return { ...hostJson, extensions: { ...hostJson.extensions, queues: { ...hostJson.extensions?.queues, ...queues } } };
+}
 
 function wantsAzurite(connection: string | undefined, settings: Record<string, string>): boolean {
   if (settings.AzureWebJobsStorage__accountName || settings.AzureWebJobsStorage__queueServiceUri) return false;
@@ -190,7 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.port ?? 0,
       keys: { host: [hostKey], functions: Object.fromEntries(Object.entries(functionKeys).map(([name, key]) => [name, [key]])) },
       storageConnectionString: settings.AzureWebJobsStorage,
-      hostJson: readHostJson(),
+      hostJson: withQueueSettings(readHostJson(), options.queues),
       log: options.log ?? (() => undefined),
     });
     stops.push(() => host.stop());
