@@ -97,12 +97,15 @@ function wantsAzurite(connection: string | undefined, settings: Record<string, s
 /**
  * Without the Functions runtime, @azure/functions runs in test mode and warns once per registration.
  * Here that is the intended mode (this host serves the definitions itself), so those lines are noise.
+ * The app's own configuration warnings (loadConfig's, logged as the functions register) go where Azure
+ * puts a worker's console output: the host log.
  */
-async function quietlyImportFunctions(): Promise<typeof import('../functions')> {
+async function quietlyImportFunctions(hostLog: (line: string) => void): Promise<typeof import('../functions')> {
   const warn = console.warn;
   console.warn = (...args: unknown[]) => {
     const first = typeof args[0] === 'string' ? args[0] : '';
     if (/^WARNING: (Failed to detect the Azure Functions runtime|Skipping call to (register|dispose) )/.test(first)) return;
+    if (args.length === 1 && first.startsWith('{"event":"config_warning"')) return hostLog(first);
     warn(...args);
   };
   try {
@@ -187,7 +190,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // The app reads its configuration from the environment, as it does in Azure.
     for (const [key, value] of Object.entries(settings)) process.env[key] = value;
-    const { functionDefinitions, startBackgroundChecks } = await quietlyImportFunctions();
+    const { functionDefinitions, startBackgroundChecks } = await quietlyImportFunctions(options.log ?? (() => undefined));
     const definitions = functionDefinitions().filter((definition) => options.serve?.(definition) ?? true);
     const newKey = () => randomBytes(24).toString('base64url');
     const functionKey = options.functionKey ?? settings.LOCAL_FUNCTION_KEY ?? newKey();

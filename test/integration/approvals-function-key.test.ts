@@ -9,10 +9,18 @@ import { approverToken, bearer } from '../support/tokens';
 
 let stack: LocalStack;
 let simulator: TenantSimulator;
+const hostLog: string[] = [];
 
 beforeAll(async () => {
-  stack = await startLocalStack({ settings: { APPROVAL_AUTH: 'function-key' } });
+  stack = await startLocalStack({ settings: { APPROVAL_AUTH: 'function-key' }, log: (line) => hostLog.push(line) });
   simulator = stack.simulator!;
+});
+
+it('warns in the host log, as the functions load, that the mode is for a lab only', () => {
+  const warnings = hostLog
+    .map((line) => JSON.parse(line) as { event?: string; message?: string })
+    .filter((l) => l.event === 'config_warning');
+  expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^APPROVAL_AUTH is "function-key".*For a lab only/)]);
 });
 
 afterAll(async () => {
