@@ -2,8 +2,8 @@
 // @ts-check
 // Builds the deployable Function App package: the compiled functions and shared code (CommonJS),
 // host.json, a package.json whose `main` glob finds the function files, and the production dependencies
-// only, from this checkout's node_modules (the versions the tests ran against; hard links where possible). Optionally zips it
-// for `az functionapp deployment source config-zip`.
+// only, from this checkout's node_modules (the versions the tests ran against; hard links where it can).
+// Optionally zips it for `az functionapp deployment source config-zip`.
 //   node scripts/package.js [--out .package] [--zip aitm-contain.zip] [--no-typecheck]
 // --no-typecheck emits the same files without tsc's type check, for a caller that has just run it (npm
 // test's own tsc covers every file the build compiles): the check is most of the build's CPU.
@@ -65,8 +65,8 @@ function writePackageJson(out) {
 }
 
 /**
- * The production dependency tree as npm resolved it, placed top-level package by package (placeTree) (a package's
- * own nested node_modules comes along with it). Offline and exactly the versions installed here.
+ * The production dependency tree as npm resolved it, placed (placeTree) top-level package by package: a
+ * package's own nested node_modules comes along with it. Offline and exactly the versions installed here.
  */
 function copyProductionDependencies(out) {
   const listing = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {

@@ -20,9 +20,8 @@ import { GraphDirectoryLookup } from './graph/directory-lookup';
 import type { CampaignStore, FindingStore, IncidentMetrics, IncidentStore } from './runbook/ports';
 import { CAMPAIGN_INDEX_TABLE, CAMPAIGNS_TABLE, TableCampaignStore } from './store/table-campaign-store';
 import { queueClient, tableClient } from './store/table-clients';
-import { INCIDENT_INDEX_TABLE } from './store/incident-index';
 import { LIMITS_TABLE, TableBlastRadiusLimiter } from './store/table-blast-radius';
-import { ALERT_GATE_TABLE, INCIDENTS_TABLE, TableIncidentStore } from './store/table-incident-store';
+import { incidentStoreFor } from './store/table-incident-store';
 
 export type { FollowUpServices } from './follow-up-services';
 
@@ -54,11 +53,7 @@ const consoleLog: HealthLog = (level, fields) => {
 
 export function buildServices(config: Config): Services {
   const storage = { timeoutMs: config.storageTimeoutMs };
-  const store = new TableIncidentStore(
-    tableClient(config.storage, INCIDENTS_TABLE, storage),
-    tableClient(config.storage, ALERT_GATE_TABLE, storage),
-    tableClient(config.storage, INCIDENT_INDEX_TABLE, storage),
-  );
+  const store = incidentStoreFor(config.storage, storage);
   const graph = createGraphClient(config.graph);
   const queues = new StorageFollowUpQueues((queue) => queueClient(config.storage, queue), config.storageTimeoutMs);
   const clock = { now: () => new Date() };

@@ -7,6 +7,7 @@
 // handled for them, written together in one transaction.
 import { createHash } from 'node:crypto';
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import type { StorageSettings } from '../config';
 import { StorageError } from '../errors';
 import type { Incident, StoredIncident, TimelineEvent } from '../runbook/incident';
 import type { Finding } from '../diagnosis/types';
@@ -20,7 +21,7 @@ import type {
   PersonClaimResult,
   StoredFinding,
 } from '../runbook/ports';
-import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INDEX_PARTITION } from './incident-index';
+import { decodeContinuationToken, encodeContinuationToken, encodeIndexRow, INCIDENT_INDEX_TABLE, INDEX_PARTITION } from './incident-index';
 import {
   decodeEvent,
   decodeFinding,
@@ -35,6 +36,7 @@ import {
   INCIDENT_ROW,
   SEQUENCE_ROW,
 } from './incident-entities';
+import { tableClient, type StorageClientOptions } from './table-clients';
 
 export const INCIDENTS_TABLE = 'Incidents';
 export const ALERT_GATE_TABLE = 'AlertGate';
@@ -94,6 +96,15 @@ function storageError(what: string, error: unknown): StorageError {
 /** The rows of one incident's partition whose RowKey starts with prefix ('~' sorts after every key character we write). */
 function rowsWithPrefix(incidentId: string, prefix: string): string {
   return odata`PartitionKey eq ${incidentId} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
+}
+
+/** The store over its three tables (Incidents, AlertGate, IncidentIndex) in the configured account. */
+export function incidentStoreFor(settings: StorageSettings, options: StorageClientOptions = {}): TableIncidentStore {
+  return new TableIncidentStore(
+    tableClient(settings, INCIDENTS_TABLE, options),
+    tableClient(settings, ALERT_GATE_TABLE, options),
+    tableClient(settings, INCIDENT_INDEX_TABLE, options),
+  );
 }
 
 export class TableIncidentStore implements IncidentStore, FindingStore {
